@@ -1,0 +1,45 @@
+// The dedup key of an event: one field, several fields, or the whole event minus ignored fields.
+// Keys are hashed to 16 hex characters (64 bits) so state per key stays small and fixed in size.
+import { createHash } from 'node:crypto';
+import type { DedupSpec } from './spec/schema';
+import type { DecodedEvent } from './event';
+
+/** JSON with object keys sorted at every depth, so equal events give equal text whatever the key order. */
+export function canonicalJson(v: unknown): string {
+  if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'null';
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  const obj = v as Record<string, unknown>;
+  return `{${Object.keys(obj).sort().filter((k) => obj[k] !== undefined).map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(',')}}`;
+}
+
+function withoutPaths(obj: Record<string, unknown>, paths: string[]): Record<string, unknown> {
+  const copy: Record<string, unknown> = { ...obj };
+  for (const p of paths) {
+    const steps = p.split('.');
+    let cur: Record<string, unknown> = copy;
+    for (let i = 0; i < steps.length - 1; i++) {
+      const next = cur[steps[i]];
+      if (next === null || typeof next !== 'object') { cur = {}; break; }
+      cur = cur[steps[i]] = { ...(next as Record<string, unknown>) };
+    }
+    delete cur[steps[steps.length - 1]];
+  }
+  return copy;
+}
+
+export const hashKey = (text: string): string => createHash('md5').update(text).digest('hex').slice(0, 16);
+
+/** The fields a dedup spec reads (so the decoder can report a missing key field by name). */
+export function keyFieldsOf(dedup: DedupSpec | undefined): string[] {
+  if (!dedup) return [];
+  return typeof dedup.key === 'string' ? [dedup.key] : Array.isArray(dedup.key) ? dedup.key : [];
+}
+
+/** Builds the function that turns a decoded event into its hashed key. */
+export function keyFunction(dedup: DedupSpec): (e: DecodedEvent) => string {
+  const { key } = dedup;
+  if (typeof key === 'string') return (e) => hashKey(canonicalJson(e.values.get(key)));
+  if (Array.isArray(key)) return (e) => hashKey(canonicalJson(key.map((k) => e.values.get(k))));
+  const ignore = key.ignore;
+  return (e) => hashKey(canonicalJson(withoutPaths(e.raw, ignore)));
+}

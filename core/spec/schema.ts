@@ -1,0 +1,149 @@
+// The pipeline spec (version 1): one zod schema, used by the worker, the API, the CLI and the
+// UI, and exported as JSON Schema (`npx sluice schema`). Cross-field rules live in validate.ts.
+import { z } from 'zod';
+import { parseDuration } from '../duration';
+import { FIELD_TYPE_PATTERN } from './fieldTypes';
+
+export const SPEC_VERSION = 1;
+const MIN_WINDOW_MS = 1_000;
+const MAX_WINDOW_MS = 30 * 86_400_000;
+
+const duration = (what: string, min: number, max: number) =>
+  z.string({ error: `expected a duration like 10m` }).refine((s) => {
+    const ms = parseDuration(s);
+    return ms !== undefined && ms >= min && ms <= max;
+  }, { error: `expected a duration like 10m, ${what}` });
+
+const dnsName = z
+  .string({ error: 'expected a name' })
+  .regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, {
+    error: 'expected a DNS-safe name: lowercase letters, digits and "-", 1-63 characters, starting and ending with a letter or digit',
+  });
+
+/** A secret is given inline or, better, as the name of an environment variable on the worker. */
+export const secretSchema = z.union([
+  z.string(),
+  z.object({ env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'expected an environment variable name' }) }).strict(),
+]);
+
+const saslSchema = z
+  .object({
+    mechanism: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']),
+    username: z.string().min(1),
+    password: secretSchema,
+  })
+  .strict();
+
+const tlsSchema = z
+  .object({
+    enabled: z.boolean().default(true),
+    ca: z.string().optional().describe('PEM text or a file path'),
+    cert: z.string().optional().describe('client certificate: PEM text or a file path'),
+    key: secretSchema.optional().describe('client key: PEM text, a file path, or {env}'),
+    skipVerify: z.boolean().default(false),
+  })
+  .strict();
+
+const kafkaSchema = z
+  .object({
+    brokers: z.array(z.string().regex(/^[^\s:]+:\d+$/, { error: 'expected host:port' })).min(1),
+    topic: z.string().min(1),
+    startFrom: z.enum(['earliest', 'latest']).default('earliest'),
+    groupId: z.string().min(1).optional().describe('default: sluice-<pipeline>-<source>'),
+    clientId: z.string().optional(),
+    sasl: saslSchema.optional(),
+    tls: tlsSchema.optional(),
+  })
+  .strict();
+
+const fieldType = z.string().regex(FIELD_TYPE_PATTERN, {
+  error: 'expected a field type: string, int8..int64, uint8..uint64, float32, float64, bool, datetime; "?" for nullable, "[]" for arrays (e.g. "int32[]", "string?")',
+});
+
+const dedupKeySchema = z.union([
+  z.string().min(1),
+  z.array(z.string().min(1)).min(1),
+  z.object({ ignore: z.array(z.string().min(1)).default([]) }).strict(),
+]);
+
+const dedupSchema = z
+  .object({
+    key: dedupKeySchema.describe('one field, a list of fields, or {ignore: [...]} for the whole event minus those fields'),
+    window: duration('from 1s to 30d', MIN_WINDOW_MS, MAX_WINDOW_MS),
+    time: z.enum(['event', 'arrival']).default('arrival'),
+  })
+  .strict();
+
+export const sourceSchema = z
+  .object({
+    name: dnsName,
+    kafka: kafkaSchema,
+    schema: z
+      .object({
+        fields: z.record(z.string().min(1), fieldType).refine((f) => Object.keys(f).length > 0, { error: 'expected at least one field' }),
+        eventTime: z.string().optional().describe('the datetime field that holds event time'),
+      })
+      .strict(),
+    dedup: dedupSchema.optional(),
+  })
+  .strict();
+
+const columnSchema = z
+  .object({
+    name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'expected a column name (letters, digits, _)' }),
+    field: z.string().min(1).optional().describe('event field (dot path); default: the column name'),
+    type: z.string().min(1).optional().describe('ClickHouse type; default: derived from the field type'),
+  })
+  .strict();
+
+export const sinkSchema = z
+  .object({
+    clickhouse: z
+      .object({
+        url: z.url({ error: 'expected a URL like http://127.0.0.1:8123' }),
+        database: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).default('default'),
+        table: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'expected a table name (letters, digits, _)' }),
+        username: z.string().default('default'),
+        password: secretSchema.optional(),
+      })
+      .strict(),
+    columns: z.array(columnSchema).min(1).optional().describe('default: one column per source field'),
+    createTable: z
+      .object({
+        engine: z.string().default('MergeTree'),
+        orderBy: z.array(z.string().min(1)).min(1),
+        partitionBy: z.string().optional(),
+      })
+      .strict()
+      .optional(),
+    batch: z
+      .object({
+        maxRows: z.number().int().min(1).max(100_000).default(10_000),
+        maxDelay: duration('from 10ms to 1m', 10, 60_000).default('1s'),
+      })
+      .strict()
+      .default({ maxRows: 10_000, maxDelay: '1s' }),
+  })
+  .strict();
+
+export const pipelineSpecSchema = z
+  .object({
+    version: z.literal(SPEC_VERSION, { error: `expected version: ${SPEC_VERSION}` }),
+    name: dnsName,
+    description: z.string().optional(),
+    sources: z.array(sourceSchema).min(1),
+    sink: sinkSchema,
+  })
+  .strict();
+
+export type PipelineSpec = z.output<typeof pipelineSpecSchema>;
+export type PipelineSpecInput = z.input<typeof pipelineSpecSchema>;
+export type SourceSpec = PipelineSpec['sources'][number];
+export type DedupSpec = NonNullable<SourceSpec['dedup']>;
+export type SinkSpec = PipelineSpec['sink'];
+export type Secret = z.output<typeof secretSchema>;
+
+/** The spec as JSON Schema, for editors, the UI and `sluice schema`. */
+export function pipelineJsonSchema(): unknown {
+  return z.toJSONSchema(pipelineSpecSchema, { io: 'input', unrepresentable: 'any' });
+}
