@@ -1,0 +1,157 @@
+// The dedup + sink stage, fused: JetStream raw batches -> SinkState -> ClickHouse.
+//
+// Commit protocol for batch b (see README "Delivery guarantees"):
+//   1. DLQ entries of the batch are published (JetStream msg ids make a repeat a no-op);
+//   2. the journal entry of b (new keys, counters, Kafka high-water marks, last raw sequence)
+//      is published with an expected last sequence, so a second writer is fenced out;
+//   3. the rows are inserted in one INSERT, each carrying _sluice_batch = b.
+// Recovery replays the journal. Only its last entry can lack rows in ClickHouse; the sink
+// counts `_sluice_batch = b`: all rows there -> b is kept; none -> the entry is deleted and
+// the raw batches after the previous entry are processed again. So a batch inserted just
+// before a crash is never inserted again, and one that was not is never lost.
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import { DeliverPolicy, type JetStreamClient, type JetStreamManager } from 'nats';
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { PipelineSpec } from '../core/spec/schema';
+import { streamsOf } from '../core/names';
+import { parseDuration } from '../core/duration';
+import { decodeRawBatch } from '../core/envelope';
+import { SinkState, type JournalEntry } from '../core/sinkState';
+import { BATCH_COLUMN } from '../core/spec/columns';
+import { tableRef } from '../core/ddl';
+import { clickhouseFor, natsConnection } from './connections';
+import { ProgressReporter } from './progress';
+
+/** A writer whose journal entry is younger than this may still be inserting: wait before judging it. */
+const IN_FLIGHT_GRACE_MS = 5_000;
+/** raw messages (of up to 500 events each) buffered ahead of processing */
+const FETCH_MESSAGES = 64;
+
+export interface SinkInput {
+  spec: PipelineSpec;
+  /** stop once everything in the raw stream is committed (used by stop) */
+  drain?: boolean;
+}
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function rowsOfBatch(ch: ClickHouseClient, spec: PipelineSpec, batch: number): Promise<number> {
+  const rs = await ch.query({ query: `SELECT count() AS n FROM ${tableRef(spec)} WHERE ${BATCH_COLUMN} = ${batch}`, format: 'JSONEachRow' });
+  const [row] = await rs.json<{ n: string | number }>();
+  return Number(row?.n ?? 0);
+}
+
+/** Rebuilds state from the journal; returns the journal's last sequence for the next fenced publish. */
+async function recover(state: SinkState, spec: PipelineSpec, jsm: JetStreamManager, js: JetStreamClient, ch: ClickHouseClient): Promise<number> {
+  const s = streamsOf(spec.name);
+  const info = await jsm.streams.info(s.journal);
+  if (info.state.messages === 0) return info.state.last_seq;
+  const consumer = await js.consumers.get(s.journal, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: info.state.first_seq });
+  let previous: { seq: number; entry: JournalEntry } | undefined;
+  while (!previous || previous.seq < info.state.last_seq) {
+    const batch = await consumer.fetch({ max_messages: 256, expires: 2000 });
+    let got = 0;
+    for await (const m of batch) {
+      got++;
+      if (previous) state.apply(previous.entry);
+      previous = { seq: m.seq, entry: JSON.parse(dec.decode(m.data)) as JournalEntry };
+      if (m.seq >= info.state.last_seq) break;
+    }
+    if (got === 0) break;
+  }
+  await consumer.delete().catch(() => undefined);
+  if (!previous) return info.state.last_seq;
+
+  const last = previous.entry;
+  let have = last.rows === 0 ? 0 : await rowsOfBatch(ch, spec, last.batch);
+  if (last.rows > 0 && have === 0 && Date.now() - last.at < IN_FLIGHT_GRACE_MS) {
+    await sleep(IN_FLIGHT_GRACE_MS - (Date.now() - last.at));
+    have = await rowsOfBatch(ch, spec, last.batch);
+  }
+  if (have === last.rows) {
+    state.apply(last);
+  } else if (have === 0) {
+    Context.current().log.warn('last sink batch was not inserted; processing it again', { pipeline: spec.name, batch: last.batch });
+    await jsm.streams.deleteMessage(s.journal, previous.seq, false);
+  } else {
+    throw ApplicationFailure.nonRetryable(
+      `sink: batch ${last.batch} has ${have} rows in ClickHouse but the journal says ${last.rows}; refusing to guess`, 'SinkInconsistent');
+  }
+  state.evictAll();
+  return (await jsm.streams.info(s.journal)).state.last_seq;
+}
+
+export async function dedupSink({ spec, drain = false }: SinkInput): Promise<void> {
+  const ctx = Context.current();
+  const nc = await natsConnection();
+  const js = nc.jetstream();
+  const jsm = await nc.jetstreamManager();
+  const s = streamsOf(spec.name);
+  const ch = clickhouseFor(spec);
+  const state = new SinkState(spec);
+  const { maxRows } = spec.sink.batch;
+  const maxDelay = parseDuration(spec.sink.batch.maxDelay)!;
+  const progress = new ProgressReporter(spec.name, 'sink', undefined);
+  const report = () => progress.update({ ...state.counters, batches: state.batch, keysHeld: state.heldKeys() });
+
+  try {
+    let journalSeq = await recover(state, spec, jsm, js, ch);
+    report();
+    ctx.log.info('sink recovered', { pipeline: spec.name, batch: state.batch, rawSeq: state.rawSeq, keys: state.heldKeys() });
+
+    // Batches are written one after another (journal order), while the next one fills.
+    let writes: Promise<void> = Promise.resolve();
+    let writeError: unknown;
+    const write = async (b: ReturnType<SinkState['takeBatch']>) => {
+      const { entry, rows, dlq } = b;
+      await Promise.all(dlq.map((d) => js.publish(s.dlqSubject, enc.encode(JSON.stringify(d)), { msgID: `${d.topic}:${d.partition}:${d.offset}` })));
+      const ack = await js.publish(s.journalSubject, enc.encode(JSON.stringify(entry)), { expect: { lastSequence: journalSeq } });
+      journalSeq = ack.seq;
+      if (rows.length) await ch.insert({ table: tableRef(spec), values: rows, format: 'JSONEachRow' });
+      report();
+      if (entry.batch % 20 === 0) await jsm.streams.purge(s.raw, { seq: entry.rawSeq + 1 }).catch(() => undefined);
+    };
+    const flush = (): Promise<void> => {
+      if (state.hasPending) {
+        const b = state.takeBatch(Date.now());
+        writes = writes.then(() => write(b)).catch((e) => { writeError ??= e; messages.stop(); });
+      }
+      return writes;
+    };
+
+    const consumer = await js.consumers.get(s.raw, {
+      deliver_policy: DeliverPolicy.StartSequence,
+      opt_start_seq: state.rawSeq + 1,
+    });
+    const messages = await consumer.consume({ max_messages: FETCH_MESSAGES });
+    let firstPendingAt = 0;
+    const stopReading = () => messages.stop();
+    ctx.cancellationSignal.addEventListener('abort', stopReading);
+    const timer = setInterval(() => {
+      if (state.hasPending && Date.now() - firstPendingAt >= maxDelay) void flush();
+      else if (drain && !state.hasPending) {
+        void writes.then(() => jsm.streams.info(s.raw)).then((info) => { if (state.rawSeq >= info.state.last_seq && !state.hasPending) messages.stop(); });
+      }
+    }, Math.max(10, Math.min(100, maxDelay / 4)));
+    try {
+      for await (const m of messages) {
+        if (!state.hasPending) firstPendingAt = Date.now();
+        state.process(m.seq, decodeRawBatch(m.data));
+        if (state.pendingRows >= maxRows) await flush();
+        if (writeError) break;
+      }
+    } finally {
+      clearInterval(timer);
+      ctx.cancellationSignal.removeEventListener('abort', stopReading);
+    }
+    if (!writeError) await flush();
+    if (writeError) throw writeError;
+  } finally {
+    await progress.stop();
+    await ch.close();
+  }
+  if (ctx.cancellationSignal.aborted) await ctx.cancelled;
+}

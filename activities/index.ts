@@ -1,0 +1,4 @@
+// Every activity the worker registers. Workflows import only the types.
+export { provisionStreams, provisionTable, teardown } from './provision';
+export { ingest } from './ingest';
+export { dedupSink } from './dedupSink';

@@ -1,0 +1,76 @@
+// The ingest stage: one Kafka consumer per source, republishing records to JetStream in
+// batches. Kafka offsets are committed only after JetStream has acknowledged every batch
+// (at-least-once into JetStream; the sink drops repeats by Kafka offset, so exactly-once after).
+import { Context } from '@temporalio/activity';
+import type { PipelineSpec } from '../core/spec/schema';
+import { streamsOf, consumerGroupOf } from '../core/names';
+import { chunk, encodeRawBatch, rawBatchMsgId, type RawBatch } from '../core/envelope';
+import { kafkaFor, natsConnection } from './connections';
+import { ProgressReporter, cancelled } from './progress';
+
+/** Kafka records per JetStream message. */
+const RECORDS_PER_MESSAGE = 500;
+
+export interface IngestInput {
+  spec: PipelineSpec;
+  source: number;
+}
+
+export async function ingest({ spec, source }: IngestInput): Promise<void> {
+  const ctx = Context.current();
+  const src = spec.sources[source];
+  const js = (await natsConnection()).jetstream();
+  const subject = streamsOf(spec.name).rawSubject(source);
+  const groupId = consumerGroupOf(spec.name, src.name, src.kafka.groupId);
+  const consumer = kafkaFor(spec, source).consumer({
+    groupId,
+    sessionTimeout: 30_000,
+    heartbeatInterval: 3_000,
+    maxBytesPerPartition: 4 * 2 ** 20,
+    maxWaitTimeInMs: 250,
+    retry: { retries: 5, restartOnFailure: async () => false },
+  });
+  const progress = new ProgressReporter(spec.name, 'ingest', src.name);
+  let read = 0;
+  let published = 0;
+
+  const crashed = new Promise<never>((_, reject) => {
+    consumer.on(consumer.events.CRASH, (e) => reject(e.payload.error));
+  });
+  try {
+    await consumer.connect();
+    await consumer.subscribe({ topic: src.kafka.topic, fromBeginning: src.kafka.startFrom === 'earliest' });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 4,
+      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+        if (!isRunning() || isStale() || batch.messages.length === 0) return;
+        const arrival = Date.now();
+        const acks = chunk(batch.messages, RECORDS_PER_MESSAGE).map((part) => {
+          const rb: RawBatch = {
+            s: source, t: batch.topic, p: batch.partition, a: arrival,
+            o: part.map((m) => Number(m.offset)),
+            v: part.map((m) => (m.value ? m.value.toString('utf8') : null)),
+          };
+          return js.publish(subject, encodeRawBatch(rb), { msgID: rawBatchMsgId(rb), timeout: 30_000 });
+        });
+        await Promise.all(acks);
+        const last = batch.messages[batch.messages.length - 1].offset;
+        await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);
+        resolveOffset(last);
+        read += batch.messages.length;
+        published += acks.length;
+        progress.update({ read, published });
+        await heartbeat();
+      },
+    });
+    await Promise.race([cancelled(), crashed]);
+    ctx.log.info('ingest stopping', { pipeline: spec.name, source: src.name, read });
+  } finally {
+    await consumer.disconnect().catch(() => undefined);
+    await progress.stop();
+  }
+  // let Temporal see the cancellation as such
+  if (ctx.cancellationSignal.aborted) await ctx.cancelled;
+}

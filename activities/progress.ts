@@ -1,0 +1,55 @@
+// Long-lived stages report progress two ways: Temporal heartbeats (liveness, and the details a
+// retried attempt can read) and a `progress` signal to the pipeline's workflow (its status query).
+import { Context } from '@temporalio/activity';
+import { workflowIdOf } from '../core/names';
+import { stageCounter } from './metrics';
+
+export type StageName = 'ingest' | 'sink';
+export interface StageProgress {
+  stage: StageName;
+  source?: string;
+  counters: Record<string, number>;
+  at: number;
+}
+
+export class ProgressReporter {
+  private timer: NodeJS.Timeout;
+  private latest: StageProgress;
+  private lastSignalled = '';
+
+  constructor(private readonly pipeline: string, stage: StageName, source: string | undefined, everyMs = 2000) {
+    this.latest = { stage, source, counters: {}, at: Date.now() };
+    this.timer = setInterval(() => void this.flush(), everyMs);
+  }
+
+  update(counters: Record<string, number>): void {
+    this.latest = { ...this.latest, counters, at: Date.now() };
+    for (const [counter, v] of Object.entries(counters)) {
+      stageCounter.set({ pipeline: this.pipeline, stage: this.latest.stage, source: this.latest.source ?? '', counter }, v);
+    }
+    Context.current().heartbeat(this.latest);
+  }
+
+  async flush(): Promise<void> {
+    const ctx = Context.current();
+    ctx.heartbeat(this.latest);
+    const text = JSON.stringify(this.latest.counters);
+    if (text === this.lastSignalled) return;
+    this.lastSignalled = text;
+    try {
+      await ctx.client.workflow.getHandle(workflowIdOf(this.pipeline)).signal('progress', this.latest);
+    } catch (e) {
+      ctx.log.warn('progress signal failed', { error: (e as Error).message });
+    }
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.flush();
+  }
+}
+
+/** Resolves when the activity is cancelled (pause, update, stop, or the worker shutting down). */
+export function cancelled(): Promise<void> {
+  return Context.current().cancelled.catch(() => undefined);
+}

@@ -1,0 +1,65 @@
+// Short, idempotent activities: create what a pipeline needs, or remove it.
+import { RetentionPolicy, StorageType, DiscardPolicy, nanos, type StreamConfig, type JetStreamManager } from 'nats';
+import { ApplicationFailure } from '@temporalio/common';
+import type { PipelineSpec } from '../core/spec/schema';
+import { streamsOf, consumerGroupOf } from '../core/names';
+import { createTableSql, expectedColumns, tableRef, quoteIdent } from '../core/ddl';
+import { settings } from '../core/settings';
+import { clickhouseFor, kafkaFor, natsConnection } from './connections';
+
+async function ensureStream(jsm: JetStreamManager, cfg: Partial<StreamConfig> & { name: string }): Promise<void> {
+  try {
+    await jsm.streams.info(cfg.name);
+    await jsm.streams.update(cfg.name, cfg);
+  } catch (e) {
+    if (!/stream not found/i.test(String((e as Error).message))) throw e;
+    await jsm.streams.add(cfg);
+  }
+}
+
+export async function provisionStreams(spec: PipelineSpec): Promise<void> {
+  const jsm = await (await natsConnection()).jetstreamManager();
+  const s = streamsOf(spec.name);
+  const common = { storage: StorageType.File, retention: RetentionPolicy.Limits, num_replicas: 1 };
+  // raw: bounded in bytes; when full, ingest is refused (and retries) rather than dropping events
+  await ensureStream(jsm, { ...common, name: s.raw, subjects: [s.rawSubjects], max_bytes: settings.rawStreamMaxBytes, discard: DiscardPolicy.New, duplicate_window: nanos(120_000) });
+  // journal: trimmed by the sink itself once the keys it holds have left their windows
+  await ensureStream(jsm, { ...common, name: s.journal, subjects: [s.journalSubject], discard: DiscardPolicy.New });
+  await ensureStream(jsm, { ...common, name: s.dlq, subjects: [s.dlqSubject], max_age: nanos(7 * 86_400_000), duplicate_window: nanos(3_600_000) });
+}
+
+export async function provisionTable(spec: PipelineSpec): Promise<void> {
+  const ch = clickhouseFor(spec);
+  try {
+    const db = spec.sink.clickhouse.database;
+    if (spec.sink.createTable) {
+      await ch.command({ query: `CREATE DATABASE IF NOT EXISTS ${quoteIdent(db)}` });
+      await ch.command({ query: createTableSql(spec) });
+    }
+    const rs = await ch.query({ query: `DESCRIBE TABLE ${tableRef(spec)}`, format: 'JSONEachRow' }).catch((e: Error) => {
+      throw ApplicationFailure.nonRetryable(`sink: table ${db}.${spec.sink.clickhouse.table} is not readable (${e.message}); set sink.createTable to create it`, 'SinkTableMissing');
+    });
+    const have = new Map((await rs.json<{ name: string; type: string }>()).map((r) => [r.name, r.type]));
+    const problems = expectedColumns(spec).filter((c) => have.get(c.name) !== c.type).map((c) => `${c.name} ${c.type} (table has ${have.get(c.name) ?? 'no such column'})`);
+    if (problems.length) throw ApplicationFailure.nonRetryable(`sink: table ${db}.${spec.sink.clickhouse.table} does not match the spec: ${problems.join('; ')}`, 'SinkTableMismatch');
+  } finally {
+    await ch.close();
+  }
+}
+
+/** Removes the pipeline's JetStream streams and Kafka consumer groups. The ClickHouse table is kept: it is the user's data. */
+export async function teardown(spec: PipelineSpec): Promise<void> {
+  const jsm = await (await natsConnection()).jetstreamManager();
+  for (const name of Object.values(streamsOf(spec.name)).filter((v): v is string => typeof v === 'string' && v.startsWith('SLUICE_'))) {
+    await jsm.streams.delete(name).catch((e: Error) => { if (!/not found/i.test(e.message)) throw e; });
+  }
+  for (let i = 0; i < spec.sources.length; i++) {
+    const admin = kafkaFor(spec, i).admin();
+    await admin.connect();
+    try {
+      await admin.deleteGroups([consumerGroupOf(spec.name, spec.sources[i].name, spec.sources[i].kafka.groupId)]).catch(() => undefined);
+    } finally {
+      await admin.disconnect();
+    }
+  }
+}

@@ -1,0 +1,136 @@
+// The service layer: what the GraphQL resolvers, the CLI and the demo call. It talks to
+// Temporal only (start, signal, query); the workflow owns all pipeline logic.
+import { Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import { settings } from '../core/settings';
+import { workflowIdOf } from '../core/names';
+import { validateSpec, validateSpecText } from '../core/spec/validate';
+import type { PipelineSpec } from '../core/spec/schema';
+import { SluiceError } from './errors';
+import {
+  pauseSignal, resumeSignal, specQuery, statusQuery, stopSignal, updateSignal,
+  type PipelineInput, type PipelineState,
+} from '../workflows/signals';
+
+const WORKFLOW_TYPE = 'pipelineWorkflow';
+
+/** A spec from YAML/JSON text or an object; bad input -> BAD_SPEC listing every problem by path. */
+export function specFrom(input: unknown): PipelineSpec {
+  const r = typeof input === 'string' ? validateSpecText(input) : validateSpec(input);
+  if (!r.ok) throw new SluiceError('BAD_SPEC', `invalid pipeline spec: ${r.problems.map((p) => (p.path ? `${p.path}: ${p.message}` : p.message)).join('; ')}`, r.problems);
+  return r.spec;
+}
+
+export class PipelineService {
+  constructor(private readonly client: Client, private readonly taskQueue = settings.taskQueue) {}
+
+  static async connect(): Promise<PipelineService> {
+    const connection = await Connection.connect({ address: settings.temporalAddress });
+    return new PipelineService(new Client({ connection, namespace: settings.temporalNamespace }));
+  }
+
+  async close(): Promise<void> {
+    await this.client.connection.close();
+  }
+
+  private handle(name: string) {
+    return this.client.workflow.getHandle(workflowIdOf(name));
+  }
+
+  private async running(name: string) {
+    const h = this.handle(name);
+    try {
+      const d = await h.describe();
+      if (d.status.name !== 'RUNNING') throw new SluiceError('BAD_STATE', `pipeline "${name}" is ${d.status.name.toLowerCase()}`);
+      return h;
+    } catch (e) {
+      if (e instanceof WorkflowNotFoundError) throw new SluiceError('NOT_FOUND', `no pipeline named "${name}"`);
+      throw e;
+    }
+  }
+
+  async create(input: unknown): Promise<PipelineState> {
+    const spec = specFrom(input);
+    try {
+      await this.client.workflow.start(WORKFLOW_TYPE, {
+        taskQueue: this.taskQueue,
+        workflowId: workflowIdOf(spec.name),
+        args: [{ spec } satisfies PipelineInput],
+      });
+    } catch (e) {
+      if (e instanceof WorkflowExecutionAlreadyStartedError) throw new SluiceError('ALREADY_EXISTS', `pipeline "${spec.name}" already exists; use update`);
+      throw e;
+    }
+    return this.status(spec.name);
+  }
+
+  /** Status and counters; for a finished pipeline, the state it ended with. */
+  async status(name: string): Promise<PipelineState> {
+    const h = this.handle(name);
+    try {
+      const d = await h.describe();
+      if (d.status.name === 'RUNNING') return await h.query(statusQuery);
+      if (d.status.name === 'COMPLETED') return (await h.result()) as PipelineState;
+      return { name, status: 'FAILED', specVersion: 0, error: `workflow ${d.status.name.toLowerCase()}`, ingest: {}, sink: {}, updatedAt: d.closeTime?.getTime() ?? Date.now() };
+    } catch (e) {
+      if (e instanceof WorkflowNotFoundError) throw new SluiceError('NOT_FOUND', `no pipeline named "${name}"`);
+      throw e;
+    }
+  }
+
+  async spec(name: string): Promise<PipelineSpec> {
+    return (await this.running(name)).query(specQuery);
+  }
+
+  async list(): Promise<PipelineState[]> {
+    const names = new Set<string>();
+    for await (const w of this.client.workflow.list({ query: `WorkflowType = '${WORKFLOW_TYPE}'` })) {
+      const name = w.workflowId.replace(/^sluice-pipeline-/, '');
+      names.add(name);
+    }
+    return Promise.all([...names].sort().map((n) => this.status(n)));
+  }
+
+  async pause(name: string) { await (await this.running(name)).signal(pauseSignal); }
+  async resume(name: string) { await (await this.running(name)).signal(resumeSignal); }
+  async stop(name: string) { await (await this.running(name)).signal(stopSignal, {}); }
+
+  async update(name: string, input: unknown): Promise<void> {
+    const spec = specFrom(input);
+    if (spec.name !== name) throw new SluiceError('BAD_SPEC', `name: the spec names "${spec.name}", not "${name}"`, [{ path: 'name', message: `must stay "${name}"` }]);
+    await (await this.running(name)).signal(updateSignal, spec);
+  }
+
+  /** Stops (draining) and removes the pipeline's streams and consumer groups; the ClickHouse table is kept. */
+  async delete(name: string, spec?: PipelineSpec): Promise<void> {
+    const h = this.handle(name);
+    let last: PipelineSpec | undefined = spec;
+    try {
+      const d = await h.describe();
+      if (d.status.name === 'RUNNING') {
+        await h.signal(stopSignal, { delete: true });
+        await h.result();
+        return;
+      }
+    } catch (e) {
+      if (!(e instanceof WorkflowNotFoundError)) throw e;
+    }
+    if (!last) throw new SluiceError('NOT_FOUND', `pipeline "${name}" is not running; pass its spec to delete its streams`);
+    // a finished pipeline: start it just to tear down (it stops before provisioning anything)
+    const started = await this.client.workflow.signalWithStart(WORKFLOW_TYPE, {
+      taskQueue: this.taskQueue, workflowId: workflowIdOf(name), args: [{ spec: last }],
+      signal: stopSignal, signalArgs: [{ delete: true }],
+    });
+    await started.result();
+  }
+
+  /** Polls the status until `done` holds or the time runs out (for the CLI, the demo and tests). */
+  async waitFor(name: string, done: (s: PipelineState) => boolean, timeoutMs = 60_000): Promise<PipelineState> {
+    const until = Date.now() + timeoutMs;
+    for (;;) {
+      const s = await this.status(name).catch((e) => { if (e instanceof SluiceError && e.code === 'NOT_FOUND') return undefined; throw e; });
+      if (s && done(s)) return s;
+      if (Date.now() > until) throw new SluiceError('UNAVAILABLE', `timed out waiting for pipeline "${name}" (last status ${s?.status ?? 'none'})`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+}

@@ -1,0 +1,26 @@
+// ClickHouse DDL for the sink table. Kept to syntax ClickHouse 18.16 accepts, which current versions accept too.
+import type { PipelineSpec } from './spec/schema';
+import { resolveColumns, BATCH_COLUMN } from './spec/columns';
+
+export const quoteIdent = (name: string) => `\`${name.replace(/`/g, '\\`')}\``;
+export const tableRef = (spec: PipelineSpec) => `${quoteIdent(spec.sink.clickhouse.database)}.${quoteIdent(spec.sink.clickhouse.table)}`;
+
+export function createTableSql(spec: PipelineSpec): string {
+  const ct = spec.sink.createTable;
+  if (!ct) throw new Error('sink.createTable is not set');
+  const cols = resolveColumns(spec).map((c) => `  ${quoteIdent(c.name)} ${c.type}`);
+  cols.push(`  ${quoteIdent(BATCH_COLUMN)} UInt64`);
+  const engine = /\(/.test(ct.engine) ? ct.engine : `${ct.engine}()`;
+  return [
+    `CREATE TABLE IF NOT EXISTS ${tableRef(spec)} (`,
+    cols.join(',\n'),
+    `) ENGINE = ${engine}`,
+    ct.partitionBy ? `PARTITION BY ${ct.partitionBy}` : '',
+    `ORDER BY (${ct.orderBy.join(', ')})`,
+  ].filter(Boolean).join('\n');
+}
+
+/** Columns the sink writes, by name and type, for checking an existing table. */
+export function expectedColumns(spec: PipelineSpec): Array<{ name: string; type: string }> {
+  return [...resolveColumns(spec).map((c) => ({ name: c.name, type: c.type })), { name: BATCH_COLUMN, type: 'UInt64' }];
+}

@@ -1,0 +1,14 @@
+// Process settings from the environment, with the local stack's defaults.
+export const settings = {
+  natsUrl: process.env.SLUICE_NATS_URL ?? 'nats://127.0.0.1:4222',
+  temporalAddress: process.env.SLUICE_TEMPORAL_ADDRESS ?? '127.0.0.1:7233',
+  temporalNamespace: process.env.SLUICE_TEMPORAL_NAMESPACE ?? 'default',
+  taskQueue: process.env.SLUICE_TASK_QUEUE ?? 'sluice',
+  kafkaBrokers: (process.env.SLUICE_KAFKA_BROKERS ?? '127.0.0.1:9092').split(','),
+  clickhouseUrl: process.env.SLUICE_CLICKHOUSE_URL ?? 'http://127.0.0.1:8123',
+  apiPort: Number(process.env.SLUICE_API_PORT ?? 4000),
+  apiHost: process.env.SLUICE_API_HOST ?? '127.0.0.1',
+  workerMetricsPort: Number(process.env.SLUICE_WORKER_METRICS_PORT ?? 9464),
+  /** bytes of raw events JetStream may hold per pipeline before ingest is held back */
+  rawStreamMaxBytes: Number(process.env.SLUICE_RAW_STREAM_MAX_BYTES ?? 10 * 2 ** 30),
+};

@@ -1,0 +1,47 @@
+// The Sluice worker: runs pipeline workflows and their stage activities from one task queue.
+// Run as many as you like; Temporal spreads the stages over them and moves a dead one's stages.
+import { createServer } from 'node:http';
+import { NativeConnection, Worker, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
+import * as activities from '../activities';
+import { registry } from '../activities/metrics';
+import { closeNats } from '../activities/connections';
+import { settings } from '../core/settings';
+
+async function main(): Promise<void> {
+  Runtime.install({ logger: undefined, telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } } });
+  const connection = await NativeConnection.connect({ address: settings.temporalAddress });
+  const worker = await Worker.create({
+    connection,
+    namespace: settings.temporalNamespace,
+    taskQueue: settings.taskQueue,
+    workflowsPath: require.resolve('../workflows'),
+    activities,
+    maxConcurrentActivityTaskExecutions: 200,
+    shutdownGraceTime: '20s',
+  });
+  const metrics = createServer(async (req, res) => {
+    if (req.url === '/metrics') {
+      res.setHeader('content-type', registry.contentType);
+      res.end(await registry.metrics());
+    } else if (req.url === '/healthz') {
+      res.end(worker.getState());
+    } else {
+      res.statusCode = 404;
+      res.end();
+    }
+  });
+  metrics.listen(settings.workerMetricsPort, '127.0.0.1').on('error', (e) => console.warn(`[worker] metrics port: ${e.message}`));
+  console.log(`[worker] pid ${process.pid} polling task queue "${settings.taskQueue}" on ${settings.temporalAddress}; metrics http://127.0.0.1:${settings.workerMetricsPort}/metrics`);
+  try {
+    await worker.run();
+  } finally {
+    metrics.close();
+    await closeNats();
+    await connection.close();
+  }
+}
+
+main().catch((e) => {
+  console.error('[worker] fatal:', e);
+  process.exit(1);
+});

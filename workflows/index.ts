@@ -1,0 +1,2 @@
+// The workflows the worker bundles.
+export { pipelineWorkflow } from './pipeline';
