@@ -10,5 +10,5 @@ export const settings = {
   apiHost: process.env.SLUICE_API_HOST ?? '127.0.0.1',
   workerMetricsPort: Number(process.env.SLUICE_WORKER_METRICS_PORT ?? 9464),
   /** bytes of raw events JetStream may hold per pipeline before ingest is held back */
-  rawStreamMaxBytes: Number(process.env.SLUICE_RAW_STREAM_MAX_BYTES ?? 10 * 2 ** 30),
+  rawStreamMaxBytes: Number(process.env.SLUICE_RAW_STREAM_MAX_BYTES ?? 2 ** 30),
 };

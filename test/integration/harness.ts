@@ -1,0 +1,114 @@
+// What the integration tests share: the real services from `npm run stack -- up`, a worker
+// process, and helpers to build a pipeline, send events and read the results.
+import { randomBytes } from 'node:crypto';
+import type { ChildProcess } from 'node:child_process';
+import { connect, type NatsConnection } from 'nats';
+import type { Kafka } from 'kafkajs';
+import type { ClickHouseClient } from '@clickhouse/client';
+import { PipelineService } from '../../api/pipelines';
+import { settings } from '../../core/settings';
+import type { PipelineSpecInput } from '../../core/spec/schema';
+import type { PipelineState } from '../../workflows/signals';
+import { kafkaClient, recreateTopic } from '../../loadtest/kafka';
+import { clickhouse, scalar } from '../../loadtest/clickhouse';
+import { startWorker, waitForPollers } from '../../loadtest/localWorker';
+
+export const DB = 'sluice_test';
+export const uniqueName = (prefix: string) => `${prefix}-${randomBytes(3).toString('hex')}`;
+
+export interface Harness {
+  svc: PipelineService;
+  kafka: Kafka;
+  ch: ClickHouseClient;
+  nc: NatsConnection;
+  workers: ChildProcess[];
+  startWorker(): ChildProcess;
+  close(): Promise<void>;
+}
+
+export async function openHarness(): Promise<Harness> {
+  const ch = clickhouse(settings.clickhouseUrl);
+  await ch.command({ query: `CREATE DATABASE IF NOT EXISTS ${DB}` });
+  const workers: ChildProcess[] = [];
+  const h: Harness = {
+    svc: await PipelineService.connect(),
+    kafka: kafkaClient(settings.kafkaBrokers),
+    ch,
+    nc: await connect({ servers: settings.natsUrl }),
+    workers,
+    startWorker() {
+      const w = startWorker('test-worker');
+      workers.push(w);
+      return w;
+    },
+    async close() {
+      for (const w of workers) if (w.exitCode === null) w.kill('SIGTERM');
+      await Promise.all(workers.map((w) => (w.exitCode === null ? new Promise((r) => w.once('exit', r)) : undefined)));
+      await h.svc.close();
+      await ch.close();
+      await h.nc.drain();
+    },
+  };
+  h.startWorker();
+  await waitForPollers();
+  return h;
+}
+
+/** A purchase pipeline reading `topic` into sluice_test.<table>; `over` replaces parts of it. */
+export function purchaseSpec(name: string, topic: string, over: { dedup?: unknown; batch?: unknown; fields?: Record<string, string> } = {}): PipelineSpecInput {
+  return {
+    version: 1,
+    name,
+    sources: [{
+      name: 'purchases',
+      kafka: { brokers: settings.kafkaBrokers, topic, startFrom: 'earliest' },
+      schema: {
+        fields: over.fields ?? { event_id: 'string', user_id: 'string', amount: 'float64', ts: 'datetime', _event_source_: 'string' },
+        eventTime: 'ts',
+      },
+      dedup: (over.dedup ?? { key: { ignore: ['_event_source_'] }, window: '1h', time: 'arrival' }) as never,
+    }],
+    sink: {
+      clickhouse: { url: settings.clickhouseUrl, database: DB, table: name.replace(/-/g, '_') },
+      createTable: { engine: 'MergeTree', orderBy: ['event_id'] },
+      batch: (over.batch ?? { maxRows: 5000, maxDelay: '200ms' }) as never,
+    },
+  };
+}
+
+export const tableOf = (name: string) => `${DB}.${name.replace(/-/g, '_')}`;
+
+export async function send(h: Harness, topic: string, values: Array<string | Record<string, unknown>>, partition?: number): Promise<void> {
+  const p = h.kafka.producer();
+  await p.connect();
+  try {
+    for (let i = 0; i < values.length; i += 5000) {
+      await p.send({ topic, acks: -1, messages: values.slice(i, i + 5000).map((v) => ({ value: typeof v === 'string' ? v : JSON.stringify(v), partition })) });
+    }
+  } finally {
+    await p.disconnect();
+  }
+}
+
+export const purchase = (id: string, source = 'frontend-web', extra: Record<string, unknown> = {}) =>
+  ({ event_id: id, user_id: 'u1', amount: 9.99, ts: '2026-11-29T12:00:00Z', _event_source_: source, ...extra });
+
+export async function newTopic(h: Harness, topic: string, partitions = 1): Promise<void> {
+  await recreateTopic(h.kafka, topic, partitions);
+}
+
+export const rows = (h: Harness, name: string) => scalar(h.ch, `SELECT count() FROM ${tableOf(name)}`);
+
+/** Waits until the sink has read `read` events, and returns the state. */
+export function untilRead(h: Harness, name: string, read: number, timeoutMs = 60_000): Promise<PipelineState> {
+  return h.svc.waitFor(name, (s) => (s.sink.read ?? 0) >= read && s.sink.inserted !== undefined, timeoutMs);
+}
+
+export async function createRunning(h: Harness, spec: PipelineSpecInput): Promise<void> {
+  await h.svc.create(spec);
+  await h.svc.waitFor(spec.name, (s) => s.status === 'RUNNING' && s.sink.read !== undefined, 60_000);
+}
+
+export async function removePipeline(h: Harness, spec: PipelineSpecInput): Promise<void> {
+  await h.svc.delete(spec.name).catch(() => undefined);
+}

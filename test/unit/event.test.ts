@@ -1,0 +1,50 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { EventDecoder, EventError, toEpochMs } from '../../core/event';
+import { validateSpec } from '../../core/spec/validate';
+import { purchaseSpec } from './fixtures';
+
+const r = validateSpec(purchaseSpec());
+if (!r.ok) throw new Error('fixture invalid');
+const decoder = new EventDecoder(r.spec.sources[0], new Set(['event_id']));
+const good = { event_id: 'e1', user_id: 'u1', amount: 12.5, ts: '2026-11-29T12:00:00Z', _event_source_: 'frontend-web', meta: { country: 'DE' } };
+
+const reasonOf = (text: string | null) => {
+  try {
+    decoder.decode(text);
+  } catch (e) {
+    assert.ok(e instanceof EventError);
+    return e.reason;
+  }
+  return 'decoded';
+};
+
+test('decodes a good event and converts datetime for ClickHouse', () => {
+  const e = decoder.decode(JSON.stringify(good));
+  assert.equal(e.values.get('ts'), '2026-11-29 12:00:00');
+  assert.equal(e.values.get('meta.country'), 'DE');
+  assert.equal(e.eventTimeMs, Date.UTC(2026, 10, 29, 12));
+});
+
+test('each kind of bad event gets its reason', () => {
+  assert.equal(reasonOf('{"event_id": '), 'malformed_json');
+  assert.equal(reasonOf('[1,2]'), 'not_an_object');
+  assert.equal(reasonOf(null), 'empty_message');
+  assert.equal(reasonOf(JSON.stringify({ ...good, event_id: undefined })), 'missing_key_field');
+  assert.equal(reasonOf(JSON.stringify({ ...good, user_id: undefined })), 'missing_field');
+  assert.equal(reasonOf(JSON.stringify({ ...good, amount: 'twelve' })), 'type_mismatch');
+  assert.equal(reasonOf(JSON.stringify({ ...good, ts: 'yesterday' })), 'type_mismatch');
+});
+
+test('nullable fields may be missing', () => {
+  const e = decoder.decode(JSON.stringify({ ...good, meta: undefined }));
+  assert.equal(e.values.get('meta.country'), null);
+});
+
+test('event times: ISO text, epoch seconds, epoch milliseconds', () => {
+  assert.equal(toEpochMs('2026-11-29T12:00:00Z'), Date.UTC(2026, 10, 29, 12));
+  assert.equal(toEpochMs('2026-11-29 12:00:00'), Date.UTC(2026, 10, 29, 12));
+  assert.equal(toEpochMs(1_764_417_600), 1_764_417_600_000);
+  assert.equal(toEpochMs(1_764_417_600_000), 1_764_417_600_000);
+  assert.equal(toEpochMs('soon'), undefined);
+});

@@ -1,0 +1,23 @@
+// Specs shared by the unit tests.
+import type { PipelineSpecInput } from '../../core/spec/schema';
+
+export function purchaseSpec(over: Partial<PipelineSpecInput> = {}): PipelineSpecInput {
+  return {
+    version: 1,
+    name: 'unit-purchases',
+    sources: [{
+      name: 'purchases',
+      kafka: { brokers: ['127.0.0.1:9092'], topic: 'purchases' },
+      schema: {
+        fields: { event_id: 'string', user_id: 'string', amount: 'float64', ts: 'datetime', _event_source_: 'string', 'meta.country': 'string?' },
+        eventTime: 'ts',
+      },
+      dedup: { key: { ignore: ['_event_source_'] }, window: '1h', time: 'arrival' },
+    }],
+    sink: {
+      clickhouse: { url: 'http://127.0.0.1:8123', table: 'purchases' },
+      createTable: { engine: 'MergeTree', orderBy: ['event_id'] },
+    },
+    ...over,
+  };
+}
