@@ -24,8 +24,9 @@ export async function ingest({ spec, source }: IngestInput): Promise<void> {
   const groupId = consumerGroupOf(spec.name, src.name, src.kafka.groupId);
   const consumer = kafkaFor(spec, source).consumer({
     groupId,
-    sessionTimeout: 30_000,
-    heartbeatInterval: 3_000,
+    // a killed worker's partitions move to the next consumer after this long
+    sessionTimeout: 10_000,
+    heartbeatInterval: 1_000,
     maxBytesPerPartition: 4 * 2 ** 20,
     maxWaitTimeInMs: 250,
     retry: { retries: 5, restartOnFailure: async () => false },

@@ -30,6 +30,8 @@ TEMPORAL_PORT="${SLUICE_TEMPORAL_PORT:-7233}"
 TEMPORAL_UI_PORT="${SLUICE_TEMPORAL_UI_PORT:-8233}"
 START_TIMEOUT="${SLUICE_STACK_TIMEOUT:-120}"
 SERVICES=(kafka nats clickhouse temporal)
+# Sluice's own processes started by `npm start` (scripts/start.sh); `down` stops them first
+APPS=(api worker)
 
 say() { printf '[stack] %s\n' "$*" >&2; }
 die() { printf '[stack] ERROR: %s\n' "$*" >&2; exit 1; }
@@ -189,8 +191,12 @@ case "$cmd" in
     for s in "${targets[@]}"; do up_one "$s"; done
     say "all up in $((SECONDS - t0))s — Temporal UI: http://127.0.0.1:$TEMPORAL_UI_PORT"
     ;;
-  down) for s in "${targets[@]}"; do down_one "$s"; done ;;
-  status) for s in "${targets[@]}"; do status_one "$s"; done ;;
+  down)
+    [ $# -gt 0 ] || targets=("${APPS[@]}" "${SERVICES[@]}")
+    for s in "${targets[@]}"; do down_one "$s"; done ;;
+  status)
+    for s in "${targets[@]}"; do status_one "$s"; done
+    for a in "${APPS[@]}"; do printf '%-11s %-8s pid=%-8s log=%s\n' "$a" "$(pid_of "$a" >/dev/null && echo running || echo down)" "$(pid_of "$a" || echo -)" "$(log_of "$a")"; done ;;
   logs)
     if [ "${1:-}" != "" ] && [ "${1:-}" != -f ]; then f="$(log_of "$1")"; shift; [ "${1:-}" = -f ] && exec tail -n 100 -F "$f"; tail -n 100 "$f"
     else for s in "${SERVICES[@]}"; do echo "==> $(log_of "$s") <=="; tail -n 20 "$(log_of "$s")" 2>/dev/null || true; done; fi ;;
