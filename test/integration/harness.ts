@@ -42,8 +42,9 @@ export async function openHarness(): Promise<Harness> {
       return w;
     },
     async close() {
-      for (const w of workers) if (w.exitCode === null) w.kill('SIGTERM');
-      await Promise.all(workers.map((w) => (w.exitCode === null ? new Promise((r) => w.once('exit', r)) : undefined)));
+      const alive = workers.filter((w) => w.exitCode === null && w.signalCode === null);
+      for (const w of alive) w.kill('SIGTERM');
+      await Promise.all(alive.map((w) => new Promise((r) => w.once('exit', r))));
       await h.svc.close();
       await ch.close();
       await h.nc.drain();

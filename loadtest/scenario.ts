@@ -1,0 +1,125 @@
+// One load scenario end to end: a fresh topic and table, the pipeline, the events, and exact
+// verification in ClickHouse. Used by the demo, `npm run loadtest` and `npm run bench`.
+import type { PipelineService } from '../api/pipelines';
+import type { PipelineSpec } from '../core/spec/schema';
+import { tableRef } from '../core/ddl';
+import { purchaseEvents, type ScenarioOptions } from './purchases';
+import { kafkaClient, produceAtRate, recreateTopic } from './kafka';
+import { clickhouse, countDistinct, countRows, latencies, percentile, watchRows } from './clickhouse';
+import { cpuSeconds, peakRssMiB } from './procstat';
+
+export interface ScenarioRun {
+  spec: PipelineSpec;
+  events: ScenarioOptions;
+  /** events per second; Infinity = as fast as the producer can */
+  rate: number;
+  partitions: number;
+  /** put every event in Kafka before the pipeline starts (measures catch-up throughput) */
+  preload?: boolean;
+  /** the worker process to measure */
+  workerPid?: number;
+  timeoutMs?: number;
+  log?: (line: string) => void;
+}
+
+export interface ScenarioResult {
+  sent: number;
+  unique: number;
+  malformedExpected: number;
+  rows: number;
+  distinct: number;
+  counters: Record<string, number>;
+  sendSeconds: number;
+  /** from the first event sent (or the pipeline start, with preload) until every row is visible */
+  totalSeconds: number;
+  /** from the last event acknowledged by Kafka until every row is visible */
+  afterLastEventSeconds: number;
+  eventsPerSecond: number;
+  latencyMs?: { p50: number; p95: number; p99: number };
+  cpuSecondsPer1000?: number;
+  workerPeakRssMiB?: number;
+  ok: boolean;
+}
+
+export async function runScenario(svc: PipelineService, run: ScenarioRun): Promise<ScenarioResult> {
+  const { spec } = run;
+  const log = run.log ?? (() => undefined);
+  const src = spec.sources[0].kafka;
+  const table = tableRef(spec);
+  const ch = clickhouse(spec.sink.clickhouse.url);
+  const kafka = kafkaClient(src.brokers);
+  try {
+    log(`removing the previous run of ${spec.name} (pipeline, topic, table)`);
+    await svc.delete(spec.name, spec).catch(() => undefined);
+    await ch.command({ query: `DROP TABLE IF EXISTS ${table}` });
+    await recreateTopic(kafka, src.topic, run.partitions);
+    const events = [...purchaseEvents(run.events, spec.name)];
+    const unique = events.filter((e) => e.unique).length;
+    const malformedExpected = events.filter((e) => e.malformed).length;
+    const uniqueIndex = events.flatMap((e, i) => (e.unique ? [i] : []));
+
+    const start = async () => {
+      await svc.create(spec);
+      await svc.waitFor(spec.name, (s) => s.status === 'RUNNING' || s.status === 'FAILED', 60_000);
+    };
+    if (!run.preload) await start();
+    const rateText = Number.isFinite(run.rate) ? `${run.rate}/s` : 'full speed';
+    log(`sending ${events.length} events (${unique} unique) at ${rateText} to ${src.topic} (${run.partitions} partitions)`);
+    const cpu0 = run.workerPid ? cpuSeconds(run.workerPid) : 0;
+    const t0 = Date.now();
+    const watching = run.preload ? undefined : watchRows(ch, table, unique, run.timeoutMs ?? 600_000, 100);
+    const sent = await produceAtRate(kafka, src.topic, events, run.rate);
+    let begin = t0;
+    let samples: Array<[number, number]>;
+    if (run.preload) {
+      log(`preloaded in ${sent.seconds.toFixed(1)} s; starting the pipeline`);
+      begin = Date.now();
+      await start();
+      samples = await watchRows(ch, table, unique, run.timeoutMs ?? 600_000, 100);
+    } else {
+      samples = await watching!;
+    }
+    const visibleAt = samples[samples.length - 1][0];
+    const final = await svc.waitFor(spec.name, (s) => (s.sink.read ?? 0) >= sent.sent, 30_000).catch(() => svc.status(spec.name));
+    const cpu = run.workerPid ? cpuSeconds(run.workerPid) - cpu0 : undefined;
+    const rows = await countRows(ch, table);
+    const distinct = await countDistinct(ch, table, 'event_id');
+    const c = final.sink;
+    const lat = run.preload ? undefined : latencies(uniqueIndex.map((i) => sent.ackedAt[i]), samples).sort((a, b) => a - b);
+    const lastAck = Math.max(...sent.ackedAt);
+    return {
+      sent: sent.sent,
+      unique,
+      malformedExpected,
+      rows,
+      distinct,
+      counters: c,
+      sendSeconds: sent.seconds,
+      totalSeconds: (visibleAt - begin) / 1000,
+      afterLastEventSeconds: (visibleAt - lastAck) / 1000,
+      eventsPerSecond: sent.sent / ((visibleAt - begin) / 1000),
+      latencyMs: lat && { p50: percentile(lat, 50), p95: percentile(lat, 95), p99: percentile(lat, 99) },
+      cpuSecondsPer1000: cpu === undefined ? undefined : (cpu / sent.sent) * 1000,
+      workerPeakRssMiB: run.workerPid ? peakRssMiB(run.workerPid) : undefined,
+      ok: rows === unique && distinct === unique && c.dlq === malformedExpected && c.read === sent.sent && c.read === c.inserted + c.duplicates + c.dlq,
+    };
+  } finally {
+    await ch.close();
+  }
+}
+
+export function printResult(r: ScenarioResult, print: (s: string) => void = console.log): void {
+  const c = r.counters;
+  print(`  events sent          ${r.sent}`);
+  print(`  unique expected      ${r.unique}`);
+  print(`  rows in ClickHouse   ${r.rows}   (distinct event_id: ${r.distinct})`);
+  print(`  duplicates dropped   ${c.duplicates ?? 0}   (expected ${r.sent - r.unique - r.malformedExpected})`);
+  print(`  dlq                  ${c.dlq ?? 0}   (expected ${r.malformedExpected})`);
+  print(`  read = inserted + duplicates + dlq:  ${c.read} = ${c.inserted} + ${c.duplicates} + ${c.dlq}`);
+  print(`  time                 ${r.totalSeconds.toFixed(1)} s (sending took ${r.sendSeconds.toFixed(1)} s; exact ${r.afterLastEventSeconds.toFixed(2)} s after the last event)`);
+  print(`  throughput           ${Math.round(r.eventsPerSecond)} events/s end to end`);
+  if (r.latencyMs) print(`  latency (produce → visible in ClickHouse)  p50 ${r.latencyMs.p50} ms  p95 ${r.latencyMs.p95} ms  p99 ${r.latencyMs.p99} ms`);
+  if (r.cpuSecondsPer1000 !== undefined) print(`  worker CPU           ${r.cpuSecondsPer1000.toFixed(3)} s per 1,000 events`);
+  if (r.workerPeakRssMiB !== undefined) print(`  worker peak memory   ${r.workerPeakRssMiB.toFixed(0)} MiB RSS`);
+  print(r.ok ? '  result               OK: one row per unique event, counters reconcile' : '  result               MISMATCH: see the figures above');
+}
