@@ -23,9 +23,9 @@ export function specFrom(input: unknown): PipelineSpec {
 export class PipelineService {
   constructor(private readonly client: Client, private readonly taskQueue = settings.taskQueue) {}
 
-  static async connect(): Promise<PipelineService> {
+  static async connect(taskQueue = settings.taskQueue): Promise<PipelineService> {
     const connection = await Connection.connect({ address: settings.temporalAddress });
-    return new PipelineService(new Client({ connection, namespace: settings.temporalNamespace }));
+    return new PipelineService(new Client({ connection, namespace: settings.temporalNamespace }), taskQueue);
   }
 
   async close(): Promise<void> {

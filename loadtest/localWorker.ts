@@ -8,12 +8,12 @@ import { settings } from '../core/settings';
 export const repoRoot = resolve(__dirname, '..', '..');
 export const stackDir = process.env.SLUICE_STACK_DIR ?? join(repoRoot, '.stack');
 
-export async function workerPollers(): Promise<number> {
+export async function workerPollers(taskQueue = settings.taskQueue): Promise<number> {
   const connection = await Connection.connect({ address: settings.temporalAddress });
   try {
     const r = await connection.workflowService.describeTaskQueue({
       namespace: settings.temporalNamespace,
-      taskQueue: { name: settings.taskQueue },
+      taskQueue: { name: taskQueue },
       taskQueueType: 2, // activity
     });
     return (r.pollers ?? []).filter((p) => Date.now() - Number(p.lastAccessTime?.seconds ?? 0) * 1000 < 60_000).length;
@@ -33,10 +33,10 @@ export function startWorker(name = 'worker', env: NodeJS.ProcessEnv = {}): Child
 }
 
 /** Waits until the worker's task-queue poll shows up in Temporal. */
-export async function waitForPollers(min = 1, timeoutMs = 60_000): Promise<void> {
+export async function waitForPollers(taskQueue = settings.taskQueue, timeoutMs = 60_000): Promise<void> {
   const until = Date.now() + timeoutMs;
-  while ((await workerPollers()) < min) {
-    if (Date.now() > until) throw new Error(`no Sluice worker polled task queue "${settings.taskQueue}" within ${timeoutMs / 1000}s (see .stack/logs/worker.log)`);
+  while ((await workerPollers(taskQueue)) < 1) {
+    if (Date.now() > until) throw new Error(`no Sluice worker polled task queue "${taskQueue}" within ${timeoutMs / 1000}s (see .stack/logs/worker.log)`);
     await new Promise((r) => setTimeout(r, 300));
   }
 }

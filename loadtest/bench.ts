@@ -1,0 +1,94 @@
+// `npm run bench [-- steady|max|memory ...]`: the benchmark scenarios, printing figures (no pass/fail
+// on timing). Runs on its own task queue with its own worker, whose CPU and memory are measured.
+//   steady  300,000 events at 3,000 events/s: exact counts, seconds after the last event, latency
+//   max     500,000 events preloaded into Kafka, then the pipeline started: end-to-end events/s
+//   memory  bytes of dedup state per million keys
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PipelineService, specFrom } from '../api/pipelines';
+import type { PipelineSpec } from '../core/spec/schema';
+import { SinkState } from '../core/sinkState';
+import type { RawBatch } from '../core/envelope';
+import { printResult, runScenario, type ScenarioResult } from './scenario';
+import { repoRoot, startWorker, waitForPollers } from './localWorker';
+
+const TASK_QUEUE = 'sluice-bench';
+
+function benchSpec(name: string): PipelineSpec {
+  const base = specFrom(readFileSync(join(repoRoot, 'pipelines', 'checkout-purchases.yaml'), 'utf8'));
+  return specFrom({
+    ...base,
+    name,
+    sources: base.sources.map((s) => ({ ...s, kafka: { ...s.kafka, topic: name } })),
+    sink: { ...base.sink, clickhouse: { ...base.sink.clickhouse, database: 'sluice_bench', table: name.replace(/-/g, '_') } },
+  });
+}
+
+function memoryPerMillionKeys(): { bytesPerKey: number; mibPerMillion: number } {
+  const spec = benchSpec('bench-memory');
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
+  const before = process.memoryUsage().heapUsed;
+  const state = new SinkState(spec);
+  const n = 1_000_000;
+  for (let i = 0; i < n; i += 500) {
+    const v = Array.from({ length: 500 }, (_, j) => JSON.stringify({ event_id: `e${i + j}`, user_id: 'u', amount: 1, currency: 'EUR', ts: '2026-11-29T12:00:00Z', _event_source_: 'web' }));
+    const b: RawBatch = { s: 0, t: 't', p: 0, o: v.map((_, j) => i + j), a: Date.now(), v };
+    state.process(i / 500 + 1, b);
+    state.takeBatch(0);
+  }
+  gc?.();
+  const bytes = process.memoryUsage().heapUsed - before;
+  if (state.heldKeys() !== n) throw new Error(`expected ${n} keys held, got ${state.heldKeys()}`);
+  return { bytesPerKey: bytes / n, mibPerMillion: bytes / 2 ** 20 };
+}
+
+async function main(): Promise<void> {
+  const which = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+  const want = (s: string) => which.length === 0 || which.includes(s);
+  const results: Array<[string, ScenarioResult]> = [];
+  if (want('memory')) {
+    const m = memoryPerMillionKeys();
+    console.log(`[bench] memory: dedup state ${m.bytesPerKey.toFixed(0)} bytes per key = ${m.mibPerMillion.toFixed(0)} MiB per million keys (V8 heap)`);
+  }
+  if (!want('steady') && !want('max')) return;
+  const svc = await PipelineService.connect(TASK_QUEUE);
+  const worker = startWorker('bench-worker', { SLUICE_TASK_QUEUE: TASK_QUEUE });
+  try {
+    await waitForPollers(TASK_QUEUE);
+    const log = (l: string) => console.log(`[bench] ${l}`);
+    if (want('steady')) {
+      const r = await runScenario(svc, {
+        spec: benchSpec('bench-steady'), rate: 3000, partitions: 3, workerPid: worker.pid, log,
+        events: { events: 300_000, duplicateRatio: 0.3, malformedRatio: 0.001, seed: 11, maxDuplicateDistance: 5000 },
+      });
+      console.log('\n[bench] steady: 300,000 events at 3,000 events/s');
+      printResult(r);
+      results.push(['steady 300k @ 3k/s', r]);
+    }
+    if (want('max')) {
+      const r = await runScenario(svc, {
+        spec: benchSpec('bench-max'), rate: Infinity, partitions: 3, preload: true, workerPid: worker.pid, log,
+        events: { events: 500_000, duplicateRatio: 0.3, malformedRatio: 0.001, seed: 12, maxDuplicateDistance: 5000 },
+      });
+      console.log('\n[bench] max: 500,000 events preloaded, then the pipeline started');
+      printResult(r);
+      results.push(['max rate (500k preloaded)', r]);
+    }
+    console.log('\n| scenario | events | events/s end to end | exact after last event | p50 / p95 / p99 ms | worker CPU s per 1k | worker peak RSS MiB | counts |');
+    console.log('|---|---|---|---|---|---|---|---|');
+    for (const [name, r] of results) {
+      const lat = r.latencyMs ? `${r.latencyMs.p50} / ${r.latencyMs.p95} / ${r.latencyMs.p99}` : 'n/a (preloaded)';
+      console.log(`| ${name} | ${r.sent} | ${Math.round(r.eventsPerSecond)} | ${r.afterLastEventSeconds.toFixed(2)} s | ${lat} | ${r.cpuSecondsPer1000?.toFixed(3)} | ${r.workerPeakRssMiB?.toFixed(0)} | ${r.ok ? 'exact' : 'MISMATCH'} |`);
+    }
+    if (results.some(([, r]) => !r.ok)) process.exitCode = 1;
+  } finally {
+    await svc.close();
+    worker.kill('SIGTERM');
+  }
+}
+
+main().catch((e) => {
+  console.error('[bench] failed:', e instanceof Error ? e.message : e);
+  process.exit(1);
+});
