@@ -86,7 +86,7 @@ export async function runScenario(svc: PipelineService, run: ScenarioRun): Promi
     const distinct = await countDistinct(ch, table, 'event_id');
     const c = final.sink;
     const lat = run.preload ? undefined : latencies(uniqueIndex.map((i) => sent.ackedAt[i]), samples).sort((a, b) => a - b);
-    const lastAck = Math.max(...sent.ackedAt);
+    const lastAck = sent.ackedAt.reduce((a, b) => Math.max(a, b), 0);
     return {
       sent: sent.sent,
       unique,
