@@ -18,6 +18,7 @@ import { streamsOf } from '../core/names';
 import { parseDuration } from '../core/duration';
 import { decodeRawBatch } from '../core/envelope';
 import { SinkState, type JournalEntry } from '../core/sinkState';
+import { JournalCompactor } from '../core/journalCompactor';
 import { BATCH_COLUMN } from '../core/spec/columns';
 import { tableRef } from '../core/ddl';
 import { clickhouseFor, natsConnection } from './connections';
@@ -27,6 +28,7 @@ import { ProgressReporter } from './progress';
 const IN_FLIGHT_GRACE_MS = 5_000;
 /** raw messages (of up to 500 events each) buffered ahead of processing */
 const FETCH_MESSAGES = 64;
+const PURGE_EVERY_BATCHES = 20;
 
 export interface SinkInput {
   spec: PipelineSpec;
@@ -45,7 +47,7 @@ async function rowsOfBatch(ch: ClickHouseClient, spec: PipelineSpec, batch: numb
 }
 
 /** Rebuilds state from the journal; returns the journal's last sequence for the next fenced publish. */
-async function recover(state: SinkState, spec: PipelineSpec, jsm: JetStreamManager, js: JetStreamClient, ch: ClickHouseClient): Promise<number> {
+async function recover(state: SinkState, compactor: JournalCompactor, spec: PipelineSpec, jsm: JetStreamManager, js: JetStreamClient, ch: ClickHouseClient): Promise<number> {
   const s = streamsOf(spec.name);
   const info = await jsm.streams.info(s.journal);
   if (info.state.messages === 0) return info.state.last_seq;
@@ -56,7 +58,7 @@ async function recover(state: SinkState, spec: PipelineSpec, jsm: JetStreamManag
     let got = 0;
     for await (const m of batch) {
       got++;
-      if (previous) state.apply(previous.entry);
+      if (previous) { state.apply(previous.entry); compactor.add(previous.seq, previous.entry); }
       previous = { seq: m.seq, entry: JSON.parse(dec.decode(m.data)) as JournalEntry };
       if (m.seq >= info.state.last_seq) break;
     }
@@ -73,6 +75,7 @@ async function recover(state: SinkState, spec: PipelineSpec, jsm: JetStreamManag
   }
   if (have === last.rows) {
     state.apply(last);
+    compactor.add(previous.seq, last);
   } else if (have === 0) {
     Context.current().log.warn('last sink batch was not inserted; processing it again', { pipeline: spec.name, batch: last.batch });
     await jsm.streams.deleteMessage(s.journal, previous.seq, false);
@@ -92,13 +95,14 @@ export async function dedupSink({ spec, drain = false }: SinkInput): Promise<voi
   const s = streamsOf(spec.name);
   const ch = clickhouseFor(spec);
   const state = new SinkState(spec);
+  const compactor = new JournalCompactor(state.windowsMs());
   const { maxRows } = spec.sink.batch;
   const maxDelay = parseDuration(spec.sink.batch.maxDelay)!;
   const progress = new ProgressReporter(spec.name, 'sink', undefined);
   const report = () => progress.update({ ...state.counters, batches: state.batch, keysHeld: state.heldKeys() });
 
   try {
-    let journalSeq = await recover(state, spec, jsm, js, ch);
+    let journalSeq = await recover(state, compactor, spec, jsm, js, ch);
     report();
     ctx.log.info('sink recovered', { pipeline: spec.name, batch: state.batch, rawSeq: state.rawSeq, keys: state.heldKeys() });
 
@@ -110,9 +114,19 @@ export async function dedupSink({ spec, drain = false }: SinkInput): Promise<voi
       await Promise.all(dlq.map((d) => js.publish(s.dlqSubject, enc.encode(JSON.stringify(d)), { msgID: `${d.topic}:${d.partition}:${d.offset}` })));
       const ack = await js.publish(s.journalSubject, enc.encode(JSON.stringify(entry)), { expect: { lastSequence: journalSeq } });
       journalSeq = ack.seq;
+      compactor.add(ack.seq, entry);
       if (rows.length) await ch.insert({ table: tableRef(spec), values: rows, format: 'JSONEachRow' });
       report();
-      if (entry.batch % 20 === 0) await jsm.streams.purge(s.raw, { seq: entry.rawSeq + 1 }).catch(() => undefined);
+      if (entry.batch % PURGE_EVERY_BATCHES === 0) {
+        // raw batches up to the committed position, and journal entries whose keys have all expired
+        try {
+          await jsm.streams.purge(s.raw, { seq: entry.rawSeq + 1 });
+          const keepFrom = compactor.purgeBelow(state.watermarks());
+          if (keepFrom !== undefined) await jsm.streams.purge(s.journal, { seq: keepFrom });
+        } catch (e) {
+          ctx.log.warn('purging committed raw batches / expired journal entries failed; will retry', { error: (e as Error).message });
+        }
+      }
     };
     const flush = (): Promise<void> => {
       if (state.hasPending) {

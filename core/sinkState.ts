@@ -172,6 +172,16 @@ export class SinkState {
     for (const s of this.sources) s.window?.evict(true);
   }
 
+  /** Each source's dedup window in ms (undefined: no dedup). */
+  windowsMs(): Array<number | undefined> {
+    return this.sources.map((s) => s.window?.windowMs);
+  }
+
+  /** Each source's watermark: the largest time seen. */
+  watermarks(): number[] {
+    return this.sources.map((s) => s.window?.currentWatermark ?? Number.NEGATIVE_INFINITY);
+  }
+
   /** Keys held per source (for metrics and the memory benchmark). */
   heldKeys(): number {
     return this.sources.reduce((n, s) => n + (s.window?.size ?? 0), 0);
