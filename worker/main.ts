@@ -18,6 +18,8 @@ async function main(): Promise<void> {
     activities,
     maxConcurrentActivityTaskExecutions: 200,
     shutdownGraceTime: '20s',
+    // heartbeats carry cancellation (pause, update, stop) back to the stages: send them at least every second
+    maxHeartbeatThrottleInterval: '1s',
   });
   const metrics = createServer(async (req, res) => {
     if (req.url === '/metrics') {
