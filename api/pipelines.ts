@@ -123,6 +123,16 @@ export class PipelineService {
     await started.result();
   }
 
+  /** The pipeline's running stage activities: type, attempt, last failure (from Temporal). */
+  async describeStages(name: string): Promise<Array<{ type: string; attempt: number; lastFailure?: string }>> {
+    const d = await this.handle(name).describe();
+    return (d.raw.pendingActivities ?? []).map((a) => ({
+      type: a.activityType?.name ?? '',
+      attempt: a.attempt ?? 1,
+      lastFailure: a.lastFailure?.message ?? undefined,
+    }));
+  }
+
   /** Polls the status until `done` holds or the time runs out (for the CLI, the demo and tests). */
   async waitFor(name: string, done: (s: PipelineState) => boolean, timeoutMs = 60_000): Promise<PipelineState> {
     const until = Date.now() + timeoutMs;

@@ -48,5 +48,8 @@ test('every worker killed with SIGKILL mid-batch, twice: exact rows, no duplicat
   assert.equal(c.dlq, malformed);
   assert.equal(c.duplicates, events.length - unique - malformed);
   assert.equal(c.read, c.inserted + c.duplicates + c.dlq);
+  // the kills hit the stages: Temporal retried the sink after each (attempts count from 1)
+  const sink = (await h.svc.describeStages(name)).find((a) => a.type === 'dedupSink');
+  assert.ok(sink && sink.attempt >= 3, `sink attempt ${sink?.attempt}`);
   await h.svc.delete(name);
 });

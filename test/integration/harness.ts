@@ -18,6 +18,7 @@ export const uniqueName = (prefix: string) => `${prefix}-${randomBytes(3).toStri
 
 export interface Harness {
   svc: PipelineService;
+  taskQueue: string;
   kafka: Kafka;
   ch: ClickHouseClient;
   nc: NatsConnection;
@@ -26,18 +27,21 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+/** Each test file gets its own task queue, so no other worker on the machine runs its stages. */
 export async function openHarness(): Promise<Harness> {
+  const taskQueue = uniqueName('sluice-test');
   const ch = clickhouse(settings.clickhouseUrl);
   await ch.command({ query: `CREATE DATABASE IF NOT EXISTS ${DB}` });
   const workers: ChildProcess[] = [];
   const h: Harness = {
-    svc: await PipelineService.connect(),
+    svc: await PipelineService.connect(taskQueue),
+    taskQueue,
     kafka: kafkaClient(settings.kafkaBrokers),
     ch,
     nc: await connect({ servers: settings.natsUrl }),
     workers,
     startWorker() {
-      const w = startWorker('test-worker');
+      const w = startWorker('test-worker', { SLUICE_TASK_QUEUE: taskQueue });
       workers.push(w);
       return w;
     },
@@ -51,7 +55,7 @@ export async function openHarness(): Promise<Harness> {
     },
   };
   h.startWorker();
-  await waitForPollers();
+  await waitForPollers(taskQueue);
   return h;
 }
 
