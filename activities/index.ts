@@ -2,3 +2,4 @@
 export { provisionStreams, provisionTable, teardown } from './provision';
 export { ingest } from './ingest';
 export { dedupSink } from './dedupSink';
+export { replayDlq, purgeDlq } from './dlq';

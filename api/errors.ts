@@ -1,7 +1,7 @@
 // Errors the service layer raises, each with a code the API puts in `extensions.code`.
 import type { SpecProblem } from '../core/spec/validate';
 
-export type ErrorCode = 'BAD_SPEC' | 'NOT_FOUND' | 'ALREADY_EXISTS' | 'BAD_STATE' | 'UNAVAILABLE';
+export type ErrorCode = 'BAD_SPEC' | 'BAD_INPUT' | 'NOT_FOUND' | 'ALREADY_EXISTS' | 'BAD_STATE' | 'UNAVAILABLE' | 'UNAUTHENTICATED' | 'FORBIDDEN';
 
 export class SluiceError extends Error {
   constructor(readonly code: ErrorCode, message: string, readonly problems?: SpecProblem[]) {

@@ -7,7 +7,7 @@ import { validateSpec, validateSpecText } from '../core/spec/validate';
 import type { PipelineSpec } from '../core/spec/schema';
 import { SluiceError } from './errors';
 import {
-  pauseSignal, resumeSignal, specQuery, statusQuery, stopSignal, updateSignal,
+  pauseSignal, purgeDlqUpdate, replayDlqUpdate, resumeSignal, specQuery, statusQuery, stopSignal, updateSignal,
   type PipelineInput, type PipelineState,
 } from '../workflows/signals';
 
@@ -98,6 +98,26 @@ export class PipelineService {
     const spec = specFrom(input);
     if (spec.name !== name) throw new SluiceError('BAD_SPEC', `name: the spec names "${spec.name}", not "${name}"`, [{ path: 'name', message: `must stay "${name}"` }]);
     await (await this.running(name)).signal(updateSignal, spec);
+  }
+
+  async replayDlq(name: string, ids: number[]): Promise<number> {
+    if (ids.length === 0 || ids.some((i) => !Number.isInteger(i) || i < 1)) throw new SluiceError('BAD_INPUT', 'ids: expected DLQ entry ids (positive integers)');
+    return this.dlqUpdate(() => this.running(name).then((h) => h.executeUpdate(replayDlqUpdate, { args: [ids] })));
+  }
+
+  async purgeDlq(name: string): Promise<number> {
+    return this.dlqUpdate(() => this.running(name).then((h) => h.executeUpdate(purgeDlqUpdate)));
+  }
+
+  private async dlqUpdate(run: () => Promise<number>): Promise<number> {
+    try {
+      return await run();
+    } catch (e) {
+      if (e instanceof SluiceError) throw e;
+      let cause = e as { message?: string; cause?: unknown; type?: string };
+      while (cause.cause) cause = cause.cause as typeof cause;
+      throw new SluiceError(cause.type === 'NotFound' ? 'NOT_FOUND' : 'UNAVAILABLE', cause.message ?? String(e));
+    }
   }
 
   /** Stops (draining) and removes the pipeline's streams and consumer groups; the ClickHouse table is kept. */

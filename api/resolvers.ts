@@ -5,51 +5,73 @@ import { PipelineService, specFrom } from './pipelines';
 import { SluiceError } from './errors';
 import { redactSpec } from './redact';
 import { dependencies } from './health';
+import { readDlq } from './dlq';
+import type { Role } from './auth';
 import { pipelineJsonSchema } from '../core/spec/schema';
 import type { PipelineState } from '../workflows/signals';
 
-export interface ApiContext { svc: PipelineService }
+export interface ApiContext { svc: PipelineService; role: Role }
 
 const toGraphQLError = (e: unknown): never => {
   if (e instanceof SluiceError) throw new GraphQLError(e.message, { extensions: { code: e.code, problems: e.problems } });
   throw e;
 };
-const guarded = <A extends unknown[], R>(fn: (...a: A) => Promise<R>) => async (...a: A): Promise<R> => {
+type Resolver<A, R> = (parent: unknown, args: A, ctx: ApiContext) => Promise<R>;
+const query = <A, R>(fn: Resolver<A, R>): Resolver<A, R> => async (p, a, ctx) => {
   try {
-    return await fn(...a);
+    return await fn(p, a, ctx);
   } catch (e) {
     return toGraphQLError(e);
   }
 };
+const mutation = <A, R>(fn: Resolver<A, R>): Resolver<A, R> => query(async (p, a, ctx) => {
+  if (ctx.role !== 'admin') throw new SluiceError('FORBIDDEN', 'this token is read-only: mutations need an admin token');
+  return fn(p, a, ctx);
+});
 
-const view = (s: PipelineState, spec?: unknown) => ({
+const view = (s: PipelineState, extra: { spec?: unknown; stages?: unknown[] } = {}) => ({
   id: s.name,
   status: s.status,
   error: s.error ?? null,
   specVersion: s.specVersion,
   sink: s.sink.read === undefined ? null : { late: 0, batches: 0, keysHeld: 0, ...s.sink },
   ingest: Object.entries(s.ingest).map(([source, c]) => ({ source, read: c.read ?? 0, published: c.published ?? 0 })),
-  spec: spec === undefined ? null : JSON.stringify(spec),
+  spec: extra.spec === undefined ? null : JSON.stringify(extra.spec),
+  stages: extra.stages ?? [],
   updatedAt: new Date(s.updatedAt).toISOString(),
 });
 
-type Args = { id: string; spec: string; status?: string };
+const toId = (text: string | undefined, field: string): number => {
+  if (text === undefined || text === null) return 0;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0) throw new SluiceError('BAD_INPUT', `${field}: expected a DLQ entry id`);
+  return n;
+};
+
+async function pipelineView(svc: PipelineService, id: string) {
+  const s = await svc.status(id);
+  const live = s.status !== 'STOPPED' && s.status !== 'FAILED';
+  const spec = live ? await svc.spec(id).then(redactSpec).catch(() => undefined) : undefined;
+  const stages = live ? await svc.describeStages(id).catch(() => []) : [];
+  return view(s, { spec, stages });
+}
+
+type Args = { id: string; spec: string; status?: string; first?: number; after?: string; pipelineId: string; limit?: number; ids: string[] };
 
 export const resolvers = {
   Query: {
-    health: guarded(async () => {
+    health: query(async () => {
       const deps = await dependencies();
       return { ok: deps.every((d) => d.up), dependencies: deps };
     }),
-    pipelines: guarded(async (_: unknown, { status }: Partial<Args>, { svc }: ApiContext) =>
-      (await svc.list()).filter((p) => !status || p.status === status).map((p) => view(p))),
-    pipeline: guarded(async (_: unknown, { id }: Args, { svc }: ApiContext) => {
-      const s = await svc.status(id).catch((e) => { if (e instanceof SluiceError && e.code === 'NOT_FOUND') return undefined; throw e; });
-      if (!s) return null;
-      const spec = s.status === 'STOPPED' || s.status === 'FAILED' ? undefined : await svc.spec(id).then(redactSpec).catch(() => undefined);
-      return view(s, spec);
+    pipelines: query(async (_, { status, first = 100, after }: Partial<Args>, { svc }) => {
+      if (!Number.isInteger(first) || first < 1 || first > 1000) throw new SluiceError('BAD_INPUT', 'first: expected an integer from 1 to 1000');
+      const all = (await svc.list()).filter((p) => (!status || p.status === status) && (!after || p.name > after));
+      return all.slice(0, first).map((p) => view(p));
     }),
-    validatePipeline: (_: unknown, { spec }: Args) => {
+    pipeline: query(async (_, { id }: Args, { svc }) =>
+      pipelineView(svc, id).catch((e) => { if (e instanceof SluiceError && e.code === 'NOT_FOUND') return null; throw e; })),
+    validatePipeline: query(async (_, { spec }: Args) => {
       try {
         specFrom(spec);
         return { valid: true, problems: [] };
@@ -57,15 +79,42 @@ export const resolvers = {
         if (e instanceof SluiceError && e.problems) return { valid: false, problems: e.problems };
         throw e;
       }
-    },
+    }),
     pipelineJsonSchema: () => JSON.stringify(pipelineJsonSchema()),
+    dlq: query(async (_, { pipelineId, limit = 50, after }: Args) => {
+      const page = await readDlq(pipelineId, limit, toId(after, 'after'));
+      return {
+        total: page.total,
+        nextAfter: page.nextAfter === null ? null : String(page.nextAfter),
+        items: page.items.map((d) => ({ ...d, id: String(d.id), at: new Date(d.at).toISOString() })),
+      };
+    }),
   },
   Mutation: {
-    createPipeline: guarded(async (_: unknown, { spec }: Args, { svc }: ApiContext) => view(await svc.create(spec))),
-    updatePipeline: guarded(async (_: unknown, { id, spec }: Args, { svc }: ApiContext) => { await svc.update(id, spec); return view(await svc.status(id)); }),
-    pausePipeline: guarded(async (_: unknown, { id }: Args, { svc }: ApiContext) => { await svc.pause(id); return view(await svc.status(id)); }),
-    resumePipeline: guarded(async (_: unknown, { id }: Args, { svc }: ApiContext) => { await svc.resume(id); return view(await svc.status(id)); }),
-    stopPipeline: guarded(async (_: unknown, { id }: Args, { svc }: ApiContext) => { await svc.stop(id); return view(await svc.status(id)); }),
-    deletePipeline: guarded(async (_: unknown, { id }: Args, { svc }: ApiContext) => { await svc.delete(id); return true; }),
+    createPipeline: mutation(async (_, { spec }: Args, { svc }) => view(await svc.create(spec))),
+    updatePipeline: mutation(async (_, { id, spec }: Args, { svc }) => { await svc.update(id, spec); return view(await svc.status(id)); }),
+    pausePipeline: mutation(async (_, { id }: Args, { svc }) => { await svc.pause(id); return view(await svc.status(id)); }),
+    resumePipeline: mutation(async (_, { id }: Args, { svc }) => { await svc.resume(id); return view(await svc.status(id)); }),
+    stopPipeline: mutation(async (_, { id }: Args, { svc }) => { await svc.stop(id); return view(await svc.status(id)); }),
+    deletePipeline: mutation(async (_, { id }: Args, { svc }) => { await svc.delete(id); return true; }),
+    replayDlq: mutation(async (_, { pipelineId, ids }: Args, { svc }) => svc.replayDlq(pipelineId, ids.map((i) => toId(i, 'ids')))),
+    purgeDlq: mutation(async (_, { pipelineId }: Args, { svc }) => svc.purgeDlq(pipelineId)),
+  },
+  Subscription: {
+    pipelineStatus: {
+      subscribe: async function* (_: unknown, { id }: Args, { svc }: ApiContext) {
+        let last = '';
+        for (;;) {
+          const v = await pipelineView(svc, id).catch(toGraphQLError);
+          const text = JSON.stringify({ ...v, updatedAt: undefined });
+          if (text !== last) {
+            last = text;
+            yield { pipelineStatus: v };
+          }
+          if (v.status === 'STOPPED') return;
+          await new Promise((r) => setTimeout(r, 1000));
+        }
+      },
+    },
   },
 };

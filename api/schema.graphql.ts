@@ -28,8 +28,27 @@ export const typeDefs = /* GraphQL */ `
     ingest: [IngestCounters!]!
     "the spec as JSON, secrets redacted (only while the pipeline runs)"
     spec: String
+    "running stages with their retry attempt and last failure (only for pipeline(id))"
+    stages: [Stage!]!
     updatedAt: String!
   }
+
+  "A stage activity as Temporal runs it: a retried stage shows its attempt and last failure."
+  type Stage { type: String!, attempt: Int!, lastFailure: String }
+
+  "A dead-lettered event: where it came from, why it was set aside, and its original value."
+  type DlqEntry {
+    id: ID!
+    source: String!
+    topic: String!
+    partition: Int!
+    offset: Float!
+    reason: String!
+    error: String!
+    value: String
+    at: String!
+  }
+  type DlqPage { items: [DlqEntry!]!, total: Int!, "pass as after for the next page" nextAfter: ID }
 
   type Dependency { name: String!, up: Boolean!, detail: String }
   type Health { ok: Boolean!, dependencies: [Dependency!]! }
@@ -39,12 +58,15 @@ export const typeDefs = /* GraphQL */ `
 
   type Query {
     health: Health!
-    pipelines(status: PipelineStatus): [Pipeline!]!
+    "Pipelines by name; page with first/after (after = the last id of the previous page)."
+    pipelines(status: PipelineStatus, first: Int = 100, after: ID): [Pipeline!]!
     pipeline(id: ID!): Pipeline
     "Checks a spec (YAML or JSON text) without creating anything."
     validatePipeline(spec: String!): Validation!
     "The pipeline spec's JSON Schema."
     pipelineJsonSchema: String!
+    "Dead-lettered events of a pipeline, oldest first."
+    dlq(pipelineId: ID!, limit: Int = 50, after: ID): DlqPage!
   }
 
   type Mutation {
@@ -57,5 +79,14 @@ export const typeDefs = /* GraphQL */ `
     stopPipeline(id: ID!): Pipeline!
     "Stops the pipeline and removes its JetStream streams and consumer groups; the ClickHouse table is kept."
     deletePipeline(id: ID!): Boolean!
+    "Sends DLQ entries back to their source topic (after fixing the producer or the spec); returns how many."
+    replayDlq(pipelineId: ID!, ids: [ID!]!): Int!
+    "Removes every DLQ entry; returns how many."
+    purgeDlq(pipelineId: ID!): Int!
+  }
+
+  type Subscription {
+    "The pipeline's status and counters whenever they change (server-sent events); ends when it stops."
+    pipelineStatus(id: ID!): Pipeline!
   }
 `;

@@ -1,24 +1,59 @@
 // The HTTP server: GraphQL (graphql-yoga on express) at /graphql, plus /healthz and /metrics.
 import express, { type Express } from 'express';
-import { createSchema, createYoga } from 'graphql-yoga';
+import { createSchema, createYoga, type Plugin } from 'graphql-yoga';
+import { GraphQLError } from 'graphql';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { typeDefs } from './schema.graphql';
 import { resolvers, type ApiContext } from './resolvers';
+import { authenticate, type Role } from './auth';
+import { limitsRule } from './limits';
 import type { PipelineService } from './pipelines';
 
-export function createApp(svc: PipelineService): Express {
+/** Largest request body accepted (a pipeline spec is a few kB). */
+export const MAX_REQUEST_BYTES = 256 * 1024;
+
+export interface ApiOptions {
+  /** bearer tokens and their roles; empty = open API */
+  tokens: ReadonlyMap<string, Role>;
+  /** serve GraphiQL at /graphql (development) */
+  graphiql: boolean;
+}
+
+const limitsPlugin: Plugin = { onValidate: ({ addValidationRule }) => addValidationRule(limitsRule) };
+
+export function createApp(svc: PipelineService, opts: ApiOptions): Express {
   const app = express();
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'sluice_api_' });
   const yoga = createYoga<object, ApiContext>({
     schema: createSchema<ApiContext>({ typeDefs, resolvers }),
-    context: () => ({ svc }),
+    context: ({ request }) => {
+      const auth = authenticate(request.headers.get('authorization'), opts.tokens);
+      if (!auth.ok) throw new GraphQLError(auth.message, { extensions: { code: auth.code, http: { status: 401 } } });
+      return { svc, role: auth.role };
+    },
+    plugins: [limitsPlugin],
     graphqlEndpoint: '/graphql',
     maskedErrors: true,
+    graphiql: opts.graphiql,
     landingPage: false,
   });
-  app.use(express.json({ limit: '1mb' }));
+  app.use('/graphql', express.raw({ type: () => true, limit: MAX_REQUEST_BYTES }), (req, _res, next) => {
+    // the body was read (and its size checked) by express.raw; hand yoga the text
+    if (!Buffer.isBuffer(req.body)) return next();
+    try {
+      req.body = req.body.length ? JSON.parse(req.body.toString('utf8')) : undefined;
+      next();
+    } catch {
+      next(Object.assign(new Error('request body is not valid JSON'), { status: 400 }));
+    }
+  });
   app.use(yoga.graphqlEndpoint, yoga as unknown as express.RequestHandler);
+  app.use((err: Error & { status?: number; type?: string }, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+    const status = err.status ?? 500;
+    const code = err.type === 'entity.too.large' ? 'REQUEST_TOO_LARGE' : status === 400 ? 'BAD_REQUEST' : 'INTERNAL';
+    res.status(status).json({ errors: [{ message: err.type === 'entity.too.large' ? `request body larger than ${MAX_REQUEST_BYTES} bytes` : err.message, extensions: { code } }] });
+  });
   app.get('/healthz', (_req, res) => { res.json({ ok: true }); });
   app.get('/metrics', async (_req, res) => {
     res.setHeader('content-type', registry.contentType);

@@ -7,7 +7,7 @@ import {
 import type * as activities from '../activities';
 import type { PipelineSpec } from '../core/spec/schema';
 import {
-  pauseSignal, progressSignal, resumeSignal, specQuery, statusQuery, stopSignal, updateSignal,
+  pauseSignal, progressSignal, purgeDlqUpdate, replayDlqUpdate, resumeSignal, specQuery, statusQuery, stopSignal, updateSignal,
   type PipelineInput, type PipelineState, type StopOptions,
 } from './signals';
 
@@ -54,6 +54,8 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineSt
   setHandler(resumeSignal, () => { paused = false; });
   setHandler(updateSignal, (next) => { pendingSpec = next; });
   setHandler(stopSignal, (opts) => { stop = opts ?? {}; });
+  setHandler(replayDlqUpdate, (ids) => setup.replayDlq(spec, ids));
+  setHandler(purgeDlqUpdate, () => setup.purgeDlq(spec));
   setHandler(progressSignal, (p) => {
     if (p.stage === 'ingest' && p.source) state.ingest[p.source] = p.counters;
     if (p.stage === 'sink') state.sink = p.counters;

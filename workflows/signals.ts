@@ -1,6 +1,6 @@
 // The pipeline workflow's public surface: signals, queries and the state it reports.
 // Imported by the workflow, the API and the activities, so it must stay free of I/O.
-import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { PipelineSpec } from '../core/spec/schema';
 
 export type PipelineStatus = 'PROVISIONING' | 'RUNNING' | 'PAUSED' | 'STOPPING' | 'STOPPED' | 'FAILED';
@@ -41,3 +41,7 @@ export const stopSignal = defineSignal<[StopOptions]>('stop');
 export const progressSignal = defineSignal<[StageProgress]>('progress');
 export const statusQuery = defineQuery<PipelineState>('status');
 export const specQuery = defineQuery<PipelineSpec>('spec');
+/** Sends DLQ entries (by id) back to their source topic; returns how many. */
+export const replayDlqUpdate = defineUpdate<number, [number[]]>('replayDlq');
+/** Empties the DLQ; returns how many entries were removed. */
+export const purgeDlqUpdate = defineUpdate<number, []>('purgeDlq');
