@@ -12,15 +12,16 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { DeliverPolicy, type JetStreamClient, type JetStreamManager } from 'nats';
-import type { ClickHouseClient } from '@clickhouse/client';
+import { ClickHouseError, type ClickHouseClient } from '@clickhouse/client';
 import type { PipelineSpec } from '../core/spec/schema';
 import { streamsOf } from '../core/names';
 import { parseDuration } from '../core/duration';
 import { decodeRawBatch } from '../core/envelope';
-import { SinkState, type JournalEntry } from '../core/sinkState';
+import { SinkState, type JournalEntry, type TakenBatch } from '../core/sinkState';
+import { findRejected } from '../core/bisect';
 import { JournalCompactor } from '../core/journalCompactor';
 import { BATCH_COLUMN } from '../core/spec/columns';
-import { tableRef } from '../core/ddl';
+import { tableRef, probeTableSql, probeTableRef } from '../core/ddl';
 import { clickhouseFor, natsConnection } from './connections';
 import { ProgressReporter } from './progress';
 
@@ -87,6 +88,24 @@ async function recover(state: SinkState, compactor: JournalCompactor, spec: Pipe
   return (await jsm.streams.info(s.journal)).state.last_seq;
 }
 
+/** An error ClickHouse itself answered with (as opposed to no answer at all); old servers' messages are not parsed into ClickHouseError. */
+const isServerError = (e: unknown) => e instanceof ClickHouseError || (e instanceof Error && /^Code: \d+/.test(e.message));
+
+/** Tries rows against a Null-engine copy of the sink table: ClickHouse parses and converts them, then discards them. */
+function probeInsert(ch: ClickHouseClient, spec: PipelineSpec) {
+  let created = false;
+  return async (rows: unknown[]): Promise<string | undefined> => {
+    if (!created) { await ch.command({ query: probeTableSql(spec) }); created = true; }
+    try {
+      await ch.insert({ table: probeTableRef(spec), values: rows, format: 'JSONEachRow' });
+      return undefined;
+    } catch (e) {
+      if (isServerError(e)) return (e as Error).message;
+      throw e;
+    }
+  };
+}
+
 export async function dedupSink({ spec, drain = false }: SinkInput): Promise<void> {
   const ctx = Context.current();
   const nc = await natsConnection();
@@ -109,13 +128,27 @@ export async function dedupSink({ spec, drain = false }: SinkInput): Promise<voi
     // Batches are written one after another (journal order), while the next one fills.
     let writes: Promise<void> = Promise.resolve();
     let writeError: unknown;
-    const write = async (b: ReturnType<SinkState['takeBatch']>) => {
-      const { entry, rows, dlq } = b;
+    const publishBatch = async ({ entry, dlq }: TakenBatch) => {
       await Promise.all(dlq.map((d) => js.publish(s.dlqSubject, enc.encode(JSON.stringify(d)), { msgID: `${d.topic}:${d.partition}:${d.offset}` })));
       const ack = await js.publish(s.journalSubject, enc.encode(JSON.stringify(entry)), { expect: { lastSequence: journalSeq } });
       journalSeq = ack.seq;
       compactor.add(ack.seq, entry);
-      if (rows.length) await ch.insert({ table: tableRef(spec), values: rows, format: 'JSONEachRow' });
+    };
+    const write = async (b: TakenBatch) => {
+      await publishBatch(b);
+      const { entry } = b;
+      try {
+        if (b.rows.length) await ch.insert({ table: tableRef(spec), values: b.rows, format: 'JSONEachRow' });
+      } catch (e) {
+        // rows ClickHouse refuses go to the DLQ with its message; anything else (server down) is retried
+        if (!isServerError(e)) throw e;
+        const rejected = await findRejected(b.rows, probeInsert(ch, spec));
+        if (rejected.size === 0) throw e;
+        ctx.log.warn('ClickHouse rejected rows; sending them to the DLQ', { pipeline: spec.name, batch: entry.batch, rows: rejected.size, error: (e as Error).message });
+        const amended = state.rejectRows(b, rejected, Date.now());
+        await publishBatch(amended);
+        if (amended.rows.length) await ch.insert({ table: tableRef(spec), values: amended.rows, format: 'JSONEachRow' });
+      }
       report();
       if (entry.batch % PURGE_EVERY_BATCHES === 0) {
         // raw batches up to the committed position, and journal entries whose keys have all expired

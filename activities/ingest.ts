@@ -4,7 +4,8 @@
 import { Context } from '@temporalio/activity';
 import type { PipelineSpec } from '../core/spec/schema';
 import { streamsOf, consumerGroupOf } from '../core/names';
-import { chunk, encodeRawBatch, rawBatchMsgId, type RawBatch } from '../core/envelope';
+import { chunk, encodeRawBatch, rawBatchMsgId, rawBatchOf } from '../core/envelope';
+import { settings } from '../core/settings';
 import { kafkaFor, natsConnection } from './connections';
 import { ProgressReporter, cancelled } from './progress';
 
@@ -49,11 +50,7 @@ export async function ingest({ spec, source }: IngestInput): Promise<void> {
         if (!isRunning() || isStale() || batch.messages.length === 0) return;
         const arrival = Date.now();
         const acks = chunk(batch.messages, RECORDS_PER_MESSAGE).map((part) => {
-          const rb: RawBatch = {
-            s: source, t: batch.topic, p: batch.partition, a: arrival,
-            o: part.map((m) => Number(m.offset)),
-            v: part.map((m) => (m.value ? m.value.toString('utf8') : null)),
-          };
+          const rb = rawBatchOf(source, batch.topic, batch.partition, arrival, part, settings.maxEventBytes);
           return js.publish(subject, encodeRawBatch(rb), { msgID: rawBatchMsgId(rb), timeout: 30_000 });
         });
         await Promise.all(acks);

@@ -24,3 +24,7 @@ export function createTableSql(spec: PipelineSpec): string {
 export function expectedColumns(spec: PipelineSpec): Array<{ name: string; type: string }> {
   return [...resolveColumns(spec).map((c) => ({ name: c.name, type: c.type })), { name: BATCH_COLUMN, type: 'UInt64' }];
 }
+
+/** A Null-engine twin of the sink table, used to find which rows ClickHouse would refuse. */
+export const probeTableRef = (spec: PipelineSpec) => `${quoteIdent(spec.sink.clickhouse.database)}.${quoteIdent(`_sluice_probe_${spec.sink.clickhouse.table}`)}`;
+export const probeTableSql = (spec: PipelineSpec) => `CREATE TABLE IF NOT EXISTS ${probeTableRef(spec)} AS ${tableRef(spec)} ENGINE = Null`;

@@ -39,6 +39,12 @@ export class DedupWindow {
     return freed;
   }
 
+  /** Drops a key (its row was rejected downstream); with `t`, only if that occurrence holds it. */
+  forget(key: string, t?: number): boolean {
+    if (t !== undefined && this.firstSeen.get(key) !== t) return false;
+    return this.firstSeen.delete(key);
+  }
+
   /** Puts back a key during recovery. */
   restore(key: string, t: number): void {
     this.firstSeen.set(key, t);

@@ -12,6 +12,32 @@ export interface RawBatch {
   a: number;
   /** Kafka message values as UTF-8 text, null for a tombstone */
   v: Array<string | null>;
+  /** values that could not be carried as text: [index, reason]; v holds base64 or a prefix */
+  e?: Array<[number, 'invalid_utf8' | 'oversized']>;
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** The batch of one partition's records, with unreadable values marked rather than dropped. */
+export function rawBatchOf(source: number, topic: string, partition: number, arrival: number,
+  records: Array<{ offset: string; value: Buffer | null }>, maxEventBytes: number): RawBatch {
+  const b: RawBatch = { s: source, t: topic, p: partition, a: arrival, o: [], v: [] };
+  records.forEach((m, i) => {
+    b.o.push(Number(m.offset));
+    if (m.value === null) { b.v.push(null); return; }
+    if (m.value.length > maxEventBytes) {
+      (b.e ??= []).push([i, 'oversized']);
+      b.v.push(m.value.subarray(0, 1024).toString('utf8'));
+      return;
+    }
+    try {
+      b.v.push(strictUtf8.decode(m.value));
+    } catch {
+      (b.e ??= []).push([i, 'invalid_utf8']);
+      b.v.push(m.value.toString('base64'));
+    }
+  });
+  return b;
 }
 
 const enc = new TextEncoder();

@@ -4,7 +4,9 @@ import { getPath } from './paths';
 import { parseFieldType, type FieldType } from './spec/fieldTypes';
 import type { SourceSpec } from './spec/schema';
 
-export type DlqReason = 'malformed_json' | 'not_an_object' | 'missing_field' | 'missing_key_field' | 'type_mismatch' | 'invalid_event_time' | 'empty_message';
+export type DlqReason =
+  | 'malformed_json' | 'not_an_object' | 'missing_field' | 'missing_key_field' | 'type_mismatch' | 'invalid_event_time'
+  | 'empty_message' | 'invalid_utf8' | 'oversized' | 'rejected_by_clickhouse';
 
 export class EventError extends Error {
   constructor(readonly reason: DlqReason, message: string) {

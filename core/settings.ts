@@ -9,6 +9,8 @@ export const settings = {
   apiPort: Number(process.env.SLUICE_API_PORT ?? 4000),
   apiHost: process.env.SLUICE_API_HOST ?? '127.0.0.1',
   workerMetricsPort: Number(process.env.SLUICE_WORKER_METRICS_PORT ?? 9464),
+  /** a Kafka value larger than this goes to the DLQ as "oversized" */
+  maxEventBytes: Number(process.env.SLUICE_MAX_EVENT_BYTES ?? 512 * 1024),
   /** bytes of raw events JetStream may hold per pipeline before ingest is held back */
   rawStreamMaxBytes: Number(process.env.SLUICE_RAW_STREAM_MAX_BYTES ?? 2 ** 30),
 };

@@ -47,6 +47,27 @@ export interface JournalEntry {
   hw: Record<string, number>;
   /** keys first seen in this batch, per source: 16-hex keys concatenated, with their times */
   keys: Array<{ s: number; k: string; t: number[] }>;
+  /** an amendment of the same batch: keys of rows ClickHouse rejected, to forget again */
+  forget?: Array<{ s: number; k: string }>;
+}
+
+/** Where a pending row came from: for the DLQ when ClickHouse rejects the row. */
+interface RowOrigin {
+  s: number;
+  topic: string;
+  partition: number;
+  offset: number;
+  value: string | null;
+  at: number;
+  key?: string;
+  t?: number;
+}
+
+export interface TakenBatch {
+  entry: JournalEntry;
+  rows: Row[];
+  dlq: DlqEntry[];
+  origins: RowOrigin[];
 }
 
 interface SourceRuntime {
@@ -67,6 +88,7 @@ export class SinkState {
   readonly columns: Column[];
   private readonly sources: SourceRuntime[];
   private rows: Row[] = [];
+  private origins: RowOrigin[] = [];
   private dlq: DlqEntry[] = [];
   private pendingSeq = 0;
 
@@ -97,13 +119,18 @@ export class SinkState {
     const src = this.sources[b.s];
     const hwKey = `${b.s}:${b.p}`;
     let hw = this.hw[hwKey] ?? -1;
+    const unreadable = new Map(b.e ?? []);
     for (let i = 0; i < b.v.length; i++) {
       const offset = b.o[i];
       if (offset <= hw) continue; // a record republished after an ingest crash: already counted
       hw = offset;
       this.counters.read++;
       try {
+        const why = unreadable.get(i);
+        if (why) throw new EventError(why, why === 'invalid_utf8' ? 'value is not valid UTF-8 (kept as base64)' : 'value is larger than the event size limit (first 1 KiB kept)');
         const e = src.decoder.decode(b.v[i]);
+        const row = this.toRow(e);
+        const origin: RowOrigin = { s: b.s, topic: b.t, partition: b.p, offset, value: b.v[i], at: b.a };
         if (src.window && src.key) {
           const t = src.time === 'event' ? e.eventTimeMs! : b.a;
           if (src.window.isLate(t)) this.counters.late++;
@@ -111,15 +138,22 @@ export class SinkState {
           if (!src.window.admit(key, t)) { this.counters.duplicates++; continue; }
           src.newKeys.push(key);
           src.newTimes.push(t);
+          origin.key = key;
+          origin.t = t;
         }
-        this.rows.push(this.toRow(e));
+        this.rows.push(row);
+        this.origins.push(origin);
       } catch (err) {
         if (!(err instanceof EventError)) throw err;
-        this.counters.dlq++;
-        this.dlq.push({ source: src.name, topic: b.t, partition: b.p, offset, reason: err.reason, error: err.message, value: b.v[i], at: b.a });
+        this.deadLetter({ source: src.name, topic: b.t, partition: b.p, offset, reason: err.reason, error: err.message, value: b.v[i], at: b.a });
       }
     }
     this.hw[hwKey] = hw;
+  }
+
+  private deadLetter(d: DlqEntry): void {
+    this.counters.dlq++;
+    this.dlq.push(d);
   }
 
   private toRow(e: DecodedEvent): Row {
@@ -132,9 +166,10 @@ export class SinkState {
   }
 
   /** Closes the pending batch: its journal entry, the rows to insert and the DLQ entries. */
-  takeBatch(now: number): { entry: JournalEntry; rows: Row[]; dlq: DlqEntry[] } {
+  takeBatch(now: number): TakenBatch {
     const rows = this.rows;
     const dlq = this.dlq;
+    const origins = this.origins;
     this.batch++;
     this.rawSeq = this.pendingSeq;
     this.counters.inserted += rows.length;
@@ -150,8 +185,34 @@ export class SinkState {
     };
     for (const s of this.sources) { s.newKeys = []; s.newTimes = []; s.window?.evict(); }
     this.rows = [];
+    this.origins = [];
     this.dlq = [];
-    return { entry, rows, dlq };
+    return { entry, rows, dlq, origins };
+  }
+
+  /**
+   * ClickHouse refused some rows of a taken batch (by index, with its message): they become DLQ
+   * entries, their keys are forgotten (a later copy may pass), and the batch is amended.
+   */
+  rejectRows(taken: TakenBatch, rejected: ReadonlyMap<number, string>, now: number): TakenBatch {
+    const rows: Row[] = [];
+    const origins: RowOrigin[] = [];
+    const dlq: DlqEntry[] = [];
+    const forget: Array<{ s: number; k: string }> = [];
+    taken.rows.forEach((row, i) => {
+      const o = taken.origins[i];
+      const message = rejected.get(i);
+      if (message === undefined) { rows.push(row); origins.push(o); return; }
+      dlq.push({ source: this.sources[o.s].name, topic: o.topic, partition: o.partition, offset: o.offset, reason: 'rejected_by_clickhouse', error: message, value: o.value, at: o.at });
+      if (o.key !== undefined && this.sources[o.s].window?.forget(o.key, o.t!)) forget.push({ s: o.s, k: o.key });
+    });
+    // the next batch may already be filling: move the counts in both the live counters and the batch's own
+    this.counters.inserted -= dlq.length;
+    this.counters.dlq += dlq.length;
+    const c = taken.entry.counters;
+    const counters = { ...c, inserted: c.inserted - dlq.length, dlq: c.dlq + dlq.length };
+    const entry: JournalEntry = { ...taken.entry, at: now, rows: rows.length, counters, forget };
+    return { entry, rows, dlq, origins };
   }
 
   /** Replays a committed journal entry (recovery). Entries must come in journal order. */
@@ -165,6 +226,7 @@ export class SinkState {
       if (!w) continue;
       for (let i = 0; i < t.length; i++) w.restore(k.slice(i * 16, i * 16 + 16), t[i]);
     }
+    for (const { s, k } of entry.forget ?? []) this.sources[s]?.window?.forget(k);
   }
 
   /** Frees expired keys after a replay. */

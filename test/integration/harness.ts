@@ -28,7 +28,7 @@ export interface Harness {
 }
 
 /** Each test file gets its own task queue, so no other worker on the machine runs its stages. */
-export async function openHarness(): Promise<Harness> {
+export async function openHarness(workerEnv: NodeJS.ProcessEnv = {}): Promise<Harness> {
   const taskQueue = uniqueName('sluice-test');
   const ch = clickhouse(settings.clickhouseUrl);
   await ch.command({ query: `CREATE DATABASE IF NOT EXISTS ${DB}` });
@@ -41,7 +41,7 @@ export async function openHarness(): Promise<Harness> {
     nc: await connect({ servers: settings.natsUrl }),
     workers,
     startWorker() {
-      const w = startWorker('test-worker', { SLUICE_TASK_QUEUE: taskQueue });
+      const w = startWorker('test-worker', { ...workerEnv, SLUICE_TASK_QUEUE: taskQueue });
       workers.push(w);
       return w;
     },
@@ -83,12 +83,15 @@ export function purchaseSpec(name: string, topic: string, over: { dedup?: unknow
 
 export const tableOf = (name: string) => `${DB}.${name.replace(/-/g, '_')}`;
 
-export async function send(h: Harness, topic: string, values: Array<string | Record<string, unknown>>, partition?: number): Promise<void> {
+export type Value = string | Buffer | null | Record<string, unknown>;
+const encodeValue = (v: Value) => (v === null || typeof v === 'string' || Buffer.isBuffer(v) ? v : JSON.stringify(v));
+
+export async function send(h: Harness, topic: string, values: Value[], partition?: number): Promise<void> {
   const p = h.kafka.producer();
   await p.connect();
   try {
     for (let i = 0; i < values.length; i += 5000) {
-      await p.send({ topic, acks: -1, messages: values.slice(i, i + 5000).map((v) => ({ value: typeof v === 'string' ? v : JSON.stringify(v), partition })) });
+      await p.send({ topic, acks: -1, messages: values.slice(i, i + 5000).map((v) => ({ value: encodeValue(v), partition })) });
     }
   } finally {
     await p.disconnect();

@@ -89,3 +89,36 @@ test('event-time windows use the event time, not arrival', () => {
   assert.equal(rows.length, 2, 'the copy 9 s later is a duplicate, the one 10 s later passes');
   assert.equal(entry.counters.duplicates, 1);
 });
+
+test('rows ClickHouse rejects become DLQ entries; counters and keys follow, also after a replay', () => {
+  const st = new SinkState(spec);
+  st.process(1, batch(0, [0, 1, 2], [purchase('a'), purchase('b'), purchase('c')]));
+  const taken = st.takeBatch(0);
+  st.process(2, batch(0, [3], [purchase('d')])); // the next batch fills meanwhile
+  const amended = st.rejectRows(taken, new Map([[1, 'Cannot parse input']]), 1);
+  assert.deepEqual(amended.rows.map((r) => r.event_id), ['a', 'c']);
+  assert.deepEqual(amended.dlq.map((d) => [d.offset, d.reason, d.error]), [[1, 'rejected_by_clickhouse', 'Cannot parse input']]);
+  assert.deepEqual(amended.entry.counters, { read: 3, duplicates: 0, dlq: 1, inserted: 2, late: 0 });
+  assert.equal(amended.entry.batch, taken.entry.batch);
+  // a later copy of the rejected event is not a duplicate: its key was forgotten
+  st.process(3, batch(0, [4], [purchase('b', 'backend-payments')]));
+  const next = st.takeBatch(0);
+  assert.deepEqual(next.rows.map((r) => r.event_id), ['d', 'b']);
+  assert.deepEqual(next.entry.counters, { read: 5, duplicates: 0, dlq: 1, inserted: 4, late: 0 });
+  // replaying the journal (entry, amendment) gives the same decisions
+  const replayed = new SinkState(spec);
+  replayed.apply(taken.entry);
+  replayed.apply(amended.entry);
+  replayed.process(2, batch(0, [3], [purchase('d')]));
+  replayed.process(3, batch(0, [4], [purchase('b', 'backend-payments')]));
+  assert.deepEqual(replayed.takeBatch(0).rows.map((r) => r.event_id), ['d', 'b']);
+});
+
+test('values that are not UTF-8 or too large are dead-lettered with their reason', () => {
+  const st = new SinkState(spec);
+  st.process(1, { ...batch(0, [0, 1, 2], ['/w==', 'xxxx', purchase('a')]), e: [[0, 'invalid_utf8'], [1, 'oversized']] });
+  const { dlq, rows, entry } = st.takeBatch(0);
+  assert.deepEqual(dlq.map((d) => d.reason), ['invalid_utf8', 'oversized']);
+  assert.equal(rows.length, 1);
+  assert.equal(entry.counters.read, 3);
+});
