@@ -20,7 +20,7 @@ async function ensureStream(jsm: JetStreamManager, cfg: Partial<StreamConfig> & 
 export async function provisionStreams(spec: PipelineSpec): Promise<void> {
   const jsm = await (await natsConnection()).jetstreamManager();
   const s = streamsOf(spec.name);
-  const common = { storage: StorageType.File, retention: RetentionPolicy.Limits, num_replicas: 1 };
+  const common = { storage: StorageType.File, retention: RetentionPolicy.Limits, num_replicas: settings.jetstreamReplicas };
   // raw: bounded in bytes; when full, ingest is refused (and retries) rather than dropping events
   await ensureStream(jsm, { ...common, name: s.raw, subjects: [s.rawSubjects], max_bytes: settings.rawStreamMaxBytes, discard: DiscardPolicy.New, duplicate_window: nanos(120_000) });
   // journal: trimmed by the sink itself once the keys it holds have left their windows

@@ -9,6 +9,9 @@ export const settings = {
   apiPort: Number(process.env.SLUICE_API_PORT ?? 4000),
   apiHost: process.env.SLUICE_API_HOST ?? '127.0.0.1',
   workerMetricsPort: Number(process.env.SLUICE_WORKER_METRICS_PORT ?? 9464),
+  workerMetricsHost: process.env.SLUICE_WORKER_METRICS_HOST ?? '127.0.0.1',
+  /** JetStream replicas of each pipeline stream (1, 3 or 5; 3 on a 3-node NATS cluster) */
+  jetstreamReplicas: Number(process.env.SLUICE_JETSTREAM_REPLICAS ?? 1),
   /** a Kafka value larger than this goes to the DLQ as "oversized" */
   maxEventBytes: Number(process.env.SLUICE_MAX_EVENT_BYTES ?? 512 * 1024),
   /** bytes of raw events JetStream may hold per pipeline before ingest is held back */

@@ -26,14 +26,16 @@ async function main(): Promise<void> {
       res.setHeader('content-type', registry.contentType);
       res.end(await registry.metrics());
     } else if (req.url === '/healthz') {
-      res.end(worker.getState());
+      const state = worker.getState();
+      res.statusCode = state === 'RUNNING' ? 200 : 503;
+      res.end(state);
     } else {
       res.statusCode = 404;
       res.end();
     }
   });
-  metrics.listen(settings.workerMetricsPort, '127.0.0.1').on('error', (e) => console.warn(`[worker] metrics port: ${e.message}`));
-  console.log(`[worker] pid ${process.pid} polling task queue "${settings.taskQueue}" on ${settings.temporalAddress}; metrics http://127.0.0.1:${settings.workerMetricsPort}/metrics`);
+  metrics.listen(settings.workerMetricsPort, settings.workerMetricsHost).on('error', (e) => console.warn(`[worker] metrics port: ${e.message}`));
+  console.log(`[worker] pid ${process.pid} polling task queue "${settings.taskQueue}" on ${settings.temporalAddress}; metrics http://${settings.workerMetricsHost}:${settings.workerMetricsPort}/metrics`);
   try {
     await worker.run();
   } finally {
