@@ -157,7 +157,8 @@ export class PipelineService {
   async waitFor(name: string, done: (s: PipelineState) => boolean, timeoutMs = 60_000): Promise<PipelineState> {
     const until = Date.now() + timeoutMs;
     for (;;) {
-      const s = await this.status(name).catch((e) => { if (e instanceof SluiceError && e.code === 'NOT_FOUND') return undefined; throw e; });
+      // not found yet, or Temporal briefly unreachable (restarting): keep polling until the deadline
+      const s = await this.status(name).catch(() => undefined);
       if (s && done(s)) return s;
       if (Date.now() > until) throw new SluiceError('UNAVAILABLE', `timed out waiting for pipeline "${name}" (last status ${s?.status ?? 'none'})`);
       await new Promise((r) => setTimeout(r, 250));

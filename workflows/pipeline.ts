@@ -18,7 +18,8 @@ const setup = proxyActivities<typeof activities>({
 // Long-lived loops: retried forever (a dead worker's stage restarts elsewhere after the heartbeat timeout).
 const stages = proxyActivities<typeof activities>({
   startToCloseTimeout: '3650 days',
-  heartbeatTimeout: '10s',
+  // workers heartbeat every second (worker/main.ts), so 5 s of silence means the worker is gone
+  heartbeatTimeout: '5s',
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   retry: { initialInterval: '1s', maximumInterval: '20s', backoffCoefficient: 2 },
 });

@@ -1,0 +1,41 @@
+// The faults the chaos suite injects, each against the real local stack.
+import { execFileSync, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { repoRoot, startWorker } from '../loadtest/localWorker';
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Worker processes of one chaos run, all on its own task queue. */
+export class Workers {
+  readonly all: ChildProcess[] = [];
+  constructor(private readonly taskQueue: string) {}
+
+  start(): ChildProcess {
+    const w = startWorker('chaos-worker', { SLUICE_TASK_QUEUE: this.taskQueue });
+    this.all.push(w);
+    return w;
+  }
+
+  alive(): ChildProcess[] {
+    return this.all.filter((w) => w.exitCode === null && w.signalCode === null);
+  }
+
+  async kill(w: ChildProcess, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    if (w.exitCode !== null || w.signalCode !== null) return;
+    const exited = new Promise((r) => w.once('exit', r));
+    w.kill(signal);
+    await exited;
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.all(this.alive().map((w) => this.kill(w, 'SIGTERM')));
+  }
+}
+
+/** Stops a service of the local stack and starts it again after `downMs`. */
+export async function restartService(service: 'nats' | 'clickhouse' | 'kafka' | 'temporal', downMs: number): Promise<void> {
+  const stack = (cmd: string) => execFileSync('bash', [join(repoRoot, 'stack', 'stack.sh'), cmd, service], { stdio: 'pipe' });
+  stack('down');
+  await sleep(downMs);
+  stack('up');
+}

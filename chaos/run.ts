@@ -1,0 +1,172 @@
+// `npm run chaos [-- scenario ...]`: fault injection during a running load, then exact checks.
+// Every scenario: a fresh topic, table and pipeline on its own task queue; events (30% duplicated,
+// 0.5% malformed) sent at a steady rate; one fault (or several); then ClickHouse must hold exactly
+// one row per unique event, the DLQ exactly the malformed ones, and read = inserted + duplicates + dlq.
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
+import { PipelineService, specFrom } from '../api/pipelines';
+import type { PipelineSpec } from '../core/spec/schema';
+import { tableRef } from '../core/ddl';
+import { settings } from '../core/settings';
+import { purchaseEvents, prng, type GeneratedEvent } from '../loadtest/purchases';
+import { recreateTopic } from '../loadtest/kafka';
+import { clickhouse, scalar } from '../loadtest/clickhouse';
+import { repoRoot, waitForPollers } from '../loadtest/localWorker';
+import { restartService, sleep, Workers } from './faults';
+
+interface Ctx { workers: Workers; rand: () => number; faultOver: (at?: number) => void }
+interface Scenario { name: string; events: number; rate: number; faultAfterMs: number; workers?: number; fault: (c: Ctx) => Promise<void> }
+
+const SCENARIOS: Scenario[] = [
+  {
+    name: 'sigkill-worker-x5', events: 60_000, rate: 3000, faultAfterMs: 2000,
+    fault: async ({ workers, rand, faultOver }) => {
+      for (let i = 0; i < 5; i++) {
+        for (const w of workers.alive()) await workers.kill(w);
+        faultOver();
+        workers.start();
+        await sleep(1000 + rand() * 2500);
+      }
+    },
+  },
+  {
+    name: 'two-workers-one-killed', events: 30_000, rate: 3000, faultAfterMs: 3000, workers: 2,
+    fault: async ({ workers, faultOver }) => { await workers.kill(workers.alive()[0]); faultOver(); },
+  },
+  ...(['nats', 'clickhouse', 'kafka', 'temporal'] as const).map((svc): Scenario => ({
+    name: `restart-${svc}`, events: 30_000, rate: 3000, faultAfterMs: 3000,
+    fault: async ({ faultOver }) => { await restartService(svc, 3000); faultOver(); },
+  })),
+];
+
+/** Sends events at `rate`/s in 100 ms slices; a failed send (broker restarting) is retried. */
+async function produce(kafka: Kafka, topic: string, events: GeneratedEvent[], rate: number): Promise<void> {
+  const producer = kafka.producer({ retry: { retries: 60, maxRetryTime: 2000 } });
+  await producer.connect();
+  const start = Date.now();
+  let sent = 0;
+  while (sent < events.length) {
+    // at most 1,000 events per request (Kafka refuses requests over 1 MB); catch up over several
+    const due = Math.min(events.length, Math.ceil(((Date.now() - start) / 1000) * rate), sent + 1000);
+    if (due > sent) {
+      const part = events.slice(sent, due);
+      for (;;) {
+        try {
+          await producer.send({ topic, acks: -1, messages: part.map((e) => ({ key: e.key, value: e.value })) });
+          break;
+        } catch {
+          await sleep(500);
+        }
+      }
+      sent = due;
+      continue;
+    }
+    await sleep(100);
+  }
+  await producer.disconnect();
+}
+
+function chaosSpec(name: string): PipelineSpec {
+  const base = specFrom(readFileSync(join(repoRoot, 'pipelines', 'checkout-purchases.yaml'), 'utf8'));
+  return specFrom({
+    ...base, name,
+    sources: base.sources.map((s) => ({ ...s, kafka: { ...s.kafka, topic: name } })),
+    sink: { ...base.sink, clickhouse: { ...base.sink.clickhouse, database: 'sluice_chaos', table: name.replace(/-/g, '_') }, batch: { maxRows: 2000, maxDelay: '200ms' } },
+  });
+}
+
+interface Row { scenario: string; events: number; expected: number; rows: number; missing: number; doubled: number; dlq: number; dlqExpected: number; recoveryS: number; reconciles: boolean; leaks: number; pass: boolean }
+
+async function runOne(sc: Scenario, seed: number): Promise<Row> {
+  const taskQueue = `sluice-chaos-${randomBytes(3).toString('hex')}`;
+  const svc = await PipelineService.connect(taskQueue);
+  const workers = new Workers(taskQueue);
+  const spec = chaosSpec(`chaos-${sc.name}`);
+  const table = tableRef(spec);
+  const ch = clickhouse(settings.clickhouseUrl);
+  const kafka = new Kafka({ clientId: 'sluice-chaos', brokers: settings.kafkaBrokers, logLevel: logLevel.NOTHING });
+  try {
+    for (let i = 0; i < (sc.workers ?? 1); i++) workers.start();
+    await waitForPollers(taskQueue);
+    await svc.delete(spec.name, spec).catch(() => undefined);
+    await ch.command({ query: 'CREATE DATABASE IF NOT EXISTS sluice_chaos' });
+    await ch.command({ query: `DROP TABLE IF EXISTS ${table}` });
+    await recreateTopic(kafka, spec.sources[0].kafka.topic, 3);
+    await svc.create(spec);
+    await svc.waitFor(spec.name, (s) => s.status === 'RUNNING' && s.sink.read !== undefined, 60_000);
+
+    const events = [...purchaseEvents({ events: sc.events, duplicateRatio: 0.3, malformedRatio: 0.005, seed, maxDuplicateDistance: 3000 }, sc.name)];
+    const expected = events.filter((e) => e.unique).length;
+    const dlqExpected = events.filter((e) => e.malformed).length;
+    const samples: Array<[number, number]> = [];
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        samples.push([Date.now(), await scalar(ch, `SELECT count() FROM ${table}`).catch(() => -1)]);
+        await sleep(100);
+      }
+    })();
+    const faultEnds: number[] = [];
+    const producing = produce(kafka, spec.sources[0].kafka.topic, events, sc.rate);
+    await sleep(sc.faultAfterMs);
+    console.log(`[chaos] ${sc.name}: injecting the fault`);
+    await sc.fault({ workers, rand: prng(seed), faultOver: (at = Date.now()) => faultEnds.push(at) });
+    await producing;
+    const done = await svc.waitFor(spec.name, (s) => (s.sink.read ?? 0) >= events.length && s.sink.inserted + s.sink.duplicates + s.sink.dlq === s.sink.read, 300_000)
+      .catch(() => svc.status(spec.name));
+    await sleep(500);
+    sampling = false;
+    await sampler;
+
+    const rows = await scalar(ch, `SELECT count() FROM ${table}`);
+    const distinct = await scalar(ch, `SELECT uniqExact(event_id) FROM ${table}`);
+    const c = done.sink;
+    // time from each fault's end to the next sample showing more rows than at that moment
+    const recoveries = faultEnds.map((t) => {
+      const before = [...samples].reverse().find(([at]) => at <= t)?.[1] ?? 0;
+      const next = samples.find(([at, n]) => at > t && n > before);
+      return next ? (next[0] - t) / 1000 : NaN;
+    });
+    await svc.delete(spec.name);
+    const stages = await svc.describeStages(spec.name).catch(() => []);
+    const row: Row = {
+      scenario: sc.name, events: events.length, expected, rows, missing: Math.max(0, expected - distinct), doubled: rows - distinct,
+      dlq: c.dlq ?? 0, dlqExpected, recoveryS: Math.max(...recoveries), reconciles: c.read === c.inserted + c.duplicates + c.dlq,
+      leaks: stages.length, pass: false,
+    };
+    row.pass = row.rows === expected && row.missing === 0 && row.doubled === 0 && row.dlq === dlqExpected && row.reconciles && row.leaks === 0;
+    return row;
+  } finally {
+    await workers.stopAll();
+    await ch.close();
+    await svc.close();
+  }
+}
+
+async function main(): Promise<void> {
+  const wanted = process.argv.slice(2);
+  const unknown = wanted.filter((w) => !SCENARIOS.some((s) => s.name === w));
+  if (unknown.length) throw new Error(`unknown scenario(s) ${unknown.join(', ')}; known: ${SCENARIOS.map((s) => s.name).join(', ')}`);
+  const rows: Row[] = [];
+  for (const [i, sc] of SCENARIOS.entries()) {
+    if (wanted.length && !wanted.includes(sc.name)) continue;
+    console.log(`[chaos] ${sc.name}: ${sc.events} events at ${sc.rate}/s`);
+    rows.push(await runOne(sc, 100 + i));
+    console.log(`[chaos] ${sc.name}: ${rows[rows.length - 1].pass ? 'PASS' : 'FAIL'}`);
+  }
+  console.log('\n| scenario | events | expected rows | rows | missing | doubled | dlq (expected) | recovery (fault over → next row) | read = inserted + dup + dlq | stages left after delete | result |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|');
+  for (const r of rows) {
+    console.log(`| ${r.scenario} | ${r.events} | ${r.expected} | ${r.rows} | ${r.missing} | ${r.doubled} | ${r.dlq} (${r.dlqExpected}) | ${r.recoveryS.toFixed(1)} s | ${r.reconciles ? 'yes' : 'NO'} | ${r.leaks} | ${r.pass ? 'PASS' : 'FAIL'} |`);
+  }
+  const passed = rows.filter((r) => r.pass).length;
+  console.log(`\nchaos: ${passed} passed, ${rows.length - passed} failed`);
+  if (passed !== rows.length) process.exitCode = 1;
+}
+
+main().catch((e) => {
+  console.error('[chaos] failed:', e instanceof Error ? e.message : e);
+  process.exit(1);
+});
