@@ -24,6 +24,7 @@ import { BATCH_COLUMN } from '../core/spec/columns';
 import { tableRef, probeTableSql, probeTableRef } from '../core/ddl';
 import { clickhouseFor, natsConnection } from './connections';
 import { ProgressReporter } from './progress';
+import { batchRows, endToEndSeconds, insertSeconds, rawPending } from './metrics';
 
 /** A writer whose journal entry is younger than this may still be inserting: wait before judging it. */
 const IN_FLIGHT_GRACE_MS = 5_000;
@@ -134,11 +135,20 @@ export async function dedupSink({ spec, drain = false }: SinkInput): Promise<voi
       journalSeq = ack.seq;
       compactor.add(ack.seq, entry);
     };
+    const labels = { pipeline: spec.name };
+    const insert = async (b: TakenBatch) => {
+      if (!b.rows.length) return;
+      const end = insertSeconds.startTimer(labels);
+      await ch.insert({ table: tableRef(spec), values: b.rows, format: 'JSONEachRow' });
+      end();
+      batchRows.observe(labels, b.rows.length);
+      endToEndSeconds.observe(labels, (Date.now() - b.origins[0].at) / 1000); // the batch's first row arrived first
+    };
     const write = async (b: TakenBatch) => {
       await publishBatch(b);
       const { entry } = b;
       try {
-        if (b.rows.length) await ch.insert({ table: tableRef(spec), values: b.rows, format: 'JSONEachRow' });
+        await insert(b);
       } catch (e) {
         // rows ClickHouse refuses go to the DLQ with its message; anything else (server down) is retried
         if (!isServerError(e)) throw e;
@@ -147,9 +157,10 @@ export async function dedupSink({ spec, drain = false }: SinkInput): Promise<voi
         ctx.log.warn('ClickHouse rejected rows; sending them to the DLQ', { pipeline: spec.name, batch: entry.batch, rows: rejected.size, error: (e as Error).message });
         const amended = state.rejectRows(b, rejected, Date.now());
         await publishBatch(amended);
-        if (amended.rows.length) await ch.insert({ table: tableRef(spec), values: amended.rows, format: 'JSONEachRow' });
+        await insert(amended);
       }
       report();
+      void jsm.streams.info(s.raw).then((i) => rawPending.set(labels, Math.max(0, i.state.last_seq - entry.rawSeq)), () => undefined);
       if (entry.batch % PURGE_EVERY_BATCHES === 0) {
         // raw batches up to the committed position, and journal entries whose keys have all expired
         try {

@@ -8,6 +8,7 @@ import { chunk, encodeRawBatch, rawBatchMsgId, rawBatchOf } from '../core/envelo
 import { settings } from '../core/settings';
 import { kafkaFor, natsConnection } from './connections';
 import { ProgressReporter, cancelled } from './progress';
+import { kafkaLag } from './metrics';
 
 /** Kafka records per JetStream message. */
 const RECORDS_PER_MESSAGE = 500;
@@ -58,6 +59,7 @@ export async function ingest({ spec, source }: IngestInput): Promise<void> {
         await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);
         resolveOffset(last);
         read += batch.messages.length;
+        kafkaLag.set({ pipeline: spec.name, source: src.name, partition: String(batch.partition) }, Number(batch.offsetLag()));
         published += acks.length;
         progress.update({ read, published });
         await heartbeat();

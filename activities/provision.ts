@@ -3,7 +3,7 @@ import { RetentionPolicy, StorageType, DiscardPolicy, nanos, type StreamConfig, 
 import { ApplicationFailure } from '@temporalio/common';
 import type { PipelineSpec } from '../core/spec/schema';
 import { streamsOf, consumerGroupOf } from '../core/names';
-import { createTableSql, expectedColumns, tableRef, quoteIdent } from '../core/ddl';
+import { createTableSql, columnMismatches, tableRef, quoteIdent } from '../core/ddl';
 import { settings } from '../core/settings';
 import { clickhouseFor, kafkaFor, natsConnection } from './connections';
 
@@ -40,7 +40,7 @@ export async function provisionTable(spec: PipelineSpec): Promise<void> {
       throw ApplicationFailure.nonRetryable(`sink: table ${db}.${spec.sink.clickhouse.table} is not readable (${e.message}); set sink.createTable to create it`, 'SinkTableMissing');
     });
     const have = new Map((await rs.json<{ name: string; type: string }>()).map((r) => [r.name, r.type]));
-    const problems = expectedColumns(spec).filter((c) => have.get(c.name) !== c.type).map((c) => `${c.name} ${c.type} (table has ${have.get(c.name) ?? 'no such column'})`);
+    const problems = columnMismatches(spec, have);
     if (problems.length) throw ApplicationFailure.nonRetryable(`sink: table ${db}.${spec.sink.clickhouse.table} does not match the spec: ${problems.join('; ')}`, 'SinkTableMismatch');
   } finally {
     await ch.close();

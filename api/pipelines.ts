@@ -12,6 +12,7 @@ import {
 } from '../workflows/signals';
 
 const WORKFLOW_TYPE = 'pipelineWorkflow';
+const QUERY_TIMEOUT_MS = 5000;
 
 /** A spec from YAML/JSON text or an object; bad input -> BAD_SPEC listing every problem by path. */
 export function specFrom(input: unknown): PipelineSpec {
@@ -68,7 +69,13 @@ export class PipelineService {
     const h = this.handle(name);
     try {
       const d = await h.describe();
-      if (d.status.name === 'RUNNING') return await h.query(statusQuery);
+      if (d.status.name === 'RUNNING') {
+        // answered by a worker: without one polling the pipeline's task queue there is no answer
+        return await this.client.withDeadline(Date.now() + QUERY_TIMEOUT_MS, () => h.query(statusQuery)).catch((): PipelineState => ({
+          name, status: 'FAILED', specVersion: 0, ingest: {}, sink: {}, updatedAt: Date.now(),
+          error: `no worker answered within ${QUERY_TIMEOUT_MS / 1000}s: is a Sluice worker running on task queue "${d.taskQueue}"?`,
+        }));
+      }
       if (d.status.name === 'COMPLETED') return (await h.result()) as PipelineState;
       return { name, status: 'FAILED', specVersion: 0, error: `workflow ${d.status.name.toLowerCase()}`, ingest: {}, sink: {}, updatedAt: d.closeTime?.getTime() ?? Date.now() };
     } catch (e) {

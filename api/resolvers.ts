@@ -6,6 +6,7 @@ import { SluiceError } from './errors';
 import { redactSpec } from './redact';
 import { dependencies } from './health';
 import { readDlq } from './dlq';
+import { checkConnections } from './connectionCheck';
 import type { Role } from './auth';
 import { pipelineJsonSchema } from '../core/spec/schema';
 import type { PipelineState } from '../workflows/signals';
@@ -71,10 +72,10 @@ export const resolvers = {
     }),
     pipeline: query(async (_, { id }: Args, { svc }) =>
       pipelineView(svc, id).catch((e) => { if (e instanceof SluiceError && e.code === 'NOT_FOUND') return null; throw e; })),
-    validatePipeline: query(async (_, { spec }: Args) => {
+    validatePipeline: query(async (_, { spec, checkConnections: connect = true }: Args & { checkConnections?: boolean }) => {
       try {
-        specFrom(spec);
-        return { valid: true, problems: [] };
+        const problems = connect ? await checkConnections(specFrom(spec)) : [];
+        return { valid: problems.length === 0, problems };
       } catch (e) {
         if (e instanceof SluiceError && e.problems) return { valid: false, problems: e.problems };
         throw e;

@@ -61,8 +61,8 @@ export const typeDefs = /* GraphQL */ `
     "Pipelines by name; page with first/after (after = the last id of the previous page)."
     pipelines(status: PipelineStatus, first: Int = 100, after: ID): [Pipeline!]!
     pipeline(id: ID!): Pipeline
-    "Checks a spec (YAML or JSON text) without creating anything."
-    validatePipeline(spec: String!): Validation!
+    "Checks a spec (YAML or JSON text) without creating anything; with checkConnections, also that each Kafka topic exists and the ClickHouse table (if it exists) takes the column mapping."
+    validatePipeline(spec: String!, checkConnections: Boolean = true): Validation!
     "The pipeline spec's JSON Schema."
     pipelineJsonSchema: String!
     "Dead-lettered events of a pipeline, oldest first."

@@ -125,7 +125,8 @@ async function runOne(sc: Scenario, seed: number): Promise<Row> {
     const c = done.sink;
     // time from each fault's end to the next sample showing more rows than at that moment
     const recoveries = faultEnds.map((t) => {
-      const before = [...samples].reverse().find(([at]) => at <= t)?.[1] ?? 0;
+      // the last count read before the fault ended (-1 = ClickHouse itself was down)
+      const before = [...samples].reverse().find(([at, n]) => at <= t && n >= 0)?.[1] ?? 0;
       const next = samples.find(([at, n]) => at > t && n > before);
       return next ? (next[0] - t) / 1000 : NaN;
     });

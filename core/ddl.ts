@@ -28,3 +28,10 @@ export function expectedColumns(spec: PipelineSpec): Array<{ name: string; type:
 /** A Null-engine twin of the sink table, used to find which rows ClickHouse would refuse. */
 export const probeTableRef = (spec: PipelineSpec) => `${quoteIdent(spec.sink.clickhouse.database)}.${quoteIdent(`_sluice_probe_${spec.sink.clickhouse.table}`)}`;
 export const probeTableSql = (spec: PipelineSpec) => `CREATE TABLE IF NOT EXISTS ${probeTableRef(spec)} AS ${tableRef(spec)} ENGINE = Null`;
+
+/** What an existing table lacks for the spec's columns ("name Type (table has ...)"), from DESCRIBE TABLE. */
+export function columnMismatches(spec: PipelineSpec, have: ReadonlyMap<string, string>): string[] {
+  return expectedColumns(spec)
+    .filter((c) => have.get(c.name) !== c.type)
+    .map((c) => `${c.name} ${c.type} (table has ${have.get(c.name) ?? 'no such column'})`);
+}

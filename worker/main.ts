@@ -6,9 +6,10 @@ import * as activities from '../activities';
 import { registry } from '../activities/metrics';
 import { closeNats } from '../activities/connections';
 import { settings } from '../core/settings';
+import { jsonLogger } from './logging';
 
 async function main(): Promise<void> {
-  Runtime.install({ logger: undefined, telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } } });
+  Runtime.install({ logger: jsonLogger((process.env.SLUICE_LOG_LEVEL ?? 'INFO').toUpperCase() as 'INFO'), telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } } });
   const connection = await NativeConnection.connect({ address: settings.temporalAddress });
   const worker = await Worker.create({
     connection,

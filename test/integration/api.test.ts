@@ -139,6 +139,17 @@ describe('GraphQL API', () => {
     assert.equal(code(await gql(`mutation($s: String!) { createPipeline(spec: $s) { id } }`, { s })), 'ALREADY_EXISTS');
     ok(await gql(`mutation($id: ID!) { deletePipeline(id: $id) }`, { id: name }));
 
+    // the dry run also asks Kafka and ClickHouse
+    const ghost = purchaseSpec(uniqueName('api-ghost'), 'no-such-topic-anywhere');
+    const v = ok(await gql('query($s: String!) { validatePipeline(spec: $s) { valid problems { path message } } }', { s: stringify(ghost) })).validatePipeline;
+    assert.equal(v.valid, false);
+    assert.deepEqual(v.problems.map((p: { path: string }) => p.path), ['sources[0].kafka.topic']);
+    const clash = purchaseSpec(name, name);
+    clash.sink.columns = [{ name: 'event_id', type: 'UInt64' }];
+    const v2 = ok(await gql('query($s: String!) { validatePipeline(spec: $s) { valid problems { path message } } }', { s: stringify(clash) })).validatePipeline;
+    assert.deepEqual(v2.problems.map((p: { path: string }) => p.path), ['sink.columns']);
+    assert.match(v2.problems[0].message, /event_id UInt64 \(table has String\)/);
+
     const huge = await gql('', {}, ADMIN, JSON.stringify({ query: `{ health { ok } } # ${'x'.repeat(MAX_REQUEST_BYTES)}` }));
     assert.equal(huge.status, 413);
     assert.equal(code(huge), 'REQUEST_TOO_LARGE');
