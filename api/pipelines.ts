@@ -2,6 +2,7 @@
 // Temporal only (start, signal, query); the workflow owns all pipeline logic.
 import { Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { settings } from '../core/settings';
+import { dataConverter } from '../core/payloadCodec';
 import { workflowIdOf } from '../core/names';
 import { validateSpec, validateSpecText } from '../core/spec/validate';
 import type { PipelineSpec } from '../core/spec/schema';
@@ -26,7 +27,7 @@ export class PipelineService {
 
   static async connect(taskQueue = settings.taskQueue): Promise<PipelineService> {
     const connection = await Connection.connect({ address: settings.temporalAddress });
-    return new PipelineService(new Client({ connection, namespace: settings.temporalNamespace }), taskQueue);
+    return new PipelineService(new Client({ connection, namespace: settings.temporalNamespace, dataConverter: dataConverter() }), taskQueue);
   }
 
   async close(): Promise<void> {

@@ -7,6 +7,7 @@ import { registry } from '../activities/metrics';
 import { closeNats } from '../activities/connections';
 import { settings } from '../core/settings';
 import { jsonLogger } from './logging';
+import { dataConverter } from '../core/payloadCodec';
 
 async function main(): Promise<void> {
   Runtime.install({ logger: jsonLogger((process.env.SLUICE_LOG_LEVEL ?? 'INFO').toUpperCase() as 'INFO'), telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } } });
@@ -15,6 +16,7 @@ async function main(): Promise<void> {
     connection,
     namespace: settings.temporalNamespace,
     taskQueue: settings.taskQueue,
+    dataConverter: dataConverter(),
     workflowsPath: require.resolve('../workflows'),
     activities,
     maxConcurrentActivityTaskExecutions: 200,

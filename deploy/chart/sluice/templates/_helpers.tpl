@@ -62,6 +62,14 @@ env:
         name: {{ .ctx.Values.secrets.apiTokens.name }}
         key: {{ required "secrets.apiTokens.key is required" .ctx.Values.secrets.apiTokens.key }}
   {{- end }}
+  {{- with .ctx.Values.secrets.payloadKey }}
+  # the AES key that encrypts Temporal payloads: API and workers must share it
+  - name: SLUICE_CODEC_KEY
+    valueFrom:
+      secretKeyRef:
+        name: {{ required "secrets.payloadKey.name is required" .name }}
+        key: {{ required "secrets.payloadKey.key is required" .key }}
+  {{- end }}
   {{- range .ctx.Values.secrets.env }}
   - name: {{ required "secrets.env[].env is required" .env }}
     valueFrom:
