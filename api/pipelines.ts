@@ -14,6 +14,8 @@ import {
 
 const WORKFLOW_TYPE = 'pipelineWorkflow';
 const QUERY_TIMEOUT_MS = 5000;
+const DELETE_TIMEOUT_MS = 30_000;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A spec from YAML/JSON text or an object; bad input -> BAD_SPEC listing every problem by path. */
 export function specFrom(input: unknown): PipelineSpec {
@@ -136,8 +138,11 @@ export class PipelineService {
       const d = await h.describe();
       if (d.status.name === 'RUNNING') {
         await h.signal(stopSignal, { delete: true });
-        await h.result();
-        return;
+        const finished = await Promise.race([h.result().then(() => true), sleep(DELETE_TIMEOUT_MS).then(() => false)]);
+        if (finished) return;
+        // no worker is running the pipeline (its task queue has no poller): end it here and tear down below
+        await h.terminate(`delete: no worker stopped the pipeline within ${DELETE_TIMEOUT_MS / 1000}s`);
+        if (!last) throw new SluiceError('UNAVAILABLE', `pipeline "${name}" had no worker to stop it; it was terminated, but its streams stay until deleted with its spec`);
       }
     } catch (e) {
       if (!(e instanceof WorkflowNotFoundError)) throw e;

@@ -7,6 +7,7 @@ import { redactSpec } from './redact';
 import { dependencies } from './health';
 import { readDlq } from './dlq';
 import { checkConnections } from './connectionCheck';
+import { specDocumentOf, type PipelineSpecInput } from './specInput';
 import type { Role } from './auth';
 import { pipelineJsonSchema } from '../core/spec/schema';
 import type { PipelineState } from '../workflows/signals';
@@ -57,7 +58,13 @@ async function pipelineView(svc: PipelineService, id: string) {
   return view(s, { spec, stages });
 }
 
-type Args = { id: string; spec: string; status?: string; first?: number; after?: string; pipelineId: string; limit?: number; ids: string[] };
+/** The spec of a request: YAML/JSON text or typed input, exactly one. */
+function specArg({ spec, input }: { spec?: string | null; input?: PipelineSpecInput | null }): unknown {
+  if ((spec == null) === (input == null)) throw new SluiceError('BAD_INPUT', 'spec, input: give the spec either as text (spec) or typed (input), exactly one');
+  return input != null ? specDocumentOf(input) : spec;
+}
+
+type Args = { id: string; spec?: string | null; input?: PipelineSpecInput | null; status?: string; first?: number; after?: string; pipelineId: string; limit?: number; ids: string[] };
 
 export const resolvers = {
   Query: {
@@ -72,9 +79,11 @@ export const resolvers = {
     }),
     pipeline: query(async (_, { id }: Args, { svc }) =>
       pipelineView(svc, id).catch((e) => { if (e instanceof SluiceError && e.code === 'NOT_FOUND') return null; throw e; })),
-    validatePipeline: query(async (_, { spec, checkConnections: connect = true }: Args & { checkConnections?: boolean }) => {
+    validatePipeline: query(async (_, args: Args & { checkConnections?: boolean }) => {
+      const connect = args.checkConnections ?? true;
       try {
-        const problems = connect ? await checkConnections(specFrom(spec)) : [];
+        const spec = specFrom(specArg(args));
+        const problems = connect ? await checkConnections(spec) : [];
         return { valid: problems.length === 0, problems };
       } catch (e) {
         if (e instanceof SluiceError && e.problems) return { valid: false, problems: e.problems };
@@ -92,8 +101,8 @@ export const resolvers = {
     }),
   },
   Mutation: {
-    createPipeline: mutation(async (_, { spec }: Args, { svc }) => view(await svc.create(spec))),
-    updatePipeline: mutation(async (_, { id, spec }: Args, { svc }) => { await svc.update(id, spec); return view(await svc.status(id)); }),
+    createPipeline: mutation(async (_, args: Args, { svc }) => view(await svc.create(specArg(args)))),
+    updatePipeline: mutation(async (_, args: Args, { svc }) => { await svc.update(args.id, specArg(args)); return view(await svc.status(args.id)); }),
     pausePipeline: mutation(async (_, { id }: Args, { svc }) => { await svc.pause(id); return view(await svc.status(id)); }),
     resumePipeline: mutation(async (_, { id }: Args, { svc }) => { await svc.resume(id); return view(await svc.status(id)); }),
     stopPipeline: mutation(async (_, { id }: Args, { svc }) => { await svc.stop(id); return view(await svc.status(id)); }),

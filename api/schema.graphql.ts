@@ -56,13 +56,35 @@ export const typeDefs = /* GraphQL */ `
   type SpecProblem { path: String!, message: String! }
   type Validation { valid: Boolean!, problems: [SpecProblem!]! }
 
+  "A secret: inline (value) or, better, the name of an environment variable on the workers (env)."
+  input SecretInput { value: String, env: String }
+  enum StartFrom { earliest latest }
+  enum SaslMechanism { plain scram_sha_256 scram_sha_512 }
+  enum DedupTime { event arrival }
+  input SaslInput { mechanism: SaslMechanism!, username: String!, password: SecretInput! }
+  input TlsInput { enabled: Boolean, ca: String, cert: String, key: SecretInput, skipVerify: Boolean }
+  input KafkaInput { brokers: [String!]!, topic: String!, startFrom: StartFrom, groupId: String, clientId: String, sasl: SaslInput, tls: TlsInput }
+  "A field of the events: name (dot path for nested fields) and type (string, int32, float64, datetime, ...; ? nullable, [] array)."
+  input FieldInput { name: String!, type: String! }
+  input SchemaInput { fields: [FieldInput!]!, eventTime: String }
+  "Dedup: key = the fields that identify an event, or ignore = the whole event minus these fields."
+  input DedupInput { key: [String!], ignore: [String!], window: String!, time: DedupTime }
+  input SourceInput { name: String!, kafka: KafkaInput!, schema: SchemaInput!, dedup: DedupInput }
+  input ClickHouseInput { url: String!, database: String, table: String!, username: String, password: SecretInput }
+  input ColumnInput { name: String!, field: String, type: String }
+  input CreateTableInput { engine: String, orderBy: [String!]!, partitionBy: String }
+  input BatchInput { maxRows: Int, maxDelay: String }
+  input SinkInput { clickhouse: ClickHouseInput!, columns: [ColumnInput!], createTable: CreateTableInput, batch: BatchInput }
+  "The pipeline spec as typed input (the same document as the YAML form)."
+  input PipelineSpecInput { version: Int!, name: String!, description: String, sources: [SourceInput!]!, sink: SinkInput! }
+
   type Query {
     health: Health!
     "Pipelines by name; page with first/after (after = the last id of the previous page)."
     pipelines(status: PipelineStatus, first: Int = 100, after: ID): [Pipeline!]!
     pipeline(id: ID!): Pipeline
     "Checks a spec (YAML or JSON text) without creating anything; with checkConnections, also that each Kafka topic exists and the ClickHouse table (if it exists) takes the column mapping."
-    validatePipeline(spec: String!, checkConnections: Boolean = true): Validation!
+    validatePipeline(spec: String, input: PipelineSpecInput, checkConnections: Boolean = true): Validation!
     "The pipeline spec's JSON Schema."
     pipelineJsonSchema: String!
     "Dead-lettered events of a pipeline, oldest first."
@@ -70,9 +92,10 @@ export const typeDefs = /* GraphQL */ `
   }
 
   type Mutation {
-    "Creates and starts a pipeline from a spec (YAML or JSON text)."
-    createPipeline(spec: String!): Pipeline!
-    updatePipeline(id: ID!, spec: String!): Pipeline!
+    "Creates and starts a pipeline from a spec: YAML or JSON text (spec) or typed (input), exactly one."
+    createPipeline(spec: String, input: PipelineSpecInput): Pipeline!
+    "Applies a new spec version (spec or input, exactly one) to a running pipeline."
+    updatePipeline(id: ID!, spec: String, input: PipelineSpecInput): Pipeline!
     pausePipeline(id: ID!): Pipeline!
     resumePipeline(id: ID!): Pipeline!
     "Stops reading, drains what was read into ClickHouse, then finishes."

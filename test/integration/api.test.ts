@@ -89,6 +89,28 @@ describe('GraphQL API', () => {
     assert.ok(listed.includes(name));
   });
 
+  test('a spec given as typed input creates the same pipeline', async () => {
+    const name = uniqueName('api-typed');
+    await newTopic(h, name);
+    const doc = purchaseSpec(name, name) as any;
+    const input = {
+      ...doc,
+      sources: doc.sources.map((s: any) => ({
+        ...s,
+        schema: { ...s.schema, fields: Object.entries(s.schema.fields).map(([n, t]) => ({ name: n, type: t })) },
+        dedup: { window: s.dedup.window, time: s.dedup.time, ignore: s.dedup.key.ignore },
+      })),
+    };
+    const created = ok(await gql(`mutation($i: PipelineSpecInput!) { createPipeline(input: $i) { id } }`, { i: input })).createPipeline;
+    assert.equal(created.id, name);
+    await until(name, (p) => p.status === 'RUNNING' && p.sink);
+    await send(h, name, [purchase('t1'), purchase('t1', 'backend')]);
+    const p = await until(name, (x) => x.sink.read === 2);
+    assert.deepEqual(p.sink, { read: 2, inserted: 1, duplicates: 1, dlq: 0 });
+    assert.equal(code(await gql(`mutation($i: PipelineSpecInput!, $s: String!) { createPipeline(input: $i, spec: $s) { id } }`, { i: input, s: 'x' })), 'BAD_INPUT');
+    ok(await gql(`mutation($id: ID!) { deletePipeline(id: $id) }`, { id: name }));
+  });
+
   test('DLQ: browse entries with reasons, replay one, purge the rest', async () => {
     const name = uniqueName('api-dlq');
     await newTopic(h, name);
