@@ -24,7 +24,7 @@ import { BATCH_COLUMN } from '../core/spec/columns';
 import { tableRef, probeTableSql, probeTableRef } from '../core/ddl';
 import { clickhouseFor, natsConnection } from './connections';
 import { ProgressReporter } from './progress';
-import { batchRows, endToEndSeconds, insertSeconds, rawPending } from './metrics';
+import { batchRows, dlqEvents, endToEndSeconds, insertSeconds, rawPending } from './metrics';
 
 /** A writer whose journal entry is younger than this may still be inserting: wait before judging it. */
 const IN_FLIGHT_GRACE_MS = 5_000;
@@ -131,6 +131,7 @@ export async function dedupSink({ spec, drain = false }: SinkInput): Promise<voi
     let writeError: unknown;
     const publishBatch = async ({ entry, dlq }: TakenBatch) => {
       await Promise.all(dlq.map((d) => js.publish(s.dlqSubject, enc.encode(JSON.stringify(d)), { msgID: `${d.topic}:${d.partition}:${d.offset}` })));
+      for (const d of dlq) dlqEvents.inc({ pipeline: spec.name, source: d.source, reason: d.reason });
       const ack = await js.publish(s.journalSubject, enc.encode(JSON.stringify(entry)), { expect: { lastSequence: journalSeq } });
       journalSeq = ack.seq;
       compactor.add(ack.seq, entry);

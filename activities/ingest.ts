@@ -36,6 +36,7 @@ export async function ingest({ spec, source }: IngestInput): Promise<void> {
   const progress = new ProgressReporter(spec.name, 'ingest', src.name);
   let read = 0;
   let published = 0;
+  const lagByPartition = new Map<number, number>();
 
   const crashed = new Promise<never>((_, reject) => {
     consumer.on(consumer.events.CRASH, (e) => reject(e.payload.error));
@@ -59,9 +60,11 @@ export async function ingest({ spec, source }: IngestInput): Promise<void> {
         await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);
         resolveOffset(last);
         read += batch.messages.length;
-        kafkaLag.set({ pipeline: spec.name, source: src.name, partition: String(batch.partition) }, Number(batch.offsetLag()));
+        const lag = Number(batch.offsetLag());
+        lagByPartition.set(batch.partition, lag);
+        kafkaLag.set({ pipeline: spec.name, source: src.name, partition: String(batch.partition) }, lag);
         published += acks.length;
-        progress.update({ read, published });
+        progress.update({ read, published, lag: [...lagByPartition.values()].reduce((a, b) => a + b, 0) });
         await heartbeat();
       },
     });

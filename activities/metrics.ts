@@ -1,5 +1,5 @@
 // Prometheus metrics of the stages running in this process (served by the worker on /metrics).
-import { Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export const registry = new Registry();
 collectDefaultMetrics({ register: registry, prefix: 'sluice_worker_' });
@@ -46,5 +46,12 @@ export const rawPending = new Gauge({
   name: 'sluice_jetstream_pending_messages',
   help: 'Raw JetStream messages (of up to 500 events) ingested but not yet committed by the sink',
   labelNames: ['pipeline'] as const,
+  registers: [registry],
+});
+
+export const dlqEvents = new Counter({
+  name: 'sluice_dlq_events_total',
+  help: 'Events sent to the dead-letter queue, by reason (counted by the process that wrote them)',
+  labelNames: ['pipeline', 'source', 'reason'] as const,
   registers: [registry],
 });

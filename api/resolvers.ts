@@ -37,7 +37,7 @@ const view = (s: PipelineState, extra: { spec?: unknown; stages?: unknown[] } = 
   error: s.error ?? null,
   specVersion: s.specVersion,
   sink: s.sink.read === undefined ? null : { late: 0, batches: 0, keysHeld: 0, ...s.sink },
-  ingest: Object.entries(s.ingest).map(([source, c]) => ({ source, read: c.read ?? 0, published: c.published ?? 0 })),
+  ingest: Object.entries(s.ingest).map(([source, c]) => ({ source, read: c.read ?? 0, published: c.published ?? 0, lag: c.lag ?? 0 })),
   spec: extra.spec === undefined ? null : JSON.stringify(extra.spec),
   stages: extra.stages ?? [],
   updatedAt: new Date(s.updatedAt).toISOString(),

@@ -15,7 +15,14 @@ export const typeDefs = /* GraphQL */ `
   }
 
   "Counters of one source's ingest stage (Kafka -> JetStream)."
-  type IngestCounters { source: String!, read: Float!, published: Float! }
+  type IngestCounters {
+    source: String!
+    read: Float!
+    "JetStream messages published (each up to 500 records)"
+    published: Float!
+    "Kafka records not yet read, summed over partitions (as of the last fetch)"
+    lag: Float!
+  }
 
   type Pipeline {
     "the pipeline name (also its id)"
