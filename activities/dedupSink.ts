@@ -24,6 +24,7 @@ import { BATCH_COLUMN } from '../core/spec/columns';
 import { tableRef, probeTableSql, probeTableRef } from '../core/ddl';
 import { clickhouseFor, natsConnection } from './connections';
 import { ProgressReporter } from './progress';
+import { faultPoint } from './faultPoints';
 import { batchRows, dlqEvents, endToEndSeconds, insertSeconds, rawPending } from './metrics';
 
 /** A writer whose journal entry is younger than this may still be inserting: wait before judging it. */
@@ -147,6 +148,7 @@ export async function dedupSink({ spec, drain = false }: SinkInput): Promise<voi
     };
     const write = async (b: TakenBatch) => {
       await publishBatch(b);
+      faultPoint('after-journal'); // crash window: journal says batch b, ClickHouse has none of it
       const { entry } = b;
       try {
         await insert(b);
@@ -160,6 +162,7 @@ export async function dedupSink({ spec, drain = false }: SinkInput): Promise<voi
         await publishBatch(amended);
         await insert(amended);
       }
+      faultPoint('after-insert'); // crash window: rows in ClickHouse, nothing acknowledged or reported
       report();
       void jsm.streams.info(s.raw).then((i) => rawPending.set(labels, Math.max(0, i.state.last_seq - entry.rawSeq)), () => undefined);
       if (entry.batch % PURGE_EVERY_BATCHES === 0) {

@@ -8,10 +8,12 @@ export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Worker processes of one chaos run, all on its own task queue. */
 export class Workers {
   readonly all: ChildProcess[] = [];
+  /** the crash point the scenario's workers are started with, if any */
+  faultPoint?: string;
   constructor(private readonly taskQueue: string) {}
 
-  start(): ChildProcess {
-    const w = startWorker('chaos-worker', { SLUICE_TASK_QUEUE: this.taskQueue });
+  start(env: NodeJS.ProcessEnv = {}): ChildProcess {
+    const w = startWorker('chaos-worker', { ...env, SLUICE_TASK_QUEUE: this.taskQueue });
     this.all.push(w);
     return w;
   }

@@ -17,7 +17,23 @@ import { repoRoot, waitForPollers } from '../loadtest/localWorker';
 import { restartService, sleep, Workers } from './faults';
 
 interface Ctx { workers: Workers; rand: () => number; faultOver: (at?: number) => void }
-interface Scenario { name: string; events: number; rate: number; faultAfterMs: number; workers?: number; fault: (c: Ctx) => Promise<void> }
+interface Scenario {
+  name: string; events: number; rate: number; faultAfterMs: number; workers?: number;
+  /** environment of the first worker(s), e.g. a crash point */
+  workerEnv?: NodeJS.ProcessEnv;
+  fault: (c: Ctx) => Promise<void>;
+}
+
+/** The worker was told to SIGKILL itself at a point of the commit protocol: wait for that, then replace it. */
+const selfKill = (times: number): Scenario['fault'] => async ({ workers, faultOver }) => {
+  for (let i = 0; i < times; i++) {
+    const w = workers.alive()[0];
+    await new Promise((r) => (w.exitCode !== null || w.signalCode !== null ? r(undefined) : w.once('exit', r)));
+    faultOver();
+    // the next one dies at the same point again, until the last
+    workers.start(i < times - 1 ? { SLUICE_FAULT_POINT: workers.faultPoint } : {});
+  }
+};
 
 const SCENARIOS: Scenario[] = [
   {
@@ -34,6 +50,14 @@ const SCENARIOS: Scenario[] = [
   {
     name: 'two-workers-one-killed', events: 30_000, rate: 3000, faultAfterMs: 3000, workers: 2,
     fault: async ({ workers, faultOver }) => { await workers.kill(workers.alive()[0]); faultOver(); },
+  },
+  {
+    name: 'kill-between-journal-and-insert', events: 30_000, rate: 3000, faultAfterMs: 0,
+    workerEnv: { SLUICE_FAULT_POINT: 'after-journal:5' }, fault: selfKill(3),
+  },
+  {
+    name: 'kill-after-insert-before-ack', events: 30_000, rate: 3000, faultAfterMs: 0,
+    workerEnv: { SLUICE_FAULT_POINT: 'after-insert:5' }, fault: selfKill(3),
   },
   ...(['nats', 'clickhouse', 'kafka', 'temporal'] as const).map((svc): Scenario => ({
     name: `restart-${svc}`, events: 30_000, rate: 3000, faultAfterMs: 3000,
@@ -88,7 +112,8 @@ async function runOne(sc: Scenario, seed: number): Promise<Row> {
   const ch = clickhouse(settings.clickhouseUrl);
   const kafka = new Kafka({ clientId: 'sluice-chaos', brokers: settings.kafkaBrokers, logLevel: logLevel.NOTHING });
   try {
-    for (let i = 0; i < (sc.workers ?? 1); i++) workers.start();
+    workers.faultPoint = sc.workerEnv?.SLUICE_FAULT_POINT;
+    for (let i = 0; i < (sc.workers ?? 1); i++) workers.start(sc.workerEnv);
     await waitForPollers(taskQueue);
     await svc.delete(spec.name, spec).catch(() => undefined);
     await ch.command({ query: 'CREATE DATABASE IF NOT EXISTS sluice_chaos' });
