@@ -3,25 +3,18 @@
 //   steady  300,000 events at 3,000 events/s: exact counts, seconds after the last event, latency
 //   max     500,000 events preloaded into Kafka, then the pipeline started: end-to-end events/s
 //   memory  bytes of dedup state per million keys
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { PipelineService, specFrom } from '../api/pipelines';
+import { PipelineService } from '../api/pipelines';
 import type { PipelineSpec } from '../core/spec/schema';
 import { SinkState } from '../core/sinkState';
 import type { RawBatch } from '../core/envelope';
 import { printResult, runScenario, type ScenarioResult } from './scenario';
-import { repoRoot, startWorker, waitForPollers } from './localWorker';
+import { startWorker, waitForPollers } from './localWorker';
+import { isolatedSpec, specFile } from './specs';
 
 const TASK_QUEUE = 'sluice-bench';
 
 function benchSpec(name: string): PipelineSpec {
-  const base = specFrom(readFileSync(join(repoRoot, 'pipelines', 'checkout-purchases.yaml'), 'utf8'));
-  return specFrom({
-    ...base,
-    name,
-    sources: base.sources.map((s) => ({ ...s, kafka: { ...s.kafka, topic: name } })),
-    sink: { ...base.sink, clickhouse: { ...base.sink.clickhouse, database: 'sluice_bench', table: name.replace(/-/g, '_') } },
-  });
+  return isolatedSpec(specFile('pipelines/checkout-purchases.yaml')!.spec, name, 'sluice_bench');
 }
 
 function memoryPerMillionKeys(): { bytesPerKey: number; mibPerMillion: number } {

@@ -12,16 +12,31 @@ export async function scalar(ch: ClickHouseClient, query: string): Promise<numbe
 export const countRows = (ch: ClickHouseClient, table: string) => scalar(ch, `SELECT count() FROM ${table}`);
 export const countDistinct = (ch: ClickHouseClient, table: string, column: string) => scalar(ch, `SELECT uniqExact(${column}) FROM ${table}`);
 
-/** Samples the row count every `everyMs` until it reaches `target` or `timeoutMs` passes. */
-export async function watchRows(ch: ClickHouseClient, table: string, target: number, timeoutMs: number, everyMs = 100): Promise<Array<[number, number]>> {
+export interface RowWatch {
+  /** stop once the table holds this many rows (it may grow while events are still being sent) */
+  target(): number;
+  /** ...or at this time (ms) */
+  deadline(): number;
+  everyMs: number;
+  onSample?(rows: number): void;
+}
+
+/** Samples the row count until the watch's target or deadline; the samples date each row's arrival. */
+export async function sampleRows(ch: ClickHouseClient, table: string, w: RowWatch): Promise<Array<[number, number]>> {
   const samples: Array<[number, number]> = [];
-  const until = Date.now() + timeoutMs;
   for (;;) {
     const n = await countRows(ch, table).catch(() => 0);
     samples.push([Date.now(), n]);
-    if (n >= target || Date.now() > until) return samples;
-    await new Promise((r) => setTimeout(r, everyMs));
+    w.onSample?.(n);
+    if (n >= w.target() || Date.now() > w.deadline()) return samples;
+    await new Promise((r) => setTimeout(r, w.everyMs));
   }
+}
+
+/** Samples the row count every `everyMs` until it reaches `target` or `timeoutMs` passes. */
+export function watchRows(ch: ClickHouseClient, table: string, target: number, timeoutMs: number, everyMs = 100): Promise<Array<[number, number]>> {
+  const until = Date.now() + timeoutMs;
+  return sampleRows(ch, table, { target: () => target, deadline: () => until, everyMs });
 }
 
 /**
@@ -37,9 +52,4 @@ export function latencies(uniqueAckedAt: number[], samples: Array<[number, numbe
     out.push(Math.max(0, samples[s][0] - uniqueAckedAt[k]));
   }
   return out;
-}
-
-export function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }

@@ -1,6 +1,8 @@
 // Kafka helpers of the load generator: a fresh topic, and a producer that holds a target rate.
-import { Kafka, logLevel, CompressionTypes, type Producer } from 'kafkajs';
+import { Kafka, logLevel, CompressionTypes, Partitioners, type Producer } from 'kafkajs';
 import type { GeneratedEvent } from './purchases';
+import { scheduleOf, type ExecutorConfig } from './executors';
+import { PacedRun, realClock } from './pacer';
 
 export const kafkaClient = (brokers: string[]) => new Kafka({ clientId: 'sluice-loadtest', brokers, logLevel: logLevel.NOTHING });
 
@@ -26,6 +28,31 @@ export async function recreateTopic(kafka: Kafka, topic: string, partitions: num
   }
 }
 
+export interface OutMessage {
+  topic: string;
+  key: string | null;
+  value: string | null;
+}
+
+/** One producer; each call is one request to Kafka (acks from all replicas), whatever the topics. */
+export async function kafkaSender(kafka: Kafka): Promise<{ send(batch: OutMessage[]): Promise<void>; close(): Promise<void> }> {
+  // the default partitioner, named so kafkajs does not warn about its v2 change
+  const producer: Producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+  await producer.connect();
+  return {
+    async send(batch) {
+      const byTopic = new Map<string, Array<{ key: string | null; value: string | null }>>();
+      for (const m of batch) {
+        let list = byTopic.get(m.topic);
+        if (!list) byTopic.set(m.topic, (list = []));
+        list.push({ key: m.key, value: m.value });
+      }
+      await producer.sendBatch({ acks: -1, compression: CompressionTypes.None, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
+    },
+    close: () => producer.disconnect(),
+  };
+}
+
 export interface ProduceResult {
   sent: number;
   /** ms timestamp at which each event was acknowledged, in send order */
@@ -33,30 +60,20 @@ export interface ProduceResult {
   seconds: number;
 }
 
-/** Sends events at `rate` per second (Infinity: as fast as possible), in ticks of 20 ms. */
-export async function produceAtRate(kafka: Kafka, topic: string, events: GeneratedEvent[], rate: number, onTick?: (sent: number) => void): Promise<ProduceResult> {
-  const producer: Producer = kafka.producer({ allowAutoTopicCreation: false });
-  await producer.connect();
-  const ackedAt = new Float64Array(events.length);
-  const start = Date.now();
-  let sent = 0;
-  const inFlight: Promise<unknown>[] = [];
+/** Sends events at `rate` per second (Infinity: as fast as possible), on the load test's pacer. */
+export async function produceAtRate(kafka: Kafka, topic: string, events: GeneratedEvent[], rate: number): Promise<ProduceResult> {
+  const sender = await kafkaSender(kafka);
+  const iterations = events.length;
+  const executor: ExecutorConfig = Number.isFinite(rate)
+    ? { executor: 'constant-arrival-rate', rate, iterations, maxVUs: Math.max(10_000, rate) }
+    : { executor: 'shared-iterations', iterations, vus: 80_000 };
+  const run = new PacedRun([{ name: 'produce', schedule: scheduleOf('produce', executor), startMs: 0, build: (i) => ({ topic, key: events[i].key, value: events[i].value }) }],
+    { clock: realClock, send: sender.send, maxBatch: 5000, maxInFlight: 16, lingerMs: 5, tickMs: 2 });
   try {
-    while (sent < events.length) {
-      const due = Number.isFinite(rate) ? Math.min(events.length, Math.floor(((Date.now() - start) / 1000) * rate) + 1) : events.length;
-      const n = Math.min(due - sent, 5000);
-      if (n <= 0) { await new Promise((r) => setTimeout(r, 20)); continue; }
-      const from = sent;
-      const part = events.slice(from, from + n);
-      sent += n;
-      inFlight.push(producer.send({ topic, acks: -1, compression: CompressionTypes.None, messages: part.map((e) => ({ key: e.key, value: e.value })) })
-        .then(() => { const t = Date.now(); for (let i = from; i < from + n; i++) ackedAt[i] = t; }));
-      if (inFlight.length >= 16) await inFlight.shift();
-      onTick?.(sent);
-    }
-    await Promise.all(inFlight);
+    const r = await run.run();
+    if (r.errors > 0) throw new Error(`Kafka refused ${r.errors} events: ${r.lastError}`);
+    return { sent: r.count, ackedAt: r.ackedAt.subarray(0, r.count), seconds: (Date.now() - r.startedAt) / 1000 };
   } finally {
-    await producer.disconnect();
+    await sender.close();
   }
-  return { sent, ackedAt, seconds: (Date.now() - start) / 1000 };
 }

@@ -1,11 +1,15 @@
 // One load scenario end to end: a fresh topic and table, the pipeline, the events, and exact
-// verification in ClickHouse. Used by the demo, `npm run loadtest` and `npm run bench`.
+// verification in ClickHouse. Used by the demo and `npm run bench`; `npm run loadtest` (run.ts)
+// shares its reset and start.
+import type { Kafka } from 'kafkajs';
+import type { ClickHouseClient } from '@clickhouse/client';
 import type { PipelineService } from '../api/pipelines';
 import type { PipelineSpec } from '../core/spec/schema';
 import { tableRef } from '../core/ddl';
 import { purchaseEvents, type ScenarioOptions } from './purchases';
 import { kafkaClient, produceAtRate, recreateTopic } from './kafka';
-import { clickhouse, countDistinct, countRows, latencies, percentile, watchRows } from './clickhouse';
+import { clickhouse, countDistinct, countRows, latencies, watchRows } from './clickhouse';
+import { percentile } from './metrics';
 import { cpuSeconds, peakRssMiB } from './procstat';
 
 export interface ScenarioRun {
@@ -41,6 +45,19 @@ export interface ScenarioResult {
   ok: boolean;
 }
 
+/** Removes a previous run: the pipeline (its streams and consumer groups), the table, and every source topic, made anew. */
+export async function resetPipeline(svc: PipelineService, spec: PipelineSpec, kafka: Kafka, ch: ClickHouseClient, partitions: number): Promise<void> {
+  await svc.delete(spec.name, spec).catch(() => undefined);
+  await ch.command({ query: `DROP TABLE IF EXISTS ${tableRef(spec)}` });
+  for (const s of spec.sources) await recreateTopic(kafka, s.kafka.topic, partitions);
+}
+
+export async function startPipeline(svc: PipelineService, spec: PipelineSpec): Promise<void> {
+  await svc.create(spec);
+  const s = await svc.waitFor(spec.name, (x) => x.status === 'RUNNING' || x.status === 'FAILED', 60_000);
+  if (s.status === 'FAILED') throw new Error(`pipeline ${spec.name} failed to start: ${s.error ?? 'see the worker log'}`);
+}
+
 export async function runScenario(svc: PipelineService, run: ScenarioRun): Promise<ScenarioResult> {
   const { spec } = run;
   const log = run.log ?? (() => undefined);
@@ -50,18 +67,13 @@ export async function runScenario(svc: PipelineService, run: ScenarioRun): Promi
   const kafka = kafkaClient(src.brokers);
   try {
     log(`removing the previous run of ${spec.name} (pipeline, topic, table)`);
-    await svc.delete(spec.name, spec).catch(() => undefined);
-    await ch.command({ query: `DROP TABLE IF EXISTS ${table}` });
-    await recreateTopic(kafka, src.topic, run.partitions);
+    await resetPipeline(svc, spec, kafka, ch, run.partitions);
     const events = [...purchaseEvents(run.events, spec.name)];
     const unique = events.filter((e) => e.unique).length;
     const malformedExpected = events.filter((e) => e.malformed).length;
     const uniqueIndex = events.flatMap((e, i) => (e.unique ? [i] : []));
 
-    const start = async () => {
-      await svc.create(spec);
-      await svc.waitFor(spec.name, (s) => s.status === 'RUNNING' || s.status === 'FAILED', 60_000);
-    };
+    const start = () => startPipeline(svc, spec);
     if (!run.preload) await start();
     const rateText = Number.isFinite(run.rate) ? `${run.rate}/s` : 'full speed';
     log(`sending ${events.length} events (${unique} unique) at ${rateText} to ${src.topic} (${run.partitions} partitions)`);
@@ -98,7 +110,7 @@ export async function runScenario(svc: PipelineService, run: ScenarioRun): Promi
       totalSeconds: (visibleAt - begin) / 1000,
       afterLastEventSeconds: (visibleAt - lastAck) / 1000,
       eventsPerSecond: sent.sent / ((visibleAt - begin) / 1000),
-      latencyMs: lat && { p50: percentile(lat, 50), p95: percentile(lat, 95), p99: percentile(lat, 99) },
+      latencyMs: lat && { p50: Math.round(percentile(lat, 50)), p95: Math.round(percentile(lat, 95)), p99: Math.round(percentile(lat, 99)) },
       cpuSecondsPer1000: cpu === undefined ? undefined : (cpu / sent.sent) * 1000,
       workerPeakRssMiB: run.workerPid ? peakRssMiB(run.workerPid) : undefined,
       ok: rows === unique && distinct === unique && c.dlq === malformedExpected && c.read === sent.sent && c.read === c.inserted + c.duplicates + c.dlq,
