@@ -10,7 +10,8 @@ import { PipelineService, specFrom } from '../api/pipelines';
 import type { PipelineSpec } from '../core/spec/schema';
 import { tableRef } from '../core/ddl';
 import { settings } from '../core/settings';
-import { purchaseEvents, prng, type GeneratedEvent } from '../loadtest/purchases';
+import { purchaseEvents, prng } from '../loadtest/purchases';
+import { fromGenerated, MAX_EVENT_BYTES, rejectingSpec, withBadInput, withRejectedDates, type ChaosEvent } from './badData';
 import { recreateTopic } from '../loadtest/kafka';
 import { clickhouse, scalar } from '../loadtest/clickhouse';
 import { repoRoot, waitForPollers } from '../loadtest/localWorker';
@@ -21,6 +22,9 @@ interface Scenario {
   name: string; events: number; rate: number; faultAfterMs: number; workers?: number;
   /** environment of the first worker(s), e.g. a crash point */
   workerEnv?: NodeJS.ProcessEnv;
+  /** bad data: changes the events (and what each must become) and the spec */
+  transform?: (events: ChaosEvent[]) => ChaosEvent[];
+  spec?: (spec: PipelineSpec) => PipelineSpec;
   fault: (c: Ctx) => Promise<void>;
 }
 
@@ -59,6 +63,16 @@ const SCENARIOS: Scenario[] = [
     name: 'kill-after-insert-before-ack', events: 30_000, rate: 3000, faultAfterMs: 0,
     workerEnv: { SLUICE_FAULT_POINT: 'after-insert:5' }, fault: selfKill(3),
   },
+  {
+    name: 'bad-input', events: 30_000, rate: 3000, faultAfterMs: 0,
+    workerEnv: { SLUICE_MAX_EVENT_BYTES: String(MAX_EVENT_BYTES) }, transform: withBadInput,
+    fault: async ({ faultOver }) => faultOver(),
+  },
+  {
+    name: 'clickhouse-rejects-rows', events: 30_000, rate: 3000, faultAfterMs: 0,
+    transform: withRejectedDates, spec: rejectingSpec,
+    fault: async ({ faultOver }) => faultOver(),
+  },
   ...(['nats', 'clickhouse', 'kafka', 'temporal'] as const).map((svc): Scenario => ({
     name: `restart-${svc}`, events: 30_000, rate: 3000, faultAfterMs: 3000,
     fault: async ({ faultOver }) => { await restartService(svc, 3000); faultOver(); },
@@ -66,7 +80,7 @@ const SCENARIOS: Scenario[] = [
 ];
 
 /** Sends events at `rate`/s in 100 ms slices; a failed send (broker restarting) is retried. */
-async function produce(kafka: Kafka, topic: string, events: GeneratedEvent[], rate: number): Promise<void> {
+async function produce(kafka: Kafka, topic: string, events: ChaosEvent[], rate: number): Promise<void> {
   const producer = kafka.producer({ retry: { retries: 60, maxRetryTime: 2000 } });
   await producer.connect();
   const start = Date.now();
@@ -107,7 +121,7 @@ async function runOne(sc: Scenario, seed: number): Promise<Row> {
   const taskQueue = `sluice-chaos-${randomBytes(3).toString('hex')}`;
   const svc = await PipelineService.connect(taskQueue);
   const workers = new Workers(taskQueue);
-  const spec = chaosSpec(`chaos-${sc.name}`);
+  const spec = (sc.spec ?? ((x: PipelineSpec) => x))(chaosSpec(`chaos-${sc.name}`));
   const table = tableRef(spec);
   const ch = clickhouse(settings.clickhouseUrl);
   const kafka = new Kafka({ clientId: 'sluice-chaos', brokers: settings.kafkaBrokers, logLevel: logLevel.NOTHING });
@@ -122,9 +136,10 @@ async function runOne(sc: Scenario, seed: number): Promise<Row> {
     await svc.create(spec);
     await svc.waitFor(spec.name, (s) => s.status === 'RUNNING' && s.sink.read !== undefined, 60_000);
 
-    const events = [...purchaseEvents({ events: sc.events, duplicateRatio: 0.3, malformedRatio: 0.005, seed, maxDuplicateDistance: 3000 }, sc.name)];
-    const expected = events.filter((e) => e.unique).length;
-    const dlqExpected = events.filter((e) => e.malformed).length;
+    const generated = fromGenerated([...purchaseEvents({ events: sc.events, duplicateRatio: 0.3, malformedRatio: 0.005, seed, maxDuplicateDistance: 3000 }, sc.name)]);
+    const events = sc.transform ? sc.transform(generated) : generated;
+    const expected = events.filter((e) => e.expect === 'row').length;
+    const dlqExpected = events.filter((e) => e.expect === 'dlq').length;
     const samples: Array<[number, number]> = [];
     let sampling = true;
     const sampler = (async () => {
