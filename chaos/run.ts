@@ -13,6 +13,7 @@ import { settings } from '../core/settings';
 import { purchaseEvents, prng } from '../loadtest/purchases';
 import { fromGenerated, MAX_EVENT_BYTES, rejectingSpec, withBadInput, withRejectedDates, type ChaosEvent } from './badData';
 import { recreateTopic } from '../loadtest/kafka';
+import { isolatedSpec } from '../loadtest/specs';
 import { clickhouse, scalar } from '../loadtest/clickhouse';
 import { repoRoot, waitForPollers } from '../loadtest/localWorker';
 import { restartService, sleep, Workers } from './faults';
@@ -106,13 +107,11 @@ async function produce(kafka: Kafka, topic: string, events: ChaosEvent[], rate: 
   await producer.disconnect();
 }
 
+/** The demo pipeline, isolated under this scenario's name, with small batches so crashes land mid-stream. */
 function chaosSpec(name: string): PipelineSpec {
   const base = specFrom(readFileSync(join(repoRoot, 'pipelines', 'checkout-purchases.yaml'), 'utf8'));
-  return specFrom({
-    ...base, name,
-    sources: base.sources.map((s) => ({ ...s, kafka: { ...s.kafka, topic: name } })),
-    sink: { ...base.sink, clickhouse: { ...base.sink.clickhouse, database: 'sluice_chaos', table: name.replace(/-/g, '_') }, batch: { maxRows: 2000, maxDelay: '200ms' } },
-  });
+  const spec = isolatedSpec(base, name, 'sluice_chaos');
+  return specFrom({ ...spec, sink: { ...spec.sink, batch: { maxRows: 2000, maxDelay: '200ms' } } });
 }
 
 interface Row { scenario: string; events: number; expected: number; rows: number; missing: number; doubled: number; dlq: number; dlqExpected: number; recoveryS: number; reconciles: boolean; leaks: number; pass: boolean }
