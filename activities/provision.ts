@@ -50,7 +50,8 @@ export async function provisionTable(spec: PipelineSpec): Promise<void> {
 /** Removes the pipeline's JetStream streams and Kafka consumer groups. The ClickHouse table is kept: it is the user's data. */
 export async function teardown(spec: PipelineSpec): Promise<void> {
   const jsm = await (await natsConnection()).jetstreamManager();
-  for (const name of Object.values(streamsOf(spec.name)).filter((v): v is string => typeof v === 'string' && v.startsWith('SLUICE_'))) {
+  const s = streamsOf(spec.name);
+  for (const name of [s.raw, s.journal, s.dlq]) {
     await jsm.streams.delete(name).catch((e: Error) => { if (!/not found/i.test(e.message)) throw e; });
   }
   for (let i = 0; i < spec.sources.length; i++) {

@@ -1,24 +1,15 @@
 // Reading a pipeline's dead-letter queue (a JetStream stream): entries in order, by id (= stream sequence).
-import { connect, type NatsConnection } from 'nats';
-import { settings } from '../core/settings';
 import { streamsOf } from '../core/names';
 import type { DlqEntry } from '../core/sinkState';
 import { SluiceError } from './errors';
+import { natsConnection } from '../activities/connections';
 
 export interface DlqItem extends DlqEntry { id: number }
 export interface DlqPage { items: DlqItem[]; total: number; nextAfter: number | null }
 
-let nats: Promise<NatsConnection> | undefined;
-const conn = () => (nats ??= connect({ servers: settings.natsUrl, maxReconnectAttempts: -1 }));
-
-export async function closeDlqReader(): Promise<void> {
-  if (nats) await (await nats).close();
-  nats = undefined;
-}
-
 export async function readDlq(pipeline: string, limit: number, after: number): Promise<DlqPage> {
   if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new SluiceError('BAD_INPUT', 'limit: expected an integer from 1 to 1000');
-  const jsm = await (await conn()).jetstreamManager();
+  const jsm = await (await natsConnection()).jetstreamManager();
   const stream = streamsOf(pipeline).dlq;
   const info = await jsm.streams.info(stream).catch(() => undefined);
   if (!info) throw new SluiceError('NOT_FOUND', `no DLQ for pipeline "${pipeline}" (is it created?)`);

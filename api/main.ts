@@ -2,7 +2,7 @@
 import { createApp } from './server';
 import { PipelineService } from './pipelines';
 import { parseTokens } from './auth';
-import { closeDlqReader } from './dlq';
+import { closeNats } from '../activities/connections';
 import { settings } from '../core/settings';
 
 async function main(): Promise<void> {
@@ -13,7 +13,7 @@ async function main(): Promise<void> {
     const access = tokens.size ? `${tokens.size} API token(s) required` : 'OPEN: no API tokens configured (set SLUICE_API_TOKENS)';
     console.log(`[api] GraphQL on http://${settings.apiHost}:${settings.apiPort}/graphql (${access}${graphiql ? '; GraphiQL served' : ''})`);
   });
-  const shutdown = () => server.close(() => void Promise.all([svc.close(), closeDlqReader()]).then(() => process.exit(0)));
+  const shutdown = () => server.close(() => void Promise.all([svc.close(), closeNats()]).then(() => process.exit(0)));
   process.on('SIGTERM', shutdown);
   process.on('SIGINT', shutdown);
 }

@@ -8,18 +8,14 @@ import { settings } from '../core/settings';
 export const repoRoot = resolve(__dirname, '..', '..');
 export const stackDir = process.env.SLUICE_STACK_DIR ?? join(repoRoot, '.stack');
 
-export async function workerPollers(taskQueue = settings.taskQueue): Promise<number> {
-  const connection = await Connection.connect({ address: settings.temporalAddress });
-  try {
-    const r = await connection.workflowService.describeTaskQueue({
-      namespace: settings.temporalNamespace,
-      taskQueue: { name: taskQueue },
-      taskQueueType: 2, // activity
-    });
-    return (r.pollers ?? []).filter((p) => Date.now() - Number(p.lastAccessTime?.seconds ?? 0) * 1000 < 60_000).length;
-  } finally {
-    await connection.close();
-  }
+/** Workers that polled the task queue (activities) within the last minute. */
+async function pollersOn(connection: Connection, taskQueue: string): Promise<number> {
+  const r = await connection.workflowService.describeTaskQueue({
+    namespace: settings.temporalNamespace,
+    taskQueue: { name: taskQueue },
+    taskQueueType: 2, // activity
+  });
+  return (r.pollers ?? []).filter((p) => Date.now() - Number(p.lastAccessTime?.seconds ?? 0) * 1000 < 60_000).length;
 }
 
 /** Starts a worker process; its output goes to .stack/logs/<name>.log. */
@@ -35,8 +31,13 @@ export function startWorker(name = 'worker', env: NodeJS.ProcessEnv = {}): Child
 /** Waits until the worker's task-queue poll shows up in Temporal. */
 export async function waitForPollers(taskQueue = settings.taskQueue, timeoutMs = 60_000): Promise<void> {
   const until = Date.now() + timeoutMs;
-  while ((await workerPollers(taskQueue)) < 1) {
-    if (Date.now() > until) throw new Error(`no Sluice worker polled task queue "${taskQueue}" within ${timeoutMs / 1000}s (see .stack/logs/worker.log)`);
-    await new Promise((r) => setTimeout(r, 300));
+  const connection = await Connection.connect({ address: settings.temporalAddress });
+  try {
+    while ((await pollersOn(connection, taskQueue)) < 1) {
+      if (Date.now() > until) throw new Error(`no Sluice worker polled task queue "${taskQueue}" within ${timeoutMs / 1000}s (see .stack/logs/worker.log)`);
+      await new Promise((r) => setTimeout(r, 300));
+    }
+  } finally {
+    await connection.close();
   }
 }

@@ -5,7 +5,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { stringify } from 'yaml';
 import { createApp, MAX_REQUEST_BYTES } from '../../api/server';
-import { closeDlqReader } from '../../api/dlq';
+import { closeNats } from '../../activities/connections';
 import { newTopic, openHarness, purchase, purchaseSpec, rows, send, uniqueName, type Harness } from './harness';
 
 let h: Harness;
@@ -22,7 +22,7 @@ before(async () => {
 });
 after(async () => {
   server?.close();
-  await closeDlqReader();
+  await closeNats();
   await h?.close();
 });
 
