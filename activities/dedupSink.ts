@@ -25,6 +25,7 @@ import { tableRef, probeTableSql, probeTableRef } from '../core/ddl';
 import { clickhouseFor, natsConnection } from './connections';
 import { ProgressReporter } from './progress';
 import { faultPoint } from './faultPoints';
+import { JoinSnapshots } from './joinSnapshots';
 import { batchRows, dlqEvents, endToEndSeconds, insertSeconds, rawPending } from './metrics';
 
 /** A writer whose journal entry is younger than this may still be inserting: wait before judging it. */
@@ -32,6 +33,8 @@ const IN_FLIGHT_GRACE_MS = 5_000;
 /** raw messages (of up to 500 events each) buffered ahead of processing */
 const FETCH_MESSAGES = 64;
 const PURGE_EVERY_BATCHES = 20;
+/** arrival-time join windows close by the clock this long after they are due, once the sink has caught up with ingest */
+const ARRIVAL_TICK_SLACK_MS = 2_000;
 
 export interface SinkInput {
   spec: PipelineSpec;
@@ -49,11 +52,20 @@ async function rowsOfBatch(ch: ClickHouseClient, spec: PipelineSpec, batch: numb
   return Number(row?.n ?? 0);
 }
 
-/** Rebuilds state from the journal; returns the journal's last sequence for the next fenced publish. */
-async function recover(state: SinkState, compactor: JournalCompactor, spec: PipelineSpec, jsm: JetStreamManager, js: JetStreamClient, ch: ClickHouseClient): Promise<number> {
+/**
+ * Rebuilds state from the journal (and, for a join, from the newest join snapshot: entries up
+ * to its batch replay only their dedup keys); returns the journal's last sequence for the next
+ * fenced publish and the batch the join snapshot covers.
+ */
+async function recover(state: SinkState, compactor: JournalCompactor, spec: PipelineSpec, jsm: JetStreamManager, js: JetStreamClient, ch: ClickHouseClient,
+  snapshots: JoinSnapshots | undefined): Promise<{ journalSeq: number; snapshotBatch: number }> {
   const s = streamsOf(spec.name);
+  const snap = await snapshots?.latest();
+  if (snap) state.join!.restore(snap.snapshot);
+  const snapshotBatch = snap?.batch ?? 0;
+  const apply = (entry: JournalEntry) => state.apply(entry, entry.batch > snapshotBatch);
   const info = await jsm.streams.info(s.journal);
-  if (info.state.messages === 0) return info.state.last_seq;
+  if (info.state.messages === 0) return { journalSeq: info.state.last_seq, snapshotBatch };
   const consumer = await js.consumers.get(s.journal, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: info.state.first_seq });
   let previous: { seq: number; entry: JournalEntry } | undefined;
   while (!previous || previous.seq < info.state.last_seq) {
@@ -61,14 +73,14 @@ async function recover(state: SinkState, compactor: JournalCompactor, spec: Pipe
     let got = 0;
     for await (const m of batch) {
       got++;
-      if (previous) { state.apply(previous.entry); compactor.add(previous.seq, previous.entry); }
+      if (previous) { apply(previous.entry); compactor.add(previous.seq, previous.entry); }
       previous = { seq: m.seq, entry: JSON.parse(dec.decode(m.data)) as JournalEntry };
       if (m.seq >= info.state.last_seq) break;
     }
     if (got === 0) break;
   }
   await consumer.delete().catch(() => undefined);
-  if (!previous) return info.state.last_seq;
+  if (!previous) return { journalSeq: info.state.last_seq, snapshotBatch };
 
   const last = previous.entry;
   let have = last.rows === 0 ? 0 : await rowsOfBatch(ch, spec, last.batch);
@@ -77,7 +89,7 @@ async function recover(state: SinkState, compactor: JournalCompactor, spec: Pipe
     have = await rowsOfBatch(ch, spec, last.batch);
   }
   if (have === last.rows) {
-    state.apply(last);
+    apply(last);
     compactor.add(previous.seq, last);
   } else if (have === 0) {
     Context.current().log.warn('last sink batch was not inserted; processing it again', { pipeline: spec.name, batch: last.batch });
@@ -87,7 +99,7 @@ async function recover(state: SinkState, compactor: JournalCompactor, spec: Pipe
       `sink: batch ${last.batch} has ${have} rows in ClickHouse but the journal says ${last.rows}; refusing to guess`, 'SinkInconsistent');
   }
   state.evictAll();
-  return (await jsm.streams.info(s.journal)).state.last_seq;
+  return { journalSeq: (await jsm.streams.info(s.journal)).state.last_seq, snapshotBatch };
 }
 
 /** An error ClickHouse itself answered with (as opposed to no answer at all); old servers' messages are not parsed into ClickHouseError. */
@@ -120,12 +132,16 @@ export async function dedupSink({ spec, drain = false }: SinkInput): Promise<voi
   const { maxRows } = spec.sink.batch;
   const maxDelay = parseDuration(spec.sink.batch.maxDelay)!;
   const progress = new ProgressReporter(spec.name, 'sink', undefined);
-  const report = () => progress.update({ ...state.counters, batches: state.batch, keysHeld: state.heldKeys() });
+  const report = () => {
+    const { join, ...counters } = state.counters;
+    progress.update({ ...counters, ...join, ...(state.join ? { joinHeld: state.join.stats().held } : {}), batches: state.batch, keysHeld: state.heldKeys() });
+  };
 
   try {
-    let journalSeq = await recover(state, compactor, spec, jsm, js, ch);
+    const snapshots = state.join ? await JoinSnapshots.open(js, spec) : undefined;
+    let { journalSeq, snapshotBatch } = await recover(state, compactor, spec, jsm, js, ch, snapshots);
     report();
-    ctx.log.info('sink recovered', { pipeline: spec.name, batch: state.batch, rawSeq: state.rawSeq, keys: state.heldKeys() });
+    ctx.log.info('sink recovered', { pipeline: spec.name, batch: state.batch, rawSeq: state.rawSeq, keys: state.heldKeys(), join: state.join?.stats(), snapshotBatch });
 
     // Batches are written one after another (journal order), while the next one fills.
     let writes: Promise<void> = Promise.resolve();
@@ -163,13 +179,17 @@ export async function dedupSink({ spec, drain = false }: SinkInput): Promise<voi
         await insert(amended);
       }
       faultPoint('after-insert'); // crash window: rows in ClickHouse, nothing acknowledged or reported
+      if (b.snapshot && snapshots) {
+        await snapshots.write(entry.batch, b.snapshot);
+        snapshotBatch = entry.batch;
+      }
       report();
       void jsm.streams.info(s.raw).then((i) => rawPending.set(labels, Math.max(0, i.state.last_seq - entry.rawSeq)), () => undefined);
       if (entry.batch % PURGE_EVERY_BATCHES === 0) {
         // raw batches up to the committed position, and journal entries whose keys have all expired
         try {
           await jsm.streams.purge(s.raw, { seq: entry.rawSeq + 1 });
-          const keepFrom = compactor.purgeBelow(state.watermarks());
+          const keepFrom = compactor.purgeBelow(state.watermarks(), state.join ? snapshotBatch : undefined);
           if (keepFrom !== undefined) await jsm.streams.purge(s.journal, { seq: keepFrom });
         } catch (e) {
           ctx.log.warn('purging committed raw batches / expired journal entries failed; will retry', { error: (e as Error).message });
@@ -192,7 +212,22 @@ export async function dedupSink({ spec, drain = false }: SinkInput): Promise<voi
     let firstPendingAt = 0;
     const stopReading = () => messages.stop();
     ctx.cancellationSignal.addEventListener('abort', stopReading);
+    // arrival-time joins: close due windows by the clock, but only when every raw batch ingest
+    // published has been processed (a backlog after a restart must not see its windows closed early)
+    let tickCheck = false;
+    const maybeTick = () => {
+      const due = state.join?.tickDueAt();
+      const now = Date.now() - ARRIVAL_TICK_SLACK_MS;
+      if (due === undefined || due > now || tickCheck) return;
+      tickCheck = true;
+      void jsm.streams.info(s.raw).then((info) => {
+        if (state.processedSeq < info.state.last_seq) return;
+        if (!state.hasPending) firstPendingAt = Date.now();
+        state.tick(now);
+      }, () => undefined).finally(() => { tickCheck = false; });
+    };
     const timer = setInterval(() => {
+      maybeTick();
       if (state.hasPending && Date.now() - firstPendingAt >= maxDelay) void flush();
       else if (drain && !state.hasPending) {
         void writes.then(() => jsm.streams.info(s.raw)).then((info) => { if (state.rawSeq >= info.state.last_seq && !state.hasPending) messages.stop(); });

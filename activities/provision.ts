@@ -51,7 +51,7 @@ export async function provisionTable(spec: PipelineSpec): Promise<void> {
 export async function teardown(spec: PipelineSpec): Promise<void> {
   const jsm = await (await natsConnection()).jetstreamManager();
   const s = streamsOf(spec.name);
-  for (const name of [s.raw, s.journal, s.dlq]) {
+  for (const name of [s.raw, s.journal, s.dlq, s.joinBucketStream]) {
     await jsm.streams.delete(name).catch((e: Error) => { if (!/not found/i.test(e.message)) throw e; });
   }
   for (let i = 0; i < spec.sources.length; i++) {

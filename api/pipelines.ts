@@ -1,5 +1,6 @@
 // The service layer: what the GraphQL resolvers, the CLI and the demo call. It talks to
 // Temporal only (start, signal, query); the workflow owns all pipeline logic.
+import { canonicalJson } from '../core/dedupKey';
 import { Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { settings } from '../core/settings';
 import { dataConverter } from '../core/payloadCodec';
@@ -107,7 +108,13 @@ export class PipelineService {
   async update(name: string, input: unknown): Promise<void> {
     const spec = specFrom(input);
     if (spec.name !== name) throw new SluiceError('BAD_SPEC', `name: the spec names "${spec.name}", not "${name}"`, [{ path: 'name', message: `must stay "${name}"` }]);
-    await (await this.running(name)).signal(updateSignal, spec);
+    const handle = await this.running(name);
+    const current = await handle.query(specQuery);
+    if (canonicalJson(current.join ?? null) !== canonicalJson(spec.join ?? null)) {
+      const message = 'a running pipeline cannot change its join (the buffered join state is shaped by it); create a new pipeline instead';
+      throw new SluiceError('BAD_SPEC', `join: ${message}`, [{ path: 'join', message }]);
+    }
+    await handle.signal(updateSignal, spec);
   }
 
   async replayDlq(name: string, ids: number[]): Promise<number> {

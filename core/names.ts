@@ -16,6 +16,9 @@ export const streamsOf = (pipeline: string) => ({
   /** dead-lettered events with their reasons */
   dlq: `SLUICE_${token(pipeline)}_DLQ`,
   dlqSubject: `sluice.${pipeline}.dlq`,
+  /** join pipelines: snapshots of the join state (a JetStream object store; its stream is OBJ_<bucket>) */
+  joinBucket: `SLUICE_${token(pipeline)}_JOIN`,
+  joinBucketStream: `OBJ_SLUICE_${token(pipeline)}_JOIN`,
 });
 
 export const consumerGroupOf = (pipeline: string, source: string, configured?: string) => configured ?? `sluice-${pipeline}-${source}`;

@@ -8,6 +8,8 @@ import { DedupWindow } from './dedupWindow';
 import { EventDecoder, EventError, checkValue, type DecodedEvent, type DlqReason } from './event';
 import { keyFieldsOf, keyFunction } from './dedupKey';
 import type { RawBatch } from './envelope';
+import { JoinRunner, type JoinCounters, type JoinRecord, type LeftTag } from './join/joinRunner';
+import type { JoinSnapshot } from './join/joinState';
 
 export interface Counters {
   /** distinct Kafka records read (redeliveries of a record are not counted twice) */
@@ -17,6 +19,8 @@ export interface Counters {
   inserted: number;
   /** events older than the watermark minus the window (they are still inserted or dropped) */
   late: number;
+  /** join pipelines only: read = duplicates + dlq - rejectedRows + matched + unmatched + waiting + side */
+  join?: JoinCounters;
 }
 export const zeroCounters = (): Counters => ({ read: 0, duplicates: 0, dlq: 0, inserted: 0, late: 0 });
 
@@ -49,6 +53,8 @@ export interface JournalEntry {
   keys: Array<{ s: number; k: string; t: number[] }>;
   /** an amendment of the same batch: keys of rows ClickHouse rejected, to forget again */
   forget?: Array<{ s: number; k: string }>;
+  /** join pipelines: the join's inputs in this batch, in order (replayed on recovery) */
+  j?: JoinRecord[];
 }
 
 /** Where a pending row came from: for the DLQ when ClickHouse rejects the row. */
@@ -68,6 +74,8 @@ export interface TakenBatch {
   rows: Row[];
   dlq: DlqEntry[];
   origins: RowOrigin[];
+  /** join pipelines: the join state after this batch, when a snapshot is due (written once the batch is inserted) */
+  snapshot?: JoinSnapshot;
 }
 
 interface SourceRuntime {
@@ -87,30 +95,46 @@ export class SinkState {
   hw: Record<string, number> = {};
   readonly columns: Column[];
   private readonly sources: SourceRuntime[];
+  private readonly topics: string[];
   private rows: Row[] = [];
   private origins: RowOrigin[] = [];
   private dlq: DlqEntry[] = [];
   private pendingSeq = 0;
+  readonly join?: JoinRunner;
 
   constructor(spec: PipelineSpec) {
     this.columns = resolveColumns(spec);
-    this.sources = spec.sources.map((s) => ({
+    if (spec.join) {
+      this.join = new JoinRunner(spec, { row: (values, tag) => this.joinedRow(values, tag) });
+      this.counters.join = this.join.counters;
+    }
+    this.sources = spec.sources.map((s, i) => ({
       name: s.name,
-      decoder: new EventDecoder(s, new Set(keyFieldsOf(s.dedup))),
+      decoder: new EventDecoder(s, new Set([...keyFieldsOf(s.dedup), ...(this.join?.keyFieldsOf(i) ?? [])])),
       window: s.dedup ? new DedupWindow(parseDuration(s.dedup.window)!) : undefined,
       key: s.dedup ? keyFunction(s.dedup) : undefined,
       time: s.dedup?.time ?? 'arrival',
       newKeys: [],
       newTimes: [],
     }));
+    this.topics = spec.sources.map((s) => s.kafka.topic);
   }
 
   get pendingRows(): number {
     return this.rows.length;
   }
-  /** true when raw messages were consumed since the last commit */
+  /** the last raw-stream sequence processed */
+  get processedSeq(): number {
+    return this.pendingSeq;
+  }
+  /** true when raw messages were consumed (or join windows closed) since the last commit */
   get hasPending(): boolean {
-    return this.pendingSeq > this.rawSeq;
+    return this.pendingSeq > this.rawSeq || (this.join?.pendingRecords ?? 0) > 0;
+  }
+
+  /** Arrival-time joins: closes windows that are due by the clock; true when that changed the state. */
+  tick(now: number): boolean {
+    return this.join?.tick(now) ?? false;
   }
 
   /** Processes one raw batch taken from stream sequence `seq`. */
@@ -129,7 +153,7 @@ export class SinkState {
         const why = unreadable.get(i);
         if (why) throw new EventError(why, why === 'invalid_utf8' ? 'value is not valid UTF-8 (kept as base64)' : 'value is larger than the event size limit (first 1 KiB kept)');
         const e = src.decoder.decode(b.v[i]);
-        const row = this.toRow(e);
+        const row = this.join ? undefined : this.toRow(e.values);
         const origin: RowOrigin = { s: b.s, topic: b.t, partition: b.p, offset, value: b.v[i], at: b.a };
         if (src.window && src.key) {
           const t = src.time === 'event' ? e.eventTimeMs! : b.a;
@@ -141,6 +165,7 @@ export class SinkState {
           origin.key = key;
           origin.t = t;
         }
+        if (!row) { this.join!.accept(b.s, e, b.a, [b.p, offset, b.a]); continue; }
         this.rows.push(row);
         this.origins.push(origin);
       } catch (err) {
@@ -156,13 +181,21 @@ export class SinkState {
     this.dlq.push(d);
   }
 
-  private toRow(e: DecodedEvent): Row {
+  private toRow(values: ReadonlyMap<string, unknown>): Row {
     const row: Row = {};
     for (const c of this.columns) {
-      row[c.name] = e.values.has(c.field) ? e.values.get(c.field) : c.fieldType ? checkValue(c.fieldType, undefined, c.field) : null;
+      const v = values.has(c.field) ? values.get(c.field) : c.fieldType ? checkValue(c.fieldType, undefined, c.field) : null;
+      // an unmatched left-join side gives null; an array column cannot be Nullable in ClickHouse, so it gets []
+      row[c.name] = v === null && c.fieldType?.array && !c.fieldType.nullable ? [] : v;
     }
     row[BATCH_COLUMN] = this.batch + 1;
     return row;
+  }
+
+  private joinedRow(values: ReadonlyMap<string, unknown>, [partition, offset, at]: LeftTag): void {
+    const s = this.join!.plan.left.source;
+    this.rows.push(this.toRow(values));
+    this.origins.push({ s, topic: this.topics[s], partition, offset, value: null, at });
   }
 
   /** Closes the pending batch: its journal entry, the rows to insert and the DLQ entries. */
@@ -173,21 +206,28 @@ export class SinkState {
     this.batch++;
     this.rawSeq = this.pendingSeq;
     this.counters.inserted += rows.length;
+    const j = this.join?.takeRecords();
     const entry: JournalEntry = {
       v: 1,
       batch: this.batch,
       rawSeq: this.rawSeq,
       at: now,
       rows: rows.length,
-      counters: { ...this.counters },
+      counters: this.copyCounters(),
       hw: { ...this.hw },
       keys: this.sources.flatMap((s, i) => (s.newKeys.length ? [{ s: i, k: s.newKeys.join(''), t: s.newTimes }] : [])),
     };
+    if (j?.length) entry.j = j;
+    const snapshot = this.join?.snapshotIfDue();
     for (const s of this.sources) { s.newKeys = []; s.newTimes = []; s.window?.evict(); }
     this.rows = [];
     this.origins = [];
     this.dlq = [];
-    return { entry, rows, dlq, origins };
+    return snapshot ? { entry, rows, dlq, origins, snapshot } : { entry, rows, dlq, origins };
+  }
+
+  private copyCounters(): Counters {
+    return this.counters.join ? { ...this.counters, join: { ...this.counters.join } } : { ...this.counters };
   }
 
   /**
@@ -203,23 +243,34 @@ export class SinkState {
       const o = taken.origins[i];
       const message = rejected.get(i);
       if (message === undefined) { rows.push(row); origins.push(o); return; }
-      dlq.push({ source: this.sources[o.s].name, topic: o.topic, partition: o.partition, offset: o.offset, reason: 'rejected_by_clickhouse', error: message, value: o.value, at: o.at });
+      // a joined row has no single Kafka value: the row itself is kept
+      dlq.push({ source: this.sources[o.s].name, topic: o.topic, partition: o.partition, offset: o.offset, reason: 'rejected_by_clickhouse', error: message, value: o.value ?? JSON.stringify(row), at: o.at });
       if (o.key !== undefined && this.sources[o.s].window?.forget(o.key, o.t!)) forget.push({ s: o.s, k: o.key });
     });
     // the next batch may already be filling: move the counts in both the live counters and the batch's own
     this.counters.inserted -= dlq.length;
     this.counters.dlq += dlq.length;
+    if (this.counters.join) this.counters.join.rejectedRows += dlq.length;
     const c = taken.entry.counters;
     const counters = { ...c, inserted: c.inserted - dlq.length, dlq: c.dlq + dlq.length };
+    if (c.join) counters.join = { ...c.join, rejectedRows: c.join.rejectedRows + dlq.length };
     const entry: JournalEntry = { ...taken.entry, at: now, rows: rows.length, counters, forget };
     return { entry, rows, dlq, origins };
   }
 
-  /** Replays a committed journal entry (recovery). Entries must come in journal order. */
-  apply(entry: JournalEntry): void {
+  /**
+   * Replays a committed journal entry (recovery). Entries must come in journal order. Join
+   * inputs are replayed only for entries after the snapshot the join state was restored from.
+   */
+  apply(entry: JournalEntry, replayJoin = true): void {
     this.batch = entry.batch;
     this.rawSeq = this.pendingSeq = entry.rawSeq;
     this.counters = { ...entry.counters };
+    if (this.join) {
+      this.join.counters = { ...(entry.counters.join ?? this.join.counters) };
+      this.counters.join = this.join.counters;
+      if (replayJoin && entry.j) this.join.replay(entry.j);
+    }
     this.hw = { ...entry.hw };
     for (const { s, k, t } of entry.keys) {
       const w = this.sources[s]?.window;

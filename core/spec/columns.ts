@@ -1,6 +1,7 @@
 // The sink's columns: given in the spec, or one per source field by default.
 import type { PipelineSpec } from './schema';
 import { clickhouseTypeOf, parseFieldType, type FieldType } from './fieldTypes';
+import { outputEntries } from '../join/plan';
 
 export interface Column {
   name: string;
@@ -15,9 +16,25 @@ export interface Column {
 /** The hidden column that makes inserts idempotent: the sink batch number that wrote the row. */
 export const BATCH_COLUMN = '_sluice_batch';
 
-export function resolveColumns(spec: PipelineSpec): Column[] {
+/** The fields a row is made of, with their types: the sources' fields, or a join's output fields. */
+function declaredFields(spec: PipelineSpec): Map<string, string> {
   const declared = new Map<string, string>();
+  if (spec.join) {
+    const leftKind = new Map(spec.join.right.map((r) => [r.source, r.kind]));
+    for (const o of outputEntries(spec.join)) {
+      const t = spec.sources.find((s) => s.name === o.source)?.schema.fields[o.field];
+      if (t === undefined || declared.has(o.name)) continue;
+      // a left-join side may be missing: its scalar fields become nullable
+      declared.set(o.name, leftKind.get(o.source) === 'left' && !t.endsWith('?') && !t.includes('[]') ? `${t}?` : t);
+    }
+    return declared;
+  }
   for (const s of spec.sources) for (const [f, t] of Object.entries(s.schema.fields)) if (!declared.has(f)) declared.set(f, t);
+  return declared;
+}
+
+export function resolveColumns(spec: PipelineSpec): Column[] {
+  const declared = declaredFields(spec);
   const typeOf = (field: string) => (declared.has(field) ? parseFieldType(declared.get(field)!) : undefined);
   if (spec.sink.columns) {
     return spec.sink.columns.map((c) => {

@@ -126,12 +126,53 @@ export const sinkSchema = z
   })
   .strict();
 
+const fieldList = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]);
+
+const joinOutputSchema = z.union([
+  z.string().regex(/^[a-z0-9-]+\.[^\s]+$/, { error: 'expected "source.field"' }),
+  z
+    .object({
+      field: z.string().regex(/^[a-z0-9-]+\.[^\s]+$/, { error: 'expected "source.field"' }),
+      as: z.string().regex(/^[A-Za-z_][A-Za-z0-9_.]*$/, { error: 'expected an output name (letters, digits, _)' }),
+    })
+    .strict(),
+]);
+
+/** A temporal join: one left (driving) source; every right side is matched to it by key within windows. See docs/joins.md. */
+export const joinSchema = z
+  .object({
+    time: z.enum(['event', 'arrival']).default('arrival').describe('how windows are measured: event time (schema.eventTime of every joined source) or arrival time'),
+    left: z
+      .object({
+        source: z.string().min(1),
+        window: duration('from 1s to 30d', MIN_WINDOW_MS, MAX_WINDOW_MS).describe('how long a left event waits for right events that come after it'),
+      })
+      .strict(),
+    right: z
+      .array(
+        z
+          .object({
+            source: z.string().min(1),
+            key: fieldList.describe('field(s) of this source'),
+            leftKey: fieldList.optional().describe('field(s) of the left source, same count and types; default: key'),
+            window: duration('from 1s to 30d', MIN_WINDOW_MS, MAX_WINDOW_MS).describe('how long a right event is held for left events that come after it'),
+            kind: z.enum(['inner', 'left']).default('inner').describe('left: a left event with no match is emitted with nulls when its window closes'),
+            latest: z.boolean().default(false).describe('a "latest value" side (profiles): one version per key, the newest replaces the older'),
+          })
+          .strict(),
+      )
+      .min(1),
+    output: z.array(joinOutputSchema).min(1).describe('the joined fields: "source.field" or {field, as}'),
+  })
+  .strict();
+
 export const pipelineSpecSchema = z
   .object({
     version: z.literal(SPEC_VERSION, { error: `expected version: ${SPEC_VERSION}` }),
     name: dnsName,
     description: z.string().optional(),
     sources: z.array(sourceSchema).min(1),
+    join: joinSchema.optional(),
     sink: sinkSchema,
   })
   .strict();
@@ -141,6 +182,7 @@ export type PipelineSpecInput = z.input<typeof pipelineSpecSchema>;
 export type SourceSpec = PipelineSpec['sources'][number];
 export type DedupSpec = NonNullable<SourceSpec['dedup']>;
 export type SinkSpec = PipelineSpec['sink'];
+export type JoinSpec = NonNullable<PipelineSpec['join']>;
 export type Secret = z.output<typeof secretSchema>;
 
 /** The spec as JSON Schema, for editors, the UI and `sluice schema`. */

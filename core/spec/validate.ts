@@ -5,6 +5,8 @@ import type { z } from 'zod';
 import { pipelineSpecSchema, type PipelineSpec } from './schema';
 import { isSupportedClickhouseType, parseFieldType } from './fieldTypes';
 import { resolveColumns } from './columns';
+import { joinProblems } from './validateJoin';
+import { outputEntries } from '../join/plan';
 
 export interface SpecProblem {
   path: string;
@@ -39,7 +41,7 @@ export function parseSpecText(text: string): { ok: true; value: unknown } | { ok
 export function validateSpec(input: unknown): SpecResult {
   const parsed = pipelineSpecSchema.safeParse(input);
   if (!parsed.success) return { ok: false, problems: parsed.error.issues.map(issueToProblem) };
-  const problems = crossCheck(parsed.data);
+  const problems = [...crossCheck(parsed.data), ...joinProblems(parsed.data)];
   return problems.length ? { ok: false, problems } : { ok: true, spec: parsed.data };
 }
 
@@ -93,9 +95,10 @@ function crossCheck(spec: PipelineSpec): SpecProblem[] {
   const sinkAt = 'sink';
   const columns = resolveColumns(spec);
   const names = new Set<string>();
-  const allFields = new Set(spec.sources.flatMap((s) => Object.keys(s.schema.fields)));
+  const allFields = new Set(spec.join ? outputEntries(spec.join).map((o) => o.name) : spec.sources.flatMap((s) => Object.keys(s.schema.fields)));
   (spec.sink.columns ?? []).forEach((c, i) => {
-    if (!allFields.has(c.field ?? c.name)) add(`${sinkAt}.columns[${i}].field`, `unknown field "${c.field ?? c.name}" (not in any source schema)`);
+    if (!allFields.has(c.field ?? c.name))
+      add(`${sinkAt}.columns[${i}].field`, `unknown field "${c.field ?? c.name}" (${spec.join ? 'not a join output name' : 'not in any source schema'})`);
     if (c.type !== undefined && !isSupportedClickhouseType(c.type)) add(`${sinkAt}.columns[${i}].type`, `unsupported ClickHouse type "${c.type}"`);
   });
   columns.forEach((c, i) => {

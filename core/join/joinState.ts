@@ -1,0 +1,269 @@
+// The temporal join engine: pure and deterministic. The same inputs in the same order give the
+// same rows at the same inputs, which is what makes join state durable: the sink journals the
+// inputs and snapshots this state, and recovery replays them (core/sinkState.ts).
+//
+// The rules (docs/joins.md has them with examples):
+// - Time is event time or arrival time; the watermark `wm` is the largest time seen (inputs or
+//   ticks). A left event L at tL and a right event R at tR of side i match when their keys are
+//   equal and  tL - tR < W_i  and  tR - tL < W_L.
+// - L is open while wm < tL + W_L; R is held while wm < tR + W_i + W_L (so every left event
+//   that is not late finds every right event it may match). A left event that arrives with its
+//   window already closed is late: it is joined with what is held and closed at once.
+// - On arrival, L takes every held match of each side; R takes every open L of its key. A row
+//   is emitted as soon as each side has a match: one row per combination (1:N gives N rows).
+// - A "latest" side holds one version per key: a version with a time >= the held one replaces
+//   it, an older one is ignored (superseded). A left event binds the version held when it
+//   arrives, or the first version that arrives while it waits; later versions apply to later
+//   left events.
+// - When L closes with no row: if every inner side matched, it is emitted with nulls for the
+//   unmatched left-join sides; otherwise it is dropped as unmatched.
+import { MinHeap } from './heap';
+import type { JoinPlan } from './plan';
+
+export type Vals = unknown[];
+
+/** What a closed or emitted left event carries back to the caller (its Kafka coordinates). */
+export type Tag = unknown;
+
+export interface JoinEvents {
+  /** a joined row: the left event's vals and each right side's vals (null: no match on a left-join side) */
+  row(left: Vals, right: Array<Vals | null>, tag: Tag): void;
+  /** a left event's window closed (or it was late): `rows` is how many rows it produced in all */
+  closed(rows: number, tag: Tag): void;
+}
+
+interface Held {
+  side: number;
+  seq: number;
+  t: number;
+  key: string;
+  vals: Vals;
+  expires: number;
+}
+
+interface Open {
+  id: number;
+  t: number;
+  vals: Vals;
+  tag: Tag;
+  keys: string[];
+  matches: Held[][];
+  rows: number;
+  closesAt: number;
+}
+
+/** The join state as plain JSON: right events (held, or only referenced by an open left event) and open left events. */
+export interface JoinSnapshot {
+  v: 1;
+  wm: number | null;
+  seq: number;
+  /** [side, seq, t, vals, held] */
+  r: Array<[number, number, number, Vals, 0 | 1]>;
+  /** [id, t, vals, tag, rows, matched seqs per side] */
+  l: Array<[number, number, Vals, Tag, number, number[][]]>;
+}
+
+export interface JoinStats {
+  /** left events waiting for matches */
+  open: number;
+  /** right events held for left events to come */
+  held: number;
+  superseded: number;
+  late: number;
+}
+
+const keyOf = (vals: Vals, idx: number[]): string => (idx.length === 1 ? JSON.stringify(vals[idx[0]]) : JSON.stringify(idx.map((i) => vals[i])));
+
+export class JoinState {
+  private wm = Number.NEGATIVE_INFINITY;
+  private seq = 0;
+  private readonly heldEvents: Array<Map<string, Held[]>>;
+  private readonly heldLatest: Array<Map<string, Held>>;
+  private readonly waiting: Array<Map<string, Set<Open>>>;
+  private readonly open = new Map<number, Open>();
+  private readonly closing = new MinHeap<Open>((a, b) => a.closesAt < b.closesAt || (a.closesAt === b.closesAt && a.id < b.id));
+  private readonly expiring = new MinHeap<Held>((a, b) => a.expires < b.expires || (a.expires === b.expires && a.seq < b.seq));
+  private held = 0;
+  superseded = 0;
+  late = 0;
+
+  constructor(private readonly plan: JoinPlan, private readonly on: JoinEvents) {
+    this.heldEvents = plan.right.map(() => new Map());
+    this.heldLatest = plan.right.map(() => new Map());
+    this.waiting = plan.right.map(() => new Map());
+  }
+
+  get watermark(): number {
+    return this.wm;
+  }
+
+  stats(): JoinStats {
+    return { open: this.open.size, held: this.held, superseded: this.superseded, late: this.late };
+  }
+
+  /** The time the next open window closes (for arrival-time ticks), or undefined. */
+  nextCloseAt(): number | undefined {
+    return this.closing.peek()?.closesAt;
+  }
+
+  /** Moves the watermark to `t` (if later): closes windows and frees right events that can no longer match. */
+  advance(t: number): void {
+    if (!(t > this.wm)) return;
+    this.wm = t;
+    for (let o = this.closing.peek(); o && o.closesAt <= t; o = this.closing.peek()) {
+      this.closing.pop();
+      this.close(o);
+    }
+    for (let h = this.expiring.peek(); h && h.expires <= t; h = this.expiring.peek()) {
+      this.expiring.pop();
+      this.unhold(h);
+    }
+  }
+
+  /** One event of join side `side` (-1: left) at time `t`, with the side's vals (plan.*.fields). */
+  push(side: number, t: number, vals: Vals, tag?: Tag): void {
+    this.advance(t);
+    const seq = ++this.seq;
+    if (side < 0) this.pushLeft(seq, t, vals, tag);
+    else this.pushRight(side, seq, t, vals);
+  }
+
+  private pushLeft(id: number, t: number, vals: Vals, tag: Tag): void {
+    const { right, left } = this.plan;
+    const o: Open = { id, t, vals, tag, keys: [], matches: [], rows: 0, closesAt: t + left.windowMs };
+    right.forEach((side, i) => {
+      const key = keyOf(vals, side.leftKeyIdx);
+      o.keys.push(key);
+      const fits = (h: Held) => t - h.t < side.windowMs && h.t - t < left.windowMs;
+      if (side.latest) {
+        const h = this.heldLatest[i].get(key);
+        o.matches.push(h && fits(h) ? [h] : []);
+      } else {
+        o.matches.push((this.heldEvents[i].get(key) ?? []).filter(fits));
+      }
+    });
+    if (o.matches.every((m) => m.length > 0)) this.emitProduct(o, o.matches);
+    if (o.closesAt <= this.wm) {
+      this.late++;
+      this.close(o);
+      return;
+    }
+    this.open.set(id, o);
+    this.closing.push(o);
+    o.keys.forEach((key, i) => {
+      const set = this.waiting[i].get(key);
+      if (set) set.add(o);
+      else this.waiting[i].set(key, new Set([o]));
+    });
+  }
+
+  private pushRight(i: number, seq: number, t: number, vals: Vals): void {
+    const side = this.plan.right[i];
+    const h: Held = { side: i, seq, t, key: keyOf(vals, side.keyIdx), vals, expires: t + side.windowMs + this.plan.left.windowMs };
+    if (side.latest) {
+      const cur = this.heldLatest[i].get(h.key);
+      if (cur && cur.t > t) { this.superseded++; return; }
+      if (cur) this.held--;
+    }
+    for (const o of this.waiting[i].get(h.key) ?? []) {
+      if (!(o.t - t < side.windowMs && t - o.t < this.plan.left.windowMs)) continue;
+      if (side.latest && o.matches[i].length > 0) continue;
+      o.matches[i].push(h);
+      if (o.matches.every((m) => m.length > 0)) this.emitProduct(o, o.matches.map((m, j) => (j === i ? [h] : m)));
+    }
+    if (h.expires <= this.wm) { this.late++; return; } // too old to wait for later left events
+    this.hold(h);
+  }
+
+  private hold(h: Held): void {
+    if (this.plan.right[h.side].latest) this.heldLatest[h.side].set(h.key, h);
+    else {
+      const list = this.heldEvents[h.side].get(h.key);
+      if (list) list.push(h);
+      else this.heldEvents[h.side].set(h.key, [h]);
+    }
+    this.held++;
+    this.expiring.push(h);
+  }
+
+  private unhold(h: Held): void {
+    if (this.plan.right[h.side].latest) {
+      if (this.heldLatest[h.side].get(h.key) !== h) return; // replaced earlier
+      this.heldLatest[h.side].delete(h.key);
+    } else {
+      const list = this.heldEvents[h.side].get(h.key)!;
+      const at = list[0] === h ? 0 : list.indexOf(h);
+      list.splice(at, 1);
+      if (list.length === 0) this.heldEvents[h.side].delete(h.key);
+    }
+    this.held--;
+  }
+
+  /** Emits every combination of the given per-side lists (each non-empty, or [null] on a left-join side). */
+  private emitProduct(o: Open, lists: Array<Array<Held | null>>): void {
+    const pick: Array<Vals | null> = new Array(lists.length);
+    const walk = (i: number) => {
+      if (i === lists.length) { o.rows++; this.on.row(o.vals, pick.slice(), o.tag); return; }
+      for (const h of lists[i]) { pick[i] = h ? h.vals : null; walk(i + 1); }
+    };
+    walk(0);
+  }
+
+  private close(o: Open): void {
+    if (this.open.delete(o.id)) {
+      o.keys.forEach((key, i) => {
+        const set = this.waiting[i].get(key)!;
+        set.delete(o);
+        if (set.size === 0) this.waiting[i].delete(key);
+      });
+    }
+    if (o.rows === 0) {
+      const sides = this.plan.right;
+      const complete = o.matches.every((m, i) => m.length > 0 || sides[i].kind === 'left');
+      if (complete) this.emitProduct(o, o.matches.map((m) => (m.length ? m : [null])));
+    }
+    this.on.closed(o.rows, o.tag);
+  }
+
+  snapshot(): JoinSnapshot {
+    const refs = new Map<Held, 0 | 1>();
+    for (const m of this.heldLatest) for (const h of m.values()) refs.set(h, 1);
+    for (const m of this.heldEvents) for (const list of m.values()) for (const h of list) refs.set(h, 1);
+    for (const o of this.open.values()) for (const list of o.matches) for (const h of list) if (!refs.has(h)) refs.set(h, 0);
+    return {
+      v: 1,
+      wm: Number.isFinite(this.wm) ? this.wm : null,
+      seq: this.seq,
+      r: [...refs].map(([h, held]) => [h.side, h.seq, h.t, h.vals, held]),
+      l: [...this.open.values()].map((o) => [o.id, o.t, o.vals, o.tag, o.rows, o.matches.map((list) => list.map((h) => h.seq))]),
+    };
+  }
+
+  /** Replaces the state with a snapshot (into a fresh JoinState). */
+  restore(s: JoinSnapshot): void {
+    this.wm = s.wm ?? Number.NEGATIVE_INFINITY;
+    this.seq = s.seq;
+    const bySeq = new Map<number, Held>();
+    const lw = this.plan.left.windowMs;
+    for (const [side, seq, t, vals, held] of [...s.r].sort((a, b) => a[1] - b[1])) {
+      const plan = this.plan.right[side];
+      const h: Held = { side, seq, t, key: keyOf(vals, plan.keyIdx), vals, expires: t + plan.windowMs + lw };
+      bySeq.set(seq, h);
+      if (held) this.hold(h);
+    }
+    for (const [id, t, vals, tag, rows, matches] of [...s.l].sort((a, b) => a[0] - b[0])) {
+      const o: Open = {
+        id, t, vals, tag, rows, closesAt: t + lw,
+        keys: this.plan.right.map((side) => keyOf(vals, side.leftKeyIdx)),
+        matches: matches.map((seqs) => seqs.map((q) => bySeq.get(q)!)),
+      };
+      this.open.set(id, o);
+      this.closing.push(o);
+      o.keys.forEach((key, i) => {
+        const set = this.waiting[i].get(key);
+        if (set) set.add(o);
+        else this.waiting[i].set(key, new Set([o]));
+      });
+    }
+  }
+}
