@@ -102,10 +102,10 @@ export class SinkState {
   private pendingSeq = 0;
   readonly join?: JoinRunner;
 
-  constructor(spec: PipelineSpec) {
+  constructor(spec: PipelineSpec, opts: { joinSnapshotMinInputs?: number } = {}) {
     this.columns = resolveColumns(spec);
     if (spec.join) {
-      this.join = new JoinRunner(spec, { row: (values, tag) => this.joinedRow(values, tag) });
+      this.join = new JoinRunner(spec, { row: (values, tag) => this.joinedRow(values, tag) }, opts.joinSnapshotMinInputs);
       this.counters.join = this.join.counters;
     }
     this.sources = spec.sources.map((s, i) => ({

@@ -41,7 +41,7 @@ export class JoinRunner {
   private inputsSinceSnapshot = 0;
   counters: JoinCounters = zeroJoinCounters();
 
-  constructor(spec: PipelineSpec, private readonly out: JoinOutput) {
+  constructor(spec: PipelineSpec, private readonly out: JoinOutput, private readonly snapshotMinInputs = SNAPSHOT_MIN_INPUTS) {
     this.plan = joinPlan(spec)!;
     this.state = this.newState();
   }
@@ -120,7 +120,7 @@ export class JoinRunner {
   /** A snapshot when enough inputs were journaled since the last one that replaying them would cost more than writing it. */
   snapshotIfDue(): JoinSnapshot | undefined {
     const { open, held } = this.state.stats();
-    if (this.inputsSinceSnapshot < Math.max(SNAPSHOT_MIN_INPUTS, open + held)) return undefined;
+    if (this.inputsSinceSnapshot < Math.max(this.snapshotMinInputs, open + held)) return undefined;
     this.inputsSinceSnapshot = 0;
     return this.state.snapshot();
   }
