@@ -7,8 +7,8 @@ import type { DecodedEvent } from '../event';
 import { JoinState, type JoinSnapshot, type Vals } from './joinState';
 import { joinPlan, type JoinPlan } from './plan';
 
-/** [side, time, vals, tag] for an event (tag [partition, offset, arrival] on left events), [TICK, time] for a tick. */
-export type JoinRecord = [number, number, Vals?, LeftTag?];
+/** [side, time, partition, vals, tag] for an event (tag [partition, offset, arrival] on left events), [TICK, time] for a tick. */
+export type JoinRecord = [number, number, number?, Vals?, LeftTag?];
 export type LeftTag = [number, number, number];
 export const TICK = -2;
 
@@ -82,9 +82,10 @@ export class JoinRunner {
     const t = this.plan.time === 'event' ? e.eventTimeMs! : arrival;
     const fields = side < 0 ? this.plan.left.fields : this.plan.right[side].fields;
     const vals = fields.map((f) => e.values.get(f) ?? null);
-    this.records.push(side < 0 ? [side, t, vals, tag] : [side, t, vals]);
+    const partition = tag[0];
+    this.records.push(side < 0 ? [side, t, partition, vals, tag] : [side, t, partition, vals]);
     if (side >= 0) this.counters.side++;
-    this.state.push(side, t, vals, side < 0 ? tag : undefined);
+    this.state.push(side, partition, t, vals, side < 0 ? tag : undefined);
   }
 
   /** Arrival-time joins: when the next open window is due to close (undefined: none, or event time). */
@@ -135,9 +136,9 @@ export class JoinRunner {
   replay(records: JoinRecord[]): void {
     this.replaying = true;
     try {
-      for (const [side, t, vals, tag] of records) {
+      for (const [side, t, partition, vals, tag] of records) {
         if (side === TICK) this.state.advance(t);
-        else this.state.push(side, t, vals!, side < 0 ? tag : undefined);
+        else this.state.push(side, partition!, t, vals!, side < 0 ? tag : undefined);
       }
     } finally {
       this.replaying = false;

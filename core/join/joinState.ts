@@ -3,12 +3,15 @@
 // inputs and snapshots this state, and recovery replays them (core/sinkState.ts).
 //
 // The rules (docs/joins.md has them with examples):
-// - Time is event time or arrival time; the watermark `wm` is the largest time seen (inputs or
-//   ticks). A left event L at tL and a right event R at tR of side i match when their keys are
-//   equal and  tL - tR < W_i  and  tR - tL < W_L.
-// - L is open while wm < tL + W_L; R is held while wm < tR + W_i + W_L (so every left event
-//   that is not late finds every right event it may match). A left event that arrives with its
-//   window already closed is late: it is joined with what is held and closed at once.
+// - Time is event time or arrival time. Each side's watermark is the smallest, over the Kafka
+//   partitions it has seen, of the largest time seen in that partition (partitions and topics
+//   are read in parallel, so one running ahead must not close windows the others still need);
+//   an arrival-time tick raises every watermark to the clock. A left event L at tL and a right
+//   event R at tR of side i match when their keys are equal and  tL - tR < W_i  and  tR - tL < W_L.
+// - L is open until the watermarks of the left side and of every non-latest right side reach
+//   tL + W_L; R is held until the left side's watermark reaches tR + W_i + W_L (so every left
+//   event that is not late finds every right event it may match). A left event that arrives
+//   with its window already closed is late: it is joined with what is held and closed at once.
 // - On arrival, L takes every held match of each side; R takes every open L of its key. A row
 //   is emitted as soon as each side has a match: one row per combination (1:N gives N rows).
 // - A "latest" side holds one version per key: a version with a time >= the held one replaces
@@ -55,7 +58,9 @@ interface Open {
 /** The join state as plain JSON: right events (held, or only referenced by an open left event) and open left events. */
 export interface JoinSnapshot {
   v: 1;
-  wm: number | null;
+  /** per side (side + 1): [partition, largest time] */
+  lanes: Array<Array<[number, number]>>;
+  floor: number | null;
   seq: number;
   /** [side, seq, t, vals, held] */
   r: Array<[number, number, number, Vals, 0 | 1]>;
@@ -75,7 +80,12 @@ export interface JoinStats {
 const keyOf = (vals: Vals, idx: number[]): string => (idx.length === 1 ? JSON.stringify(vals[idx[0]]) : JSON.stringify(idx.map((i) => vals[i])));
 
 export class JoinState {
-  private wm = Number.NEGATIVE_INFINITY;
+  /** per side (index side + 1): partition -> largest time seen */
+  private readonly lanes: Array<Map<number, number>>;
+  /** the latest arrival-time tick */
+  private floor = Number.NEGATIVE_INFINITY;
+  private closeWm = Number.NEGATIVE_INFINITY;
+  private evictWm = Number.NEGATIVE_INFINITY;
   private seq = 0;
   private readonly heldEvents: Array<Map<string, Held[]>>;
   private readonly heldLatest: Array<Map<string, Held>>;
@@ -91,10 +101,20 @@ export class JoinState {
     this.heldEvents = plan.right.map(() => new Map());
     this.heldLatest = plan.right.map(() => new Map());
     this.waiting = plan.right.map(() => new Map());
+    this.lanes = [new Map(), ...plan.right.map(() => new Map<number, number>())];
   }
 
+  /** The watermark windows close by. */
   get watermark(): number {
-    return this.wm;
+    return this.closeWm;
+  }
+
+  private sideWm(side: number): number {
+    const lanes = this.lanes[side + 1];
+    if (lanes.size === 0) return this.floor;
+    let m = Number.POSITIVE_INFINITY;
+    for (const t of lanes.values()) if (t < m) m = t;
+    return Math.max(m, this.floor);
   }
 
   stats(): JoinStats {
@@ -106,23 +126,40 @@ export class JoinState {
     return this.closing.peek()?.closesAt;
   }
 
-  /** Moves the watermark to `t` (if later): closes windows and frees right events that can no longer match. */
+  /** An arrival-time tick: every source has been read up to `t`. Closes windows and frees state. */
   advance(t: number): void {
-    if (!(t > this.wm)) return;
-    this.wm = t;
-    for (let o = this.closing.peek(); o && o.closesAt <= t; o = this.closing.peek()) {
-      this.closing.pop();
-      this.close(o);
+    if (!(t > this.floor)) return;
+    this.floor = t;
+    this.moveWatermarks();
+  }
+
+  private moveWatermarks(): void {
+    const left = this.sideWm(-1);
+    let close = left;
+    this.plan.right.forEach((r, i) => { if (!r.latest) close = Math.min(close, this.sideWm(i)); });
+    if (close > this.closeWm) {
+      this.closeWm = close;
+      for (let o = this.closing.peek(); o && o.closesAt <= close; o = this.closing.peek()) {
+        this.closing.pop();
+        this.close(o);
+      }
     }
-    for (let h = this.expiring.peek(); h && h.expires <= t; h = this.expiring.peek()) {
-      this.expiring.pop();
-      this.unhold(h);
+    if (left > this.evictWm) {
+      this.evictWm = left;
+      for (let h = this.expiring.peek(); h && h.expires <= left; h = this.expiring.peek()) {
+        this.expiring.pop();
+        this.unhold(h);
+      }
     }
   }
 
-  /** One event of join side `side` (-1: left) at time `t`, with the side's vals (plan.*.fields). */
-  push(side: number, t: number, vals: Vals, tag?: Tag): void {
-    this.advance(t);
+  /** One event of join side `side` (-1: left) from Kafka partition `lane` at time `t`, with the side's vals (plan.*.fields). */
+  push(side: number, lane: number, t: number, vals: Vals, tag?: Tag): void {
+    const lanes = this.lanes[side + 1];
+    if (!(t <= (lanes.get(lane) ?? Number.NEGATIVE_INFINITY))) {
+      lanes.set(lane, t);
+      this.moveWatermarks();
+    }
     const seq = ++this.seq;
     if (side < 0) this.pushLeft(seq, t, vals, tag);
     else this.pushRight(side, seq, t, vals);
@@ -143,7 +180,7 @@ export class JoinState {
       }
     });
     if (o.matches.every((m) => m.length > 0)) this.emitProduct(o, o.matches);
-    if (o.closesAt <= this.wm) {
+    if (o.closesAt <= this.closeWm) {
       this.late++;
       this.close(o);
       return;
@@ -171,7 +208,7 @@ export class JoinState {
       o.matches[i].push(h);
       if (o.matches.every((m) => m.length > 0)) this.emitProduct(o, o.matches.map((m, j) => (j === i ? [h] : m)));
     }
-    if (h.expires <= this.wm) { this.late++; return; } // too old to wait for later left events
+    if (h.expires <= this.evictWm) { this.late++; return; } // too old to wait for later left events
     this.hold(h);
   }
 
@@ -232,7 +269,8 @@ export class JoinState {
     for (const o of this.open.values()) for (const list of o.matches) for (const h of list) if (!refs.has(h)) refs.set(h, 0);
     return {
       v: 1,
-      wm: Number.isFinite(this.wm) ? this.wm : null,
+      lanes: this.lanes.map((m) => [...m]),
+      floor: Number.isFinite(this.floor) ? this.floor : null,
       seq: this.seq,
       r: [...refs].map(([h, held]) => [h.side, h.seq, h.t, h.vals, held]),
       l: [...this.open.values()].map((o) => [o.id, o.t, o.vals, o.tag, o.rows, o.matches.map((list) => list.map((h) => h.seq))]),
@@ -241,7 +279,8 @@ export class JoinState {
 
   /** Replaces the state with a snapshot (into a fresh JoinState). */
   restore(s: JoinSnapshot): void {
-    this.wm = s.wm ?? Number.NEGATIVE_INFINITY;
+    s.lanes.forEach((lanes, i) => { for (const [lane, t] of lanes) this.lanes[i].set(lane, t); });
+    this.floor = s.floor ?? Number.NEGATIVE_INFINITY;
     this.seq = s.seq;
     const bySeq = new Map<number, Held>();
     const lw = this.plan.left.windowMs;
@@ -251,6 +290,8 @@ export class JoinState {
       bySeq.set(seq, h);
       if (held) this.hold(h);
     }
+    // the watermarks again (nothing is due: the snapshot was taken after they moved)
+    this.moveWatermarks();
     for (const [id, t, vals, tag, rows, matches] of [...s.l].sort((a, b) => a[0] - b[0])) {
       const o: Open = {
         id, t, vals, tag, rows, closesAt: t + lw,

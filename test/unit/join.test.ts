@@ -33,7 +33,7 @@ function run(plan: JoinPlan, inputs: RefInput[], from?: { at: number }) {
     }
     const x = inputs[n];
     if ('tick' in x) j.advance(x.tick);
-    else j.push(x.side, x.t, x.vals, n);
+    else j.push(x.side, x.lane ?? 0, x.t, x.vals, n);
   }
   return { rows, matched, unmatched, stats: j.stats() };
 }
@@ -48,15 +48,18 @@ function randomCase(seed: number) {
   }));
   const plan = planOf({ wl: pick([5, 10, 20, 40]), sides });
   const keys = 1 + Math.floor(rand() * 6);
+  const lanes = 1 + Math.floor(rand() * 3);
+  const skew = Math.floor(rand() * 15);
   const inputs: RefInput[] = [];
   let clock = 0;
   for (let n = 0; n < 120; n++) {
     clock += rand() < 0.1 ? Math.floor(rand() * 30) : Math.floor(rand() * 3);
     if (rand() < 0.05) { inputs.push({ tick: clock + Math.floor(rand() * 10) }); continue; }
     const side = rand() < 0.45 ? -1 : Math.floor(rand() * sides.length);
-    // out of order: some events are delayed by up to 50 time units (late ones included)
-    const t = clock - (rand() < 0.3 ? Math.floor(rand() * 50) : 0);
-    inputs.push({ side, t, vals: [`k${Math.floor(rand() * keys)}`, `${side}:${n}`] });
+    // partitions run ahead of each other, and some events are delayed by up to 50 time units (late ones included)
+    const lane = Math.floor(rand() * lanes);
+    const t = clock - lane * skew - (rand() < 0.3 ? Math.floor(rand() * 50) : 0);
+    inputs.push({ side, lane, t, vals: [`k${Math.floor(rand() * keys)}`, `${side}:${n}`] });
   }
   return { plan, inputs };
 }
@@ -115,21 +118,32 @@ test('left join: no match by the window end gives nulls, emitted when the waterm
   assert.equal(run(inner, inputs).unmatched, 1);
 });
 
-test('a right event after the left window closed does not join; a late left event joins what is held, at once', () => {
+test('windows close when every side that can still match has passed them; a late left event joins what is held, at once', () => {
   const plan = planOf({ wl: 10, sides: [{ w: 10, kind: 'left', latest: false }] });
-  assert.deepEqual(rowsOf(plan, [L(0, 'a', 'p1'), R(0, 12, 'a', 'pay')]), [[1, [['p1', null]]]]);
-  // watermark 30: the left event at 15 is late (15 + 10 <= 30); it joins the held right event at 28
-  assert.deepEqual(rowsOf(plan, [R(0, 30, 'x', 'z'), R(0, 28, 'a', 'pay'), L(15, 'a', 'late')]), [[2, [['late', null]]]]);
-  assert.deepEqual(rowsOf(plan, [R(0, 30, 'x', 'z'), R(0, 24, 'a', 'pay'), L(21, 'a', 'late')]), [[2, [['late', 'pay']]]]);
+  // the payment 12 after the purchase is outside its window of 10; the purchase gets nulls once both sides passed 10
+  assert.deepEqual(rowsOf(plan, [L(0, 'a', 'p1'), R(0, 12, 'a', 'pay'), L(13, 'b', 'p2')]), [[2, [['p1', null]]]]);
+  // both sides at 30: a left event at 19 is late (19 + 10 <= 30); it joins what is held (the payment at 24), at once
+  const late = [L(30, 'x', 'o'), R(0, 30, 'x', 'z'), R(0, 24, 'a', 'pay'), L(19, 'a', 'late')];
+  assert.deepEqual(rowsOf(plan, late), [[1, [['o', 'z']]], [3, [['late', 'pay']]]]);
+  assert.deepEqual(rowsOf(plan, [...late.slice(0, 3), L(12, 'a', 'later')]), [[1, [['o', 'z']]], [3, [['later', null]]]]);
 });
 
 test('state is freed by the watermark: open left events close, right events leave after their window plus the left window', () => {
   const plan = planOf({ wl: 10, sides: [{ w: 20, kind: 'left', latest: false }] });
   const j = new JoinState(plan, { row: () => undefined, closed: () => undefined });
-  for (let i = 0; i < 100; i++) { j.push(-1, i, ['k' + i, 'l']); j.push(0, i, ['k' + i, 'r']); }
+  for (let i = 0; i < 100; i++) { j.push(-1, 0, i, ['k' + i, 'l']); j.push(0, 0, i, ['k' + i, 'r']); }
   const s = j.stats();
   assert.equal(s.open, 10); // left events of the last 10 time units
   assert.equal(s.held, 30); // right events of the last 20 + 10
   j.advance(1_000);
   assert.deepEqual({ ...j.stats(), late: 0, superseded: 0 }, { open: 0, held: 0, late: 0, superseded: 0 });
+});
+
+test('partitions read at different speeds: one running ahead does not close windows the others still need', () => {
+  const plan = planOf({ wl: 10, sides: [{ w: 10, kind: 'left', latest: false }] });
+  const P = (lane: number, t: number, k: string, id: string): RefInput => ({ side: -1, lane, t, vals: [k, id] });
+  const Q = (lane: number, t: number, k: string, id: string): RefInput => ({ side: 0, lane, t, vals: [k, id] });
+  // partition 1 of both topics is 100 ahead; the purchase in partition 0 still finds its payment
+  const rows = rowsOf(plan, [P(0, 0, 'a', 'p1'), P(1, 100, 'b', 'p2'), Q(1, 100, 'b', 'pay2'), Q(0, 5, 'a', 'pay1')]);
+  assert.deepEqual(rows, [[2, [['p2', 'pay2']]], [3, [['p1', 'pay1']]]]);
 });

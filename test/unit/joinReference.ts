@@ -4,16 +4,31 @@
 import type { JoinPlan } from '../../core/join/plan';
 import type { Vals } from '../../core/join/joinState';
 
-export type RefInput = { side: number; t: number; vals: Vals } | { tick: number };
+export type RefInput = { side: number; lane?: number; t: number; vals: Vals } | { tick: number };
 /** rows emitted at each input index, each row as JSON of [left vals, right vals or null...] */
 export type Emissions = Map<number, string[]>;
 
 export function referenceJoin(plan: JoinPlan, inputs: RefInput[]): { rows: Emissions; matched: number; unmatched: number } {
   const WL = plan.left.windowMs;
-  const timeOf = (x: RefInput) => ('tick' in x ? x.tick : x.t);
-  const wm: number[] = [];
-  inputs.forEach((x, n) => wm.push(Math.max(n ? wm[n - 1] : Number.NEGATIVE_INFINITY, timeOf(x))));
-  const ev = (n: number) => inputs[n] as { side: number; t: number; vals: Vals };
+  const ev = (n: number) => inputs[n] as { side: number; lane?: number; t: number; vals: Vals };
+  // watermarks after input n: a side's is the smallest of its partitions' largest times (raised by ticks);
+  // windows close by the left side's and every non-latest right side's; right events leave by the left side's.
+  const sideWm = (side: number, n: number) => {
+    const lanes = new Map<number, number>();
+    let floor = Number.NEGATIVE_INFINITY;
+    for (let m = 0; m <= n; m++) {
+      const x = inputs[m];
+      if ('tick' in x) floor = Math.max(floor, x.tick);
+      else if (x.side === side) lanes.set(x.lane ?? 0, Math.max(lanes.get(x.lane ?? 0) ?? Number.NEGATIVE_INFINITY, x.t));
+    }
+    return lanes.size ? Math.max(Math.min(...lanes.values()), floor) : floor;
+  };
+  const closeWm: number[] = [], wm: number[] = [];
+  inputs.forEach((_, n) => {
+    const close = Math.min(sideWm(-1, n), ...plan.right.flatMap((r, i) => (r.latest ? [] : [sideWm(i, n)])));
+    closeWm.push(Math.max(n ? closeWm[n - 1] : Number.NEGATIVE_INFINITY, close)); // watermarks never go back
+    wm.push(Math.max(n ? wm[n - 1] : Number.NEGATIVE_INFINITY, sideWm(-1, n)));
+  });
   const isEvent = (n: number) => !('tick' in inputs[n]);
   const keyR = (i: number, n: number) => JSON.stringify(plan.right[i].keyIdx.map((k) => ev(n).vals[k]));
   const keyL = (i: number, n: number) => JSON.stringify(plan.right[i].leftKeyIdx.map((k) => ev(n).vals[k]));
@@ -44,7 +59,7 @@ export function referenceJoin(plan: JoinPlan, inputs: RefInput[]): { rows: Emiss
     if (!isEvent(a) || ev(a).side >= 0) return;
     const tL = ev(a).t;
     let close = Number.POSITIVE_INFINITY;
-    for (let n = a; n < inputs.length; n++) if (tL + WL <= wm[n] && (n > a || tL + WL <= wm[a])) { close = n; break; }
+    for (let n = a; n < inputs.length; n++) if (tL + WL <= closeWm[n]) { close = n; break; }
     const lists = plan.right.map((side, i) => {
       const key = keyL(i, a);
       const list: number[] = [];

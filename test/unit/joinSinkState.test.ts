@@ -99,12 +99,16 @@ test('joined rows carry the latest profile, the payment or nulls, and the left e
   st.process(4, b(0, 1, { user_id: 'u1', country: 'FR', tier: 'gold', updated_at: iso(3000) }));
   st.process(5, b(1, 1, { event_id: 'p2', user_id: 'u1', amount: 7, ts: iso(4000) }));
   st.process(6, b(1, 2, { event_id: 'p3', user_id: 'nobody', amount: 7, ts: iso(4000) }));
-  st.process(7, b(0, 2, { user_id: 'u1', country: 'XX', tier: 'gold', updated_at: iso(60_000) })); // moves event time past every window
+  st.process(7, b(0, 2, { user_id: 'u1', country: 'XX', tier: 'gold', updated_at: iso(60_000) })); // a profile does not close windows
+  assert.equal(st.pendingRows, 1);
+  // purchases and payments both a minute on: the windows of p2 and p3 close
+  st.process(8, b(1, 3, { event_id: 'p4', user_id: 'u1', amount: 1, ts: iso(60_000) }));
+  st.process(9, b(2, 1, { payment_id: 'y', event_id: 'p0', amount: 5, status: 'ok', ts: iso(60_000) }));
   const out = st.takeBatch(0);
   assert.deepEqual(out.rows.map((r) => [r.event_id, r.country, r.payment_id, r.payment_status, r.paid_amount]), [
     ['p1', 'DE', 'x', 'ok', 5],
     ['p2', 'FR', null, null, null],
   ]);
   assert.deepEqual(out.origins.map((o) => [o.topic, o.offset]), [['purchases', 0], ['purchases', 1]]);
-  assert.deepEqual(out.entry.counters.join, { matched: 2, unmatched: 1, waiting: 0, side: 4, rejectedRows: 0 });
+  assert.deepEqual(out.entry.counters.join, { matched: 2, unmatched: 1, waiting: 1, side: 5, rejectedRows: 0 });
 });
