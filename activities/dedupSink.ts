@@ -22,7 +22,7 @@ import { findRejected } from '../core/bisect';
 import { JournalCompactor } from '../core/journalCompactor';
 import { BATCH_COLUMN } from '../core/spec/columns';
 import { tableRef, probeTableSql, probeTableRef } from '../core/ddl';
-import { clickhouseFor, natsConnection } from './connections';
+import { clickhouseFor, kafkaFor, natsConnection } from './connections';
 import { ProgressReporter } from './progress';
 import { faultPoint } from './faultPoints';
 import { JoinSnapshots } from './joinSnapshots';
@@ -100,6 +100,26 @@ async function recover(state: SinkState, compactor: JournalCompactor, spec: Pipe
   }
   state.evictAll();
   return { journalSeq: (await jsm.streams.info(s.journal)).state.last_seq, snapshotBatch };
+}
+
+/** Every (source index, partition) of the joined topics, so join windows wait for each partition; best effort (a partition also counts from its first event). */
+async function partitionsOf(spec: PipelineSpec): Promise<Array<[number, number]>> {
+  const out: Array<[number, number]> = [];
+  for (let i = 0; i < spec.sources.length; i++) {
+    const admin = kafkaFor(spec, i).admin();
+    try {
+      const meta = await Promise.race([
+        admin.connect().then(() => admin.fetchTopicMetadata({ topics: [spec.sources[i].kafka.topic] })),
+        sleep(5_000).then(() => { throw new Error('timed out'); }),
+      ]);
+      for (const p of meta.topics[0]?.partitions ?? []) out.push([i, p.partitionId]);
+    } catch (e) {
+      Context.current().log.warn('could not list the partitions of a joined topic; each counts from its first event', { source: spec.sources[i].name, error: (e as Error).message });
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+  }
+  return out;
 }
 
 /** An error ClickHouse itself answered with (as opposed to no answer at all); old servers' messages are not parsed into ClickHouseError. */
@@ -212,13 +232,22 @@ export async function dedupSink({ spec, drain = false }: SinkInput): Promise<voi
     let firstPendingAt = 0;
     const stopReading = () => messages.stop();
     ctx.cancellationSignal.addEventListener('abort', stopReading);
-    // arrival-time joins: close due windows by the clock, but only when every raw batch ingest
-    // published has been processed (a backlog after a restart must not see its windows closed early)
+    // joins: close arrival-time windows due by the clock, or declare silent event-time partitions
+    // idle, but only when every raw batch ingest published has been processed (a backlog after a
+    // restart must not see its windows closed early)
+    if (state.join) state.join.openLanes(await partitionsOf(spec));
     let tickCheck = false;
-    const maybeTick = () => {
-      const due = state.join?.tickDueAt();
+    const clockWork = (): number | undefined => {
+      const j = state.join;
+      if (!j) return undefined;
+      if (j.plan.time === 'event') return j.idleCandidates(Date.now()).length ? Date.now() : undefined;
+      const due = j.tickDueAt();
       const now = Date.now() - ARRIVAL_TICK_SLACK_MS;
-      if (due === undefined || due > now || tickCheck) return;
+      return due !== undefined && due <= now ? now : undefined;
+    };
+    const maybeTick = () => {
+      const now = tickCheck ? undefined : clockWork();
+      if (now === undefined) return;
       tickCheck = true;
       void jsm.streams.info(s.raw).then((info) => {
         if (state.processedSeq < info.state.last_seq) return;

@@ -132,9 +132,10 @@ export class SinkState {
     return this.pendingSeq > this.rawSeq || (this.join?.pendingRecords ?? 0) > 0;
   }
 
-  /** Arrival-time joins: closes windows that are due by the clock; true when that changed the state. */
+  /** Joins: closes windows due by the clock (arrival time) or declares silent partitions idle (event time); true when that changed the state. */
   tick(now: number): boolean {
-    return this.join?.tick(now) ?? false;
+    if (!this.join) return false;
+    return this.join.plan.time === 'arrival' ? this.join.tick(now) : this.join.markIdle(now);
   }
 
   /** Processes one raw batch taken from stream sequence `seq`. */

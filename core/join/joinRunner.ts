@@ -7,10 +7,15 @@ import type { DecodedEvent } from '../event';
 import { JoinState, type JoinSnapshot, type Vals } from './joinState';
 import { joinPlan, type JoinPlan } from './plan';
 
-/** [side, time, partition, vals, tag] for an event (tag [partition, offset, arrival] on left events), [TICK, time] for a tick. */
+/**
+ * [side, time, partition, vals, tag] for an event (tag [partition, offset, arrival] on left events),
+ * [TICK, time] for an arrival-time tick, [LANE, side, partition] for a partition declared, [IDLE, side, partition] for one declared idle.
+ */
 export type JoinRecord = [number, number, number?, Vals?, LeftTag?];
 export type LeftTag = [number, number, number];
 export const TICK = -2;
+export const LANE = -3;
+export const IDLE = -4;
 
 export interface JoinCounters {
   /** left events whose window closed with at least one row */
@@ -39,6 +44,8 @@ export class JoinRunner {
   private records: JoinRecord[] = [];
   private replaying = false;
   private inputsSinceSnapshot = 0;
+  /** when each partition ("side:partition") last sent an event, by the clock (not durable: only the idle decisions are) */
+  private readonly lastSeen = new Map<string, number>();
   counters: JoinCounters = zeroJoinCounters();
 
   constructor(spec: PipelineSpec, private readonly out: JoinOutput, private readonly snapshotMinInputs = SNAPSHOT_MIN_INPUTS) {
@@ -83,6 +90,7 @@ export class JoinRunner {
     const fields = side < 0 ? this.plan.left.fields : this.plan.right[side].fields;
     const vals = fields.map((f) => e.values.get(f) ?? null);
     const partition = tag[0];
+    this.lastSeen.set(`${side}:${partition}`, arrival);
     this.records.push(side < 0 ? [side, t, partition, vals, tag] : [side, t, partition, vals]);
     if (side >= 0) this.counters.side++;
     this.state.push(side, partition, t, vals, side < 0 ? tag : undefined);
@@ -103,6 +111,35 @@ export class JoinRunner {
     this.records.push([TICK, now]);
     this.state.advance(now);
     return true;
+  }
+
+  /** Declares the Kafka partitions of the joined sources, so windows wait for each (spec source index, partition). */
+  openLanes(lanes: Array<[number, number]>): void {
+    for (const [source, partition] of lanes) {
+      const side = this.sideOf(source);
+      if (side !== undefined && this.state.openLane(side, partition)) this.records.push([LANE, side, partition]);
+    }
+  }
+
+  /** Event-time joins: the partitions silent for the idle time as of `now` (the first look at a partition starts its clock). */
+  idleCandidates(now: number): Array<[number, number]> {
+    if (this.plan.time !== 'event') return [];
+    return this.state.activeLanes().filter(([side, lane]) => {
+      const key = `${side}:${lane}`;
+      const seen = this.lastSeen.get(key);
+      if (seen === undefined) this.lastSeen.set(key, now);
+      return seen !== undefined && now - seen >= this.plan.idleAfterMs;
+    });
+  }
+
+  /** Declares silent partitions idle (recorded, so a replay declares them at the same point); true when any was. */
+  markIdle(now: number): boolean {
+    const lanes = this.idleCandidates(now);
+    for (const [side, lane] of lanes) {
+      this.records.push([IDLE, side, lane]);
+      this.state.idleLane(side, lane);
+    }
+    return lanes.length > 0;
   }
 
   get pendingRecords(): number {
@@ -138,6 +175,8 @@ export class JoinRunner {
     try {
       for (const [side, t, partition, vals, tag] of records) {
         if (side === TICK) this.state.advance(t);
+        else if (side === LANE) this.state.openLane(t, partition!);
+        else if (side === IDLE) this.state.idleLane(t, partition!);
         else this.state.push(side, partition!, t, vals!, side < 0 ? tag : undefined);
       }
     } finally {

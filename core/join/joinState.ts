@@ -6,7 +6,8 @@
 // - Time is event time or arrival time. Each side's watermark is the smallest, over the Kafka
 //   partitions it has seen, of the largest time seen in that partition (partitions and topics
 //   are read in parallel, so one running ahead must not close windows the others still need);
-//   an arrival-time tick raises every watermark to the clock. A left event L at tL and a right
+//   an arrival-time tick raises every watermark to the clock. A known partition that has sent
+//   nothing yet holds its side back; one declared idle does not, until its next event. A left event L at tL and a right
 //   event R at tR of side i match when their keys are equal and  tL - tR < W_i  and  tR - tL < W_L.
 // - L is open until the watermarks of the left side and of every non-latest right side reach
 //   tL + W_L; R is held until the left side's watermark reaches tR + W_i + W_L (so every left
@@ -58,9 +59,12 @@ interface Open {
 /** The join state as plain JSON: right events (held, or only referenced by an open left event) and open left events. */
 export interface JoinSnapshot {
   v: 1;
-  /** per side (side + 1): [partition, largest time] */
-  lanes: Array<Array<[number, number]>>;
+  /** per side (side + 1): [partition, largest time (null: none yet), idle] */
+  lanes: Array<Array<[number, number | null, 0 | 1]>>;
   floor: number | null;
+  /** the watermarks windows close by and right events leave by (they never go back) */
+  close: number | null;
+  evict: number | null;
   seq: number;
   /** [side, seq, t, vals, held] */
   r: Array<[number, number, number, Vals, 0 | 1]>;
@@ -77,11 +81,14 @@ export interface JoinStats {
   late: number;
 }
 
+const finite = (t: number) => (Number.isFinite(t) ? t : null);
 const keyOf = (vals: Vals, idx: number[]): string => (idx.length === 1 ? JSON.stringify(vals[idx[0]]) : JSON.stringify(idx.map((i) => vals[i])));
 
 export class JoinState {
   /** per side (index side + 1): partition -> largest time seen */
   private readonly lanes: Array<Map<number, number>>;
+  /** per side: partitions declared idle */
+  private readonly idleLanes: Array<Set<number>>;
   /** the latest arrival-time tick */
   private floor = Number.NEGATIVE_INFINITY;
   private closeWm = Number.NEGATIVE_INFINITY;
@@ -102,6 +109,25 @@ export class JoinState {
     this.heldLatest = plan.right.map(() => new Map());
     this.waiting = plan.right.map(() => new Map());
     this.lanes = [new Map(), ...plan.right.map(() => new Map<number, number>())];
+    this.idleLanes = this.lanes.map(() => new Set<number>());
+  }
+
+  /** Declares a Kafka partition of a side: until it sends an event (or is idle) it holds the side's watermark back. */
+  openLane(side: number, lane: number): boolean {
+    if (this.lanes[side + 1].has(lane)) return false;
+    this.lanes[side + 1].set(lane, Number.NEGATIVE_INFINITY);
+    return true;
+  }
+
+  /** Declares a partition idle: it no longer holds windows open, until its next event. */
+  idleLane(side: number, lane: number): void {
+    this.idleLanes[side + 1].add(lane);
+    this.moveWatermarks();
+  }
+
+  /** [side, partition] of every partition not declared idle. */
+  activeLanes(): Array<[number, number]> {
+    return this.lanes.flatMap((m, i) => [...m.keys()].filter((l) => !this.idleLanes[i].has(l)).map((l): [number, number] => [i - 1, l]));
   }
 
   /** The watermark windows close by. */
@@ -109,12 +135,14 @@ export class JoinState {
     return this.closeWm;
   }
 
-  private sideWm(side: number): number {
+  /** A side's watermark; undefined when every partition it has is idle (it holds nothing back). */
+  private sideWm(side: number): number | undefined {
     const lanes = this.lanes[side + 1];
+    const idle = this.idleLanes[side + 1];
     if (lanes.size === 0) return this.floor;
     let m = Number.POSITIVE_INFINITY;
-    for (const t of lanes.values()) if (t < m) m = t;
-    return Math.max(m, this.floor);
+    for (const [lane, t] of lanes) if (t < m && !idle.has(lane)) m = t;
+    return m === Number.POSITIVE_INFINITY ? undefined : Math.max(m, this.floor);
   }
 
   stats(): JoinStats {
@@ -135,16 +163,16 @@ export class JoinState {
 
   private moveWatermarks(): void {
     const left = this.sideWm(-1);
-    let close = left;
-    this.plan.right.forEach((r, i) => { if (!r.latest) close = Math.min(close, this.sideWm(i)); });
-    if (close > this.closeWm) {
+    let close = left ?? Number.POSITIVE_INFINITY;
+    this.plan.right.forEach((r, i) => { if (!r.latest) close = Math.min(close, this.sideWm(i) ?? Number.POSITIVE_INFINITY); });
+    if (close !== Number.POSITIVE_INFINITY && close > this.closeWm) {
       this.closeWm = close;
       for (let o = this.closing.peek(); o && o.closesAt <= close; o = this.closing.peek()) {
         this.closing.pop();
         this.close(o);
       }
     }
-    if (left > this.evictWm) {
+    if (left !== undefined && left > this.evictWm) {
       this.evictWm = left;
       for (let h = this.expiring.peek(); h && h.expires <= left; h = this.expiring.peek()) {
         this.expiring.pop();
@@ -156,10 +184,10 @@ export class JoinState {
   /** One event of join side `side` (-1: left) from Kafka partition `lane` at time `t`, with the side's vals (plan.*.fields). */
   push(side: number, lane: number, t: number, vals: Vals, tag?: Tag): void {
     const lanes = this.lanes[side + 1];
-    if (!(t <= (lanes.get(lane) ?? Number.NEGATIVE_INFINITY))) {
-      lanes.set(lane, t);
-      this.moveWatermarks();
-    }
+    const wasIdle = this.idleLanes[side + 1].delete(lane);
+    const before = lanes.get(lane) ?? Number.NEGATIVE_INFINITY;
+    if (t > before) lanes.set(lane, t);
+    if (wasIdle || t > before) this.moveWatermarks();
     const seq = ++this.seq;
     if (side < 0) this.pushLeft(seq, t, vals, tag);
     else this.pushRight(side, seq, t, vals);
@@ -269,8 +297,10 @@ export class JoinState {
     for (const o of this.open.values()) for (const list of o.matches) for (const h of list) if (!refs.has(h)) refs.set(h, 0);
     return {
       v: 1,
-      lanes: this.lanes.map((m) => [...m]),
-      floor: Number.isFinite(this.floor) ? this.floor : null,
+      lanes: this.lanes.map((m, i) => [...m].map(([lane, t]): [number, number | null, 0 | 1] => [lane, Number.isFinite(t) ? t : null, this.idleLanes[i].has(lane) ? 1 : 0])),
+      floor: finite(this.floor),
+      close: finite(this.closeWm),
+      evict: finite(this.evictWm),
       seq: this.seq,
       r: [...refs].map(([h, held]) => [h.side, h.seq, h.t, h.vals, held]),
       l: [...this.open.values()].map((o) => [o.id, o.t, o.vals, o.tag, o.rows, o.matches.map((list) => list.map((h) => h.seq))]),
@@ -279,8 +309,15 @@ export class JoinState {
 
   /** Replaces the state with a snapshot (into a fresh JoinState). */
   restore(s: JoinSnapshot): void {
-    s.lanes.forEach((lanes, i) => { for (const [lane, t] of lanes) this.lanes[i].set(lane, t); });
+    s.lanes.forEach((lanes, i) => {
+      for (const [lane, t, idle] of lanes) {
+        this.lanes[i].set(lane, t ?? Number.NEGATIVE_INFINITY);
+        if (idle) this.idleLanes[i].add(lane);
+      }
+    });
     this.floor = s.floor ?? Number.NEGATIVE_INFINITY;
+    this.closeWm = s.close ?? Number.NEGATIVE_INFINITY;
+    this.evictWm = s.evict ?? Number.NEGATIVE_INFINITY;
     this.seq = s.seq;
     const bySeq = new Map<number, Held>();
     const lw = this.plan.left.windowMs;
@@ -290,8 +327,6 @@ export class JoinState {
       bySeq.set(seq, h);
       if (held) this.hold(h);
     }
-    // the watermarks again (nothing is due: the snapshot was taken after they moved)
-    this.moveWatermarks();
     for (const [id, t, vals, tag, rows, matches] of [...s.l].sort((a, b) => a[0] - b[0])) {
       const o: Open = {
         id, t, vals, tag, rows, closesAt: t + lw,

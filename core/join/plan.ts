@@ -31,6 +31,8 @@ export interface OutputField {
 
 export interface JoinPlan {
   time: 'event' | 'arrival';
+  /** event time: a partition silent this long is declared idle */
+  idleAfterMs: number;
   left: JoinSidePlan;
   right: RightSidePlan[];
   output: OutputField[];
@@ -86,5 +88,5 @@ export function joinPlan(spec: PipelineSpec): JoinPlan | undefined {
     return { name: o.name, side, idx: plan.fields.indexOf(o.field) };
   });
   const sideOfSource = new Map<number, number>([[left.source, -1], ...right.map((r, i): [number, number] => [r.source, i])]);
-  return { time: join.time, left, right, output, sideOfSource };
+  return { time: join.time, idleAfterMs: parseDuration(join.idleAfter)!, left, right, output, sideOfSource };
 }

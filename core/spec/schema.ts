@@ -142,6 +142,8 @@ const joinOutputSchema = z.union([
 export const joinSchema = z
   .object({
     time: z.enum(['event', 'arrival']).default('arrival').describe('how windows are measured: event time (schema.eventTime of every joined source) or arrival time'),
+    idleAfter: duration('from 1s to 1d', 1_000, 86_400_000).default('30s')
+      .describe('event time: a Kafka partition with no new events for this long (while the sink has caught up) stops holding windows open until its next event'),
     left: z
       .object({
         source: z.string().min(1),

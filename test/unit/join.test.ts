@@ -9,6 +9,7 @@ import { referenceJoin, type Emissions, type RefInput } from './joinReference';
 function planOf(o: { wl: number; sides: Array<{ w: number; kind: 'inner' | 'left'; latest: boolean }> }): JoinPlan {
   return {
     time: 'event',
+    idleAfterMs: 30_000,
     left: { source: 0, name: 'l', fields: ['k', 'id'], windowMs: o.wl },
     right: o.sides.map((s, i) => ({ source: i + 1, name: `r${i}`, fields: ['k', 'id'], windowMs: s.w, keyIdx: [0], leftKeyIdx: [0], kind: s.kind, latest: s.latest })),
     output: [],
@@ -33,6 +34,8 @@ function run(plan: JoinPlan, inputs: RefInput[], from?: { at: number }) {
     }
     const x = inputs[n];
     if ('tick' in x) j.advance(x.tick);
+    else if ('open' in x) j.openLane(x.open, x.lane);
+    else if ('idle' in x) j.idleLane(x.idle, x.lane);
     else j.push(x.side, x.lane ?? 0, x.t, x.vals, n);
   }
   return { rows, matched, unmatched, stats: j.stats() };
@@ -55,6 +58,8 @@ function randomCase(seed: number) {
   for (let n = 0; n < 120; n++) {
     clock += rand() < 0.1 ? Math.floor(rand() * 30) : Math.floor(rand() * 3);
     if (rand() < 0.05) { inputs.push({ tick: clock + Math.floor(rand() * 10) }); continue; }
+    if (rand() < 0.04) { inputs.push({ open: Math.floor(rand() * (sides.length + 1)) - 1, lane: Math.floor(rand() * (lanes + 1)) }); continue; }
+    if (rand() < 0.04) { inputs.push({ idle: Math.floor(rand() * (sides.length + 1)) - 1, lane: Math.floor(rand() * lanes) }); continue; }
     const side = rand() < 0.45 ? -1 : Math.floor(rand() * sides.length);
     // partitions run ahead of each other, and some events are delayed by up to 50 time units (late ones included)
     const lane = Math.floor(rand() * lanes);
@@ -146,4 +151,11 @@ test('partitions read at different speeds: one running ahead does not close wind
   // partition 1 of both topics is 100 ahead; the purchase in partition 0 still finds its payment
   const rows = rowsOf(plan, [P(0, 0, 'a', 'p1'), P(1, 100, 'b', 'p2'), Q(1, 100, 'b', 'pay2'), Q(0, 5, 'a', 'pay1')]);
   assert.deepEqual(rows, [[2, [['p2', 'pay2']]], [3, [['p1', 'pay1']]]]);
+});
+
+test('a known partition that sent nothing holds windows open; declared idle, it stops holding them', () => {
+  const plan = planOf({ wl: 10, sides: [{ w: 10, kind: 'left', latest: false }] });
+  const inputs: RefInput[] = [{ open: 0, lane: 1 }, L(0, 'a', 'p1'), R(0, 50, 'x', 'pay'), L(50, 'x', 'p2')];
+  assert.deepEqual(rowsOf(plan, inputs), [[3, [['p2', 'pay']]]]);
+  assert.deepEqual(rowsOf(plan, [...inputs, { idle: 0, lane: 1 }]), [[3, [['p2', 'pay']]], [4, [['p1', null]]]]);
 });

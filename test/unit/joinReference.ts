@@ -4,7 +4,7 @@
 import type { JoinPlan } from '../../core/join/plan';
 import type { Vals } from '../../core/join/joinState';
 
-export type RefInput = { side: number; lane?: number; t: number; vals: Vals } | { tick: number };
+export type RefInput = { side: number; lane?: number; t: number; vals: Vals } | { tick: number } | { open: number; lane: number } | { idle: number; lane: number };
 /** rows emitted at each input index, each row as JSON of [left vals, right vals or null...] */
 export type Emissions = Map<number, string[]>;
 
@@ -13,23 +13,34 @@ export function referenceJoin(plan: JoinPlan, inputs: RefInput[]): { rows: Emiss
   const ev = (n: number) => inputs[n] as { side: number; lane?: number; t: number; vals: Vals };
   // watermarks after input n: a side's is the smallest of its partitions' largest times (raised by ticks);
   // windows close by the left side's and every non-latest right side's; right events leave by the left side's.
-  const sideWm = (side: number, n: number) => {
+  // a partition declared idle does not count until its next event; a side whose partitions are all idle holds nothing back
+  const sideWm = (side: number, n: number): number | undefined => {
     const lanes = new Map<number, number>();
+    const idle = new Set<number>();
     let floor = Number.NEGATIVE_INFINITY;
     for (let m = 0; m <= n; m++) {
       const x = inputs[m];
       if ('tick' in x) floor = Math.max(floor, x.tick);
-      else if (x.side === side) lanes.set(x.lane ?? 0, Math.max(lanes.get(x.lane ?? 0) ?? Number.NEGATIVE_INFINITY, x.t));
+      else if ('open' in x) { if (x.open === side && !lanes.has(x.lane)) lanes.set(x.lane, Number.NEGATIVE_INFINITY); }
+      else if ('idle' in x) { if (x.idle === side) idle.add(x.lane); }
+      else if (x.side === side) {
+        idle.delete(x.lane ?? 0);
+        lanes.set(x.lane ?? 0, Math.max(lanes.get(x.lane ?? 0) ?? Number.NEGATIVE_INFINITY, x.t));
+      }
     }
-    return lanes.size ? Math.max(Math.min(...lanes.values()), floor) : floor;
+    if (!lanes.size) return floor;
+    const active = [...lanes].filter(([l]) => !idle.has(l)).map(([, t]) => t);
+    return active.length ? Math.max(Math.min(...active), floor) : undefined;
   };
   const closeWm: number[] = [], wm: number[] = [];
   inputs.forEach((_, n) => {
-    const close = Math.min(sideWm(-1, n), ...plan.right.flatMap((r, i) => (r.latest ? [] : [sideWm(i, n)])));
-    closeWm.push(Math.max(n ? closeWm[n - 1] : Number.NEGATIVE_INFINITY, close)); // watermarks never go back
-    wm.push(Math.max(n ? wm[n - 1] : Number.NEGATIVE_INFINITY, sideWm(-1, n)));
+    const gating = [sideWm(-1, n), ...plan.right.flatMap((r, i) => (r.latest ? [] : [sideWm(i, n)]))].filter((x): x is number => x !== undefined);
+    const prevClose = n ? closeWm[n - 1] : Number.NEGATIVE_INFINITY;
+    const prevWm = n ? wm[n - 1] : Number.NEGATIVE_INFINITY;
+    closeWm.push(gating.length ? Math.max(prevClose, Math.min(...gating)) : prevClose); // watermarks never go back
+    wm.push(Math.max(prevWm, sideWm(-1, n) ?? prevWm));
   });
-  const isEvent = (n: number) => !('tick' in inputs[n]);
+  const isEvent = (n: number) => 'vals' in inputs[n];
   const keyR = (i: number, n: number) => JSON.stringify(plan.right[i].keyIdx.map((k) => ev(n).vals[k]));
   const keyL = (i: number, n: number) => JSON.stringify(plan.right[i].leftKeyIdx.map((k) => ev(n).vals[k]));
   const expires = (i: number, n: number) => ev(n).t + plan.right[i].windowMs + WL;
