@@ -17,7 +17,14 @@ export class JoinSnapshots {
   private constructor(private readonly os: ObjectStore) {}
 
   static async open(js: JetStreamClient, spec: PipelineSpec): Promise<JoinSnapshots> {
-    const os = await js.views.os(streamsOf(spec.name).joinBucket, { storage: StorageType.File, replicas: settings.jetstreamReplicas });
+    const names = streamsOf(spec.name);
+    const os = await js.views.os(names.joinBucket, { storage: StorageType.File });
+    if (settings.jetstreamReplicas > 1) {
+      // the object store view does not pass replicas on to the server: set them on its stream
+      const jsm = await js.jetstreamManager();
+      const info = await jsm.streams.info(names.joinBucketStream);
+      if (info.config.num_replicas !== settings.jetstreamReplicas) await jsm.streams.update(names.joinBucketStream, { ...info.config, num_replicas: settings.jetstreamReplicas });
+    }
     return new JoinSnapshots(os);
   }
 

@@ -36,7 +36,10 @@ const view = (s: PipelineState, extra: { spec?: unknown; stages?: unknown[] } = 
   status: s.status,
   error: s.error ?? null,
   specVersion: s.specVersion,
-  sink: s.sink.read === undefined ? null : { late: 0, batches: 0, keysHeld: 0, ...s.sink },
+  sink: s.sink.read === undefined ? null : {
+    late: 0, batches: 0, keysHeld: 0, ...s.sink,
+    join: s.sink.matched === undefined ? null : { matched: 0, unmatched: 0, waiting: 0, side: 0, rejectedRows: 0, ...s.sink, held: s.sink.joinHeld ?? 0 },
+  },
   ingest: Object.entries(s.ingest).map(([source, c]) => ({ source, read: c.read ?? 0, published: c.published ?? 0, lag: c.lag ?? 0 })),
   spec: extra.spec === undefined ? null : JSON.stringify(extra.spec),
   stages: extra.stages ?? [],

@@ -3,15 +3,34 @@ export const typeDefs = /* GraphQL */ `
   "A pipeline's lifecycle state, owned by its Temporal workflow."
   enum PipelineStatus { PROVISIONING RUNNING PAUSED STOPPING STOPPED FAILED }
 
-  "Counters of the dedup + sink stage since the pipeline was created. read = inserted + duplicates + dlq."
+  "Counters of the dedup (+ join) + sink stage since the pipeline was created. Without a join: read = inserted + duplicates + dlq."
   type SinkCounters {
     read: Float!
+    "rows inserted into ClickHouse"
     inserted: Float!
     duplicates: Float!
     dlq: Float!
     late: Float!
     batches: Float!
     keysHeld: Float!
+    "join pipelines only: read = duplicates + dlq - join.rejectedRows + join.matched + join.unmatched + join.waiting + join.side"
+    join: JoinCounters
+  }
+
+  "Counters of a join (see docs/joins.md)."
+  type JoinCounters {
+    "left events whose window closed with at least one row"
+    matched: Float!
+    "left events dropped when their window closed: an inner side never matched"
+    unmatched: Float!
+    "left events waiting for matches now"
+    waiting: Float!
+    "right-side events taken into the join state"
+    side: Float!
+    "right-side events held now for left events to come"
+    held: Float!
+    "joined rows ClickHouse refused (in the DLQ, also counted in dlq)"
+    rejectedRows: Float!
   }
 
   "Counters of one source's ingest stage (Kafka -> JetStream)."
@@ -77,13 +96,21 @@ export const typeDefs = /* GraphQL */ `
   "Dedup: key = the fields that identify an event, or ignore = the whole event minus these fields."
   input DedupInput { key: [String!], ignore: [String!], window: String!, time: DedupTime }
   input SourceInput { name: String!, kafka: KafkaInput!, schema: SchemaInput!, dedup: DedupInput }
+  enum JoinKind { inner left }
+  input JoinLeftInput { source: String!, window: String! }
+  "A right side: key = its fields, leftKey = the left source's fields (default: key)."
+  input JoinRightInput { source: String!, key: [String!]!, leftKey: [String!], window: String!, kind: JoinKind, latest: Boolean }
+  "An output field: field = source.field, as = the output name (default: the field name)."
+  input JoinOutputInput { field: String!, as: String }
+  "A temporal join (docs/joins.md)."
+  input JoinInput { time: DedupTime, idleAfter: String, left: JoinLeftInput!, right: [JoinRightInput!]!, output: [JoinOutputInput!]! }
   input ClickHouseInput { url: String!, database: String, table: String!, username: String, password: SecretInput }
   input ColumnInput { name: String!, field: String, type: String }
   input CreateTableInput { engine: String, orderBy: [String!]!, partitionBy: String }
   input BatchInput { maxRows: Int, maxDelay: String }
   input SinkInput { clickhouse: ClickHouseInput!, columns: [ColumnInput!], createTable: CreateTableInput, batch: BatchInput }
   "The pipeline spec as typed input (the same document as the YAML form)."
-  input PipelineSpecInput { version: Int!, name: String!, description: String, sources: [SourceInput!]!, sink: SinkInput! }
+  input PipelineSpecInput { version: Int!, name: String!, description: String, sources: [SourceInput!]!, join: JoinInput, sink: SinkInput! }
 
   type Query {
     health: Health!

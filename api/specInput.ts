@@ -8,11 +8,19 @@ interface SourceInput {
   schema: { fields: Array<{ name: string; type: string }>; eventTime?: Maybe<string> };
   dedup?: Maybe<{ key?: Maybe<string[]>; ignore?: Maybe<string[]>; window: string; time?: Maybe<string> }>;
 }
+interface JoinInput {
+  time?: Maybe<string>;
+  idleAfter?: Maybe<string>;
+  left: { source: string; window: string };
+  right: Array<{ source: string; key: string[]; leftKey?: Maybe<string[]>; window: string; kind?: Maybe<string>; latest?: Maybe<boolean> }>;
+  output: Array<{ field: string; as?: Maybe<string> }>;
+}
 export interface PipelineSpecInput {
   version: number;
   name: string;
   description?: Maybe<string>;
   sources: SourceInput[];
+  join?: Maybe<JoinInput>;
   sink: Record<string, unknown> & { clickhouse: Record<string, unknown> & { password?: Maybe<SecretInput> } };
 }
 
@@ -23,6 +31,8 @@ function compact(v: unknown): unknown {
   return Object.fromEntries(Object.entries(v).filter(([, x]) => x !== null && x !== undefined).map(([k, x]) => [k, compact(x)]));
 }
 
+/** one field as a string, several as a list: the YAML form's shape, so error paths match */
+const one = (fields: string[]) => (fields.length === 1 ? fields[0] : fields);
 const secret = (s: Maybe<SecretInput>) => (s ? (s.env ? { env: s.env } : s.value ?? undefined) : undefined);
 
 export function specDocumentOf(input: PipelineSpecInput): unknown {
@@ -42,6 +52,11 @@ export function specDocumentOf(input: PipelineSpecInput): unknown {
         key: src.dedup.ignore ? { ignore: src.dedup.ignore } : src.dedup.key?.length === 1 ? src.dedup.key[0] : src.dedup.key,
       },
     })),
+    join: input.join && {
+      ...input.join,
+      right: input.join.right.map((r) => ({ ...r, key: one(r.key), leftKey: r.leftKey ? one(r.leftKey) : undefined })),
+      output: input.join.output.map((o) => (o.as ? { field: o.field, as: o.as } : o.field)),
+    },
     sink: { ...input.sink, clickhouse: { ...input.sink.clickhouse, password: secret(input.sink.clickhouse.password) } },
   });
 }

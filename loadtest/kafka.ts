@@ -32,6 +32,8 @@ export interface OutMessage {
   topic: string;
   key: string | null;
   value: string | null;
+  /** default: chosen from the key */
+  partition?: number;
 }
 
 /** One producer; each call is one request to Kafka (acks from all replicas), whatever the topics. */
@@ -41,11 +43,11 @@ export async function kafkaSender(kafka: Kafka): Promise<{ send(batch: OutMessag
   await producer.connect();
   return {
     async send(batch) {
-      const byTopic = new Map<string, Array<{ key: string | null; value: string | null }>>();
+      const byTopic = new Map<string, Array<{ key: string | null; value: string | null; partition?: number }>>();
       for (const m of batch) {
         let list = byTopic.get(m.topic);
         if (!list) byTopic.set(m.topic, (list = []));
-        list.push({ key: m.key, value: m.value });
+        list.push({ key: m.key, value: m.value, partition: m.partition });
       }
       await producer.sendBatch({ acks: -1, compression: CompressionTypes.None, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
     },

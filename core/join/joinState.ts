@@ -8,7 +8,8 @@
 //   are read in parallel, so one running ahead must not close windows the others still need);
 //   an arrival-time tick raises every watermark to the clock. A known partition that has sent
 //   nothing yet holds its side back; one declared idle does not, until its next event. A left event L at tL and a right
-//   event R at tR of side i match when their keys are equal and  tL - tR < W_i  and  tR - tL < W_L.
+//   event R at tR of side i match when their keys are equal and  tL - tR < W_i  and  tR - tL < W_L
+//   (on a latest side only the first: the newest version is taken even if it is newer than L).
 // - L is open until the watermarks of the left side and of every non-latest right side reach
 //   tL + W_L; R is held until the left side's watermark reaches tR + W_i + W_L (so every left
 //   event that is not late finds every right event it may match). A left event that arrives
@@ -199,7 +200,7 @@ export class JoinState {
     right.forEach((side, i) => {
       const key = keyOf(vals, side.leftKeyIdx);
       o.keys.push(key);
-      const fits = (h: Held) => t - h.t < side.windowMs && h.t - t < left.windowMs;
+      const fits = (h: Held) => t - h.t < side.windowMs && (side.latest || h.t - t < left.windowMs);
       if (side.latest) {
         const h = this.heldLatest[i].get(key);
         o.matches.push(h && fits(h) ? [h] : []);
@@ -231,7 +232,7 @@ export class JoinState {
       if (cur) this.held--;
     }
     for (const o of this.waiting[i].get(h.key) ?? []) {
-      if (!(o.t - t < side.windowMs && t - o.t < this.plan.left.windowMs)) continue;
+      if (!(o.t - t < side.windowMs && (side.latest || t - o.t < this.plan.left.windowMs))) continue;
       if (side.latest && o.matches[i].length > 0) continue;
       o.matches[i].push(h);
       if (o.matches.every((m) => m.length > 0)) this.emitProduct(o, o.matches.map((m, j) => (j === i ? [h] : m)));

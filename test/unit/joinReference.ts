@@ -44,7 +44,7 @@ export function referenceJoin(plan: JoinPlan, inputs: RefInput[]): { rows: Emiss
   const keyR = (i: number, n: number) => JSON.stringify(plan.right[i].keyIdx.map((k) => ev(n).vals[k]));
   const keyL = (i: number, n: number) => JSON.stringify(plan.right[i].leftKeyIdx.map((k) => ev(n).vals[k]));
   const expires = (i: number, n: number) => ev(n).t + plan.right[i].windowMs + WL;
-  const fits = (i: number, l: number, r: number) => ev(l).t - ev(r).t < plan.right[i].windowMs && ev(r).t - ev(l).t < WL;
+  const fits = (i: number, l: number, r: number) => ev(l).t - ev(r).t < plan.right[i].windowMs && (plan.right[i].latest || ev(r).t - ev(l).t < WL);
 
   // right events in order; a latest side's version is accepted unless a newer one is held
   const accepted = new Set<number>();

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { specDocumentOf, type PipelineSpecInput } from '../../api/specInput';
 import { mustValidateSpec, validateSpec } from '../../core/spec/validate';
-import { purchaseSpec } from './fixtures';
+import { joinSpec, purchaseSpec } from './fixtures';
 
 const typed: PipelineSpecInput = {
   version: 1,
@@ -44,4 +44,19 @@ test('typed input errors carry the same paths', () => {
   const r = validateSpec(specDocumentOf(t));
   assert.equal(r.ok, false);
   assert.deepEqual(r.ok ? [] : r.problems.map((p) => p.path), ['sources[0].dedup.window']);
+});
+
+test('a typed join gives the same spec as the document form', () => {
+  const doc = joinSpec() as any;
+  const fieldsOf = (f: Record<string, string>) => Object.entries(f).map(([name, type]) => ({ name, type }));
+  const t: PipelineSpecInput = {
+    ...doc,
+    sources: doc.sources.map((s: any) => ({ ...s, schema: { ...s.schema, fields: fieldsOf(s.schema.fields) }, dedup: s.dedup ? { key: [s.dedup.key], window: s.dedup.window } : null })),
+    join: {
+      time: 'event', idleAfter: null, left: doc.join.left,
+      right: doc.join.right.map((r: any) => ({ ...r, key: [r.key], leftKey: null, kind: r.kind ?? null })),
+      output: doc.join.output.map((o: any) => (typeof o === 'string' ? { field: o, as: null } : o)),
+    },
+  };
+  assert.deepEqual(mustValidateSpec(specDocumentOf(t)), mustValidateSpec(doc));
 });

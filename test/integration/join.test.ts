@@ -1,0 +1,113 @@
+// Joins end to end on the real services: purchases enriched with the latest user profile and
+// their payment (left join), 50,000 events, a SIGKILL of the worker in the middle; ClickHouse
+// must hold exactly the rows the documented rules give (loadtest/joinScenario.ts computes them).
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { settings } from '../../core/settings';
+import { kafkaSender } from '../../loadtest/kafka';
+import { joinScenario, joinScenarioSpec, type ExpectedRow } from '../../loadtest/joinScenario';
+import { DB, createRunning, newTopic, openHarness, rows, send, tableOf, uniqueName, untilRead, type Harness } from './harness';
+
+let h: Harness;
+before(async () => { h = await openHarness(); });
+after(async () => { await h?.close(); });
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+async function untilRows(name: string, atLeast: number, timeoutMs = 180_000): Promise<number> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const n = await rows(h, name).catch(() => 0);
+    if (n >= atLeast || Date.now() > end) return n;
+    await sleep(100);
+  }
+}
+
+test('purchases ⋈ latest profile ⋈ payment (left): 50,000 events, SIGKILL mid-run, exactly the expected rows', async () => {
+  const name = uniqueName('it-join');
+  const topics = { users: `${name}-users`, purchases: `${name}-purchases`, payments: `${name}-payments` };
+  const partitions = { purchases: 2, payments: 2 };
+  await newTopic(h, topics.users, 1);
+  await newTopic(h, topics.purchases, partitions.purchases);
+  await newTopic(h, topics.payments, partitions.payments);
+  const sc = joinScenario({ runId: name, topics, partitions });
+  assert.ok(sc.total >= 50_000, `${sc.total} events`);
+  await createRunning(h, joinScenarioSpec(name, { brokers: settings.kafkaBrokers, topics, clickhouseUrl: settings.clickhouseUrl, database: DB, table: name.replace(/-/g, '_'), batch: { maxRows: 2000, maxDelay: '100ms' } }));
+
+  const sender = await kafkaSender(h.kafka);
+  try {
+    let sent = 0;
+    for (const phase of sc.phases) {
+      const sending = (async () => { for (let i = 0; i < phase.messages.length; i += 1000) await sender.send(phase.messages.slice(i, i + 1000)); })();
+      if (phase.name === 'B') {
+        // kill the only worker once a third of phase B is in ClickHouse; a new one takes over
+        const seen = await untilRows(name, 6_000);
+        const [w] = h.workers;
+        w.kill('SIGKILL');
+        await new Promise((r) => w.once('exit', r));
+        h.startWorker();
+        assert.ok(seen < sc.expected.size, `killed mid-run (${seen} rows)`);
+      }
+      await sending;
+      sent += phase.messages.length;
+      // the phase's order matters (profiles before the purchases that should see them): let the sink read all of it
+      if (phase.settle) await untilRead(h, name, sent, 180_000);
+    }
+  } finally {
+    await sender.close();
+  }
+
+  const s = await untilRead(h, name, sc.total, 180_000);
+  await untilRows(name, sc.expected.size);
+  await sleep(1000);
+  const rs = await h.ch.query({ query: `SELECT event_id, user_id, amount, toString(ts) AS ts, country, tier, payment_id, payment_status, paid_amount FROM ${tableOf(name)}`, format: 'JSONEachRow' });
+  const got = await rs.json<ExpectedRow>();
+  assert.equal(got.length, sc.expected.size, 'one row per distinct purchase');
+  const byId = new Map(got.map((r) => [r.event_id, r]));
+  assert.equal(byId.size, got.length, 'no purchase twice');
+  // ClickHouse 18.16 prints Float64 with 17 digits: compare amounts in cents
+  const cents = (x: number | string | null) => (x === null ? null : Math.round(Number(x) * 100));
+  const norm = (r: ExpectedRow) => JSON.stringify({ ...r, amount: cents(r.amount), paid_amount: cents(r.paid_amount) });
+  const wrong = [...sc.expected].filter(([id, want]) => !byId.has(id) || norm(byId.get(id)!) !== norm(want));
+  assert.deepEqual(wrong.slice(0, 3).map(([id, want]) => ({ got: byId.get(id), want })), [], `${wrong.length} rows differ from the expected ones`);
+  const unpaid = [...sc.expected.values()].filter((r) => r.payment_id === null).length;
+  assert.ok(unpaid > 1000 && unpaid < sc.expected.size / 5, `${unpaid} purchases without payment get nulls`);
+
+  const c = s.sink;
+  assert.equal(c.read, sc.total);
+  assert.equal(c.duplicates, sc.copies);
+  assert.equal(c.dlq, sc.malformed);
+  assert.equal(c.matched, sc.expected.size);
+  assert.equal(c.unmatched, 0);
+  assert.equal(c.waiting, sc.waiting);
+  assert.equal(c.side, sc.side);
+  assert.equal(c.read, c.duplicates + c.dlq + c.matched + c.unmatched + c.waiting + c.side, 'every event is accounted for');
+  const sink = (await h.svc.describeStages(name)).find((a) => a.type === 'dedupSink');
+  assert.ok(sink && sink.attempt >= 2, `the sink was restarted after the kill (attempt ${sink?.attempt})`);
+  await h.svc.delete(name);
+});
+
+test('arrival-time left join: unmatched purchases are emitted with nulls when their window closes by the clock', async () => {
+  const name = uniqueName('it-join-arr');
+  const topics = { users: `${name}-users`, purchases: `${name}-purchases`, payments: `${name}-payments` };
+  for (const t of Object.values(topics)) await newTopic(h, t, 1);
+  const spec = joinScenarioSpec(name, { brokers: settings.kafkaBrokers, topics, clickhouseUrl: settings.clickhouseUrl, database: DB, table: name.replace(/-/g, '_') });
+  spec.join!.time = 'arrival';
+  spec.join!.left.window = '2s';
+  spec.join!.right[1].window = '2s';
+  await createRunning(h, spec);
+  const ts = new Date().toISOString();
+  await send(h, topics.users, [{ user_id: 'u1', country: 'DE', tier: 'gold', updated_at: ts }]);
+  await untilRead(h, name, 1);
+  await send(h, topics.purchases, Array.from({ length: 100 }, (_, i) => ({ event_id: `p${i}`, user_id: 'u1', amount: i, ts })));
+  await send(h, topics.payments, Array.from({ length: 50 }, (_, i) => ({ payment_id: `x${i}`, event_id: `p${i * 2}`, amount: i * 2, status: 'ok', ts })));
+  const started = Date.now();
+  const paid = await untilRows(name, 50, 30_000);
+  assert.ok(paid >= 50);
+  assert.equal(await untilRows(name, 100, 30_000), 100);
+  const waited = Date.now() - started;
+  assert.equal(await h.ch.query({ query: `SELECT count() AS n FROM ${tableOf(name)} WHERE payment_id IS NULL AND event_id IN (${Array.from({ length: 50 }, (_, i) => `'p${i * 2 + 1}'`).join(',')})`, format: 'JSONEachRow' }).then((r) => r.json<{ n: string }>()).then(([r]) => Number(r.n)), 50);
+  assert.ok(waited >= 1000, `the null rows waited for the window (${waited} ms)`);
+  const s = await h.svc.waitFor(name, (x) => x.sink.matched === 100, 30_000);
+  assert.equal(s.sink.waiting, 0);
+  await h.svc.delete(name);
+});
