@@ -25,6 +25,7 @@ import { tableRef, probeTableSql, probeTableRef } from '../core/ddl';
 import { clickhouseFor, kafkaFor, natsConnection } from './connections';
 import { ProgressReporter } from './progress';
 import { faultPoint } from './faultPoints';
+import { settings } from '../core/settings';
 import { JoinSnapshots } from './joinSnapshots';
 import { batchRows, dlqEvents, endToEndSeconds, insertSeconds, rawPending } from './metrics';
 
@@ -147,7 +148,7 @@ export async function dedupSink({ spec, drain = false }: SinkInput): Promise<voi
   const jsm = await nc.jetstreamManager();
   const s = streamsOf(spec.name);
   const ch = clickhouseFor(spec);
-  const state = new SinkState(spec);
+  const state = new SinkState(spec, { joinSnapshotMinInputs: settings.joinSnapshotMinInputs });
   const compactor = new JournalCompactor(state.windowsMs());
   const { maxRows } = spec.sink.batch;
   const maxDelay = parseDuration(spec.sink.batch.maxDelay)!;

@@ -16,4 +16,6 @@ export const settings = {
   maxEventBytes: Number(process.env.SLUICE_MAX_EVENT_BYTES ?? 512 * 1024),
   /** bytes of raw events JetStream may hold per pipeline before ingest is held back */
   rawStreamMaxBytes: Number(process.env.SLUICE_RAW_STREAM_MAX_BYTES ?? 2 ** 30),
+  /** join pipelines: a join-state snapshot once at least this many inputs were journaled since the last one */
+  joinSnapshotMinInputs: Number(process.env.SLUICE_JOIN_SNAPSHOT_MIN_INPUTS ?? 20_000),
 };

@@ -3,13 +3,17 @@
 // must hold exactly the rows the documented rules give (loadtest/joinScenario.ts computes them).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { settings } from '../../core/settings';
+import { stackDir } from '../../loadtest/localWorker';
 import { kafkaSender } from '../../loadtest/kafka';
 import { joinScenario, joinScenarioSpec, type ExpectedRow } from '../../loadtest/joinScenario';
 import { DB, createRunning, newTopic, openHarness, rows, send, tableOf, uniqueName, untilRead, type Harness } from './harness';
 
 let h: Harness;
-before(async () => { h = await openHarness(); });
+// snapshots of the join state every 5,000 inputs: the kill below comes after some, so recovery restores one and replays the journal after it
+before(async () => { h = await openHarness({ SLUICE_JOIN_SNAPSHOT_MIN_INPUTS: '5000' }); });
 after(async () => { await h?.close(); });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -81,6 +85,10 @@ test('purchases ⋈ latest profile ⋈ payment (left): 50,000 events, SIGKILL mi
   assert.equal(c.waiting, sc.waiting);
   assert.equal(c.side, sc.side);
   assert.equal(c.read, c.duplicates + c.dlq + c.matched + c.unmatched + c.waiting + c.side, 'every event is accounted for');
+  // the restarted sink began from a snapshot of the join state (its log says which batch it covered)
+  const recovered = readFileSync(join(stackDir, 'logs', 'test-worker.log'), 'utf8').split('\n')
+    .filter((l) => l.includes('"sink recovered"') && l.includes(`"pipeline":"${name}"`)).map((l) => JSON.parse(l) as { snapshotBatch: number });
+  assert.ok(recovered.some((r) => r.snapshotBatch > 0), `recovered from a snapshot: ${JSON.stringify(recovered.map((r) => r.snapshotBatch))}`);
   const sink = (await h.svc.describeStages(name)).find((a) => a.type === 'dedupSink');
   assert.ok(sink && sink.attempt >= 2, `the sink was restarted after the kill (attempt ${sink?.attempt})`);
   await h.svc.delete(name);
