@@ -34,6 +34,8 @@ const IN_FLIGHT_GRACE_MS = 5_000;
 /** raw messages (of up to 500 events each) buffered ahead of processing */
 const FETCH_MESSAGES = 64;
 const PURGE_EVERY_BATCHES = 20;
+/** join inputs per journal entry at most (an entry must stay well under NATS max_payload, 8 MB in our config) */
+const JOIN_RECORDS_PER_BATCH = 10_000;
 /** arrival-time join windows close by the clock this long after they are due, once the sink has caught up with ingest */
 const ARRIVAL_TICK_SLACK_MS = 2_000;
 
@@ -267,7 +269,7 @@ export async function dedupSink({ spec, drain = false }: SinkInput): Promise<voi
       for await (const m of messages) {
         if (!state.hasPending) firstPendingAt = Date.now();
         state.process(m.seq, decodeRawBatch(m.data));
-        if (state.pendingRows >= maxRows) await flush();
+        if (state.pendingRows >= maxRows || (state.join?.pendingRecords ?? 0) >= JOIN_RECORDS_PER_BATCH) await flush();
         if (writeError) break;
       }
     } finally {
