@@ -1,8 +1,10 @@
-// `npm run bench [-- steady|max|memory ...]`: the benchmark scenarios, printing figures (no pass/fail
-// on timing). Runs on its own task queue with its own worker, whose CPU and memory are measured.
+// `npm run bench [-- steady|max|join|memory ...]`: the benchmark scenarios, printing figures (no
+// pass/fail on timing). Runs on its own task queue with its own worker, whose CPU and memory are measured.
 //   steady  300,000 events at 3,000 events/s: exact counts, seconds after the last event, latency
 //   max     500,000 events preloaded into Kafka, then the pipeline started: end-to-end events/s
-//   memory  bytes of dedup state per million keys
+//   join    purchases ⋈ profiles ⋈ payments (loadtest/joinScenario.ts), ~230,000 events at 5,000/s:
+//           joined rows/s, latency, every row checked
+//   memory  bytes of dedup state per key, and of join state per buffered event
 import { PipelineService } from '../api/pipelines';
 import type { PipelineSpec } from '../core/spec/schema';
 import { SinkState } from '../core/sinkState';
@@ -10,6 +12,7 @@ import type { RawBatch } from '../core/envelope';
 import { printResult, runScenario, type ScenarioResult } from './scenario';
 import { startWorker, waitForPollers } from './localWorker';
 import { isolatedSpec, specFile } from './specs';
+import { joinStateBytesPerEvent, printJoinResult, runJoinBench } from './benchJoin';
 
 const TASK_QUEUE = 'sluice-bench';
 
@@ -43,8 +46,10 @@ async function main(): Promise<void> {
   if (want('memory')) {
     const m = memoryPerMillionKeys();
     console.log(`[bench] memory: dedup state ${m.bytesPerKey.toFixed(0)} bytes per key = ${m.mibPerMillion.toFixed(0)} MiB per million keys (V8 heap)`);
+    const j = joinStateBytesPerEvent();
+    console.log(`[bench] memory: join state ${j.bytesPerEvent.toFixed(0)} bytes per buffered event (${j.buffered} purchases and payments buffered; V8 heap)`);
   }
-  if (!want('steady') && !want('max')) return;
+  if (!want('steady') && !want('max') && !want('join')) return;
   const svc = await PipelineService.connect(TASK_QUEUE);
   const worker = startWorker('bench-worker', { SLUICE_TASK_QUEUE: TASK_QUEUE });
   try {
@@ -68,6 +73,13 @@ async function main(): Promise<void> {
       printResult(r);
       results.push(['max rate (500k preloaded)', r]);
     }
+    if (want('join')) {
+      const r = await runJoinBench(svc, { rate: 5000, purchases: 100_000, workerPid: worker.pid, log });
+      console.log(`\n[bench] join: ${r.events} events at 5,000 events/s (purchases ⋈ latest profile ⋈ payment)`);
+      printJoinResult(r);
+      if (!r.ok) process.exitCode = 1;
+    }
+    if (!results.length) return;
     console.log('\n| scenario | events | events/s end to end | exact after last event | p50 / p95 / p99 ms | worker CPU s per 1k | worker peak RSS MiB | counts |');
     console.log('|---|---|---|---|---|---|---|---|');
     for (const [name, r] of results) {

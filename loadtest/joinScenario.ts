@@ -25,6 +25,8 @@ export interface JoinScenarioOptions {
   copyRate?: number;
   malformed?: number;
   seed?: number;
+  /** event time between two purchases (default 20 ms); the benchmark matches it to its send rate */
+  stepMs?: number;
 }
 
 export interface ExpectedRow {
@@ -56,6 +58,7 @@ const COUNTRIES = ['DE', 'FR', 'NL', 'US', 'GB', 'PL'];
 export function joinScenario(o: JoinScenarioOptions): JoinScenario {
   const rand = prng(o.seed ?? 11);
   const U = o.users ?? 1000;
+  const step = o.stepMs ?? 20;
   const paidRate = o.paidRate ?? 0.9;
   const copyRate = o.copyRate ?? 0.05;
   const base = Date.UTC(2026, 10, 29);
@@ -79,7 +82,7 @@ export function joinScenario(o: JoinScenarioOptions): JoinScenario {
     const timed: Array<{ t: number; m: OutMessage }> = [];
     let badLeft = name === 'B' ? o.malformed ?? 20 : 0;
     for (let i = 0; i < n; i++) {
-      const t = start + i * 20;
+      const t = start + i * step;
       const id = `${o.runId}-p${purchaseN++}`;
       const userId = `${o.runId}-u${users[Math.floor(rand() * users.length)]}`;
       const amount = Math.round(rand() * 20000) / 100;
@@ -99,7 +102,7 @@ export function joinScenario(o: JoinScenarioOptions): JoinScenario {
     }
     timed.sort((a, b) => a.t - b.t);
     phases.push({ name, messages: timed.map((x) => x.m), settle: true });
-    return start + n * 20;
+    return start + n * step;
   };
 
   const all = Array.from({ length: U }, (_, u) => u);
@@ -155,3 +158,25 @@ export function joinScenarioSpec(name: string, o: { brokers: string[]; topics: J
     },
   };
 }
+
+/** The rows that differ from the expected ones (missing, doubled or with other values), as [id, got, want]. */
+export function diffJoined(got: ExpectedRow[], expected: Map<string, ExpectedRow>): Array<[string, ExpectedRow | undefined, ExpectedRow | undefined]> {
+  // ClickHouse 18.16 prints Float64 with 17 digits: amounts are compared in cents
+  const cents = (x: number | string | null) => (x === null ? null : Math.round(Number(x) * 100));
+  const norm = (r: ExpectedRow) => JSON.stringify({ ...r, amount: cents(r.amount), paid_amount: cents(r.paid_amount) });
+  const out: Array<[string, ExpectedRow | undefined, ExpectedRow | undefined]> = [];
+  const seen = new Map<string, ExpectedRow>();
+  for (const r of got) {
+    if (seen.has(r.event_id) || !expected.has(r.event_id)) out.push([r.event_id, r, expected.get(r.event_id)]);
+    seen.set(r.event_id, r);
+  }
+  for (const [id, want] of expected) {
+    const r = seen.get(id);
+    if (!r || norm(r) !== norm(want)) out.push([id, r, want]);
+  }
+  return out;
+}
+
+/** The join scenario's rows as ClickHouse holds them. */
+export const JOINED_ROWS_SQL = (table: string) =>
+  `SELECT event_id, user_id, amount, toString(ts) AS ts, country, tier, payment_id, payment_status, paid_amount FROM ${table}`;

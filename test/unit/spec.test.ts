@@ -21,6 +21,13 @@ test('the demo pipeline file in the repo is valid', () => {
   assert.equal(r.spec.sink.batch.maxRows, 10_000);
 });
 
+test('the join pipeline file in the repo is valid', () => {
+  const text = readFileSync(join(__dirname, '..', '..', '..', 'pipelines', 'purchases-enriched.yaml'), 'utf8');
+  const r = validateSpecText(text);
+  assert.ok(r.ok, r.ok ? '' : r.problems.map(formatProblem).join('\n'));
+  assert.deepEqual(resolveColumns(r.spec).map((c) => c.name), ['event_id', 'user_id', 'amount', 'ts', 'country', 'tier', 'payment_id', 'payment_status', 'paid_amount']);
+});
+
 test('defaults are filled in', () => {
   const r = validateSpec(purchaseSpec());
   assert.ok(r.ok);
