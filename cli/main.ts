@@ -42,12 +42,15 @@ async function gql<T>(query: string, variables: Record<string, unknown> = {}): P
   return body.data as T;
 }
 
-const PIPELINE = 'id status error specVersion sink { read inserted duplicates dlq late keysHeld } ingest { source read }';
-type Pipeline = { id: string; status: string; error?: string; specVersion: number; sink?: Record<string, number>; ingest: Array<{ source: string; read: number }> };
+const PIPELINE = 'id status error specVersion sink { read inserted duplicates dlq late keysHeld join { matched unmatched waiting side held } } ingest { source read }';
+type Counters = Record<string, number> & { join?: Record<string, number> | null };
+type Pipeline = { id: string; status: string; error?: string; specVersion: number; sink?: Counters; ingest: Array<{ source: string; read: number }> };
 
 const line = (p: Pipeline) => {
   const c = p.sink;
-  const counts = c ? `read ${c.read}  inserted ${c.inserted}  duplicates ${c.duplicates}  dlq ${c.dlq}` : 'no counters yet';
+  const j = c?.join;
+  const joined = j ? `  joined ${j.matched}  unmatched ${j.unmatched}  waiting ${j.waiting}` : '';
+  const counts = c ? `read ${c.read}  inserted ${c.inserted}  duplicates ${c.duplicates}  dlq ${c.dlq}${joined}` : 'no counters yet';
   return `${p.id.padEnd(28)} ${p.status.padEnd(12)} v${p.specVersion}  ${counts}${p.error ? `\n  error: ${p.error}` : ''}`;
 };
 

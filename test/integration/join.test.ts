@@ -111,5 +111,8 @@ test('arrival-time left join: unmatched purchases are emitted with nulls when th
   assert.ok(waited >= 1000, `the null rows waited for the window (${waited} ms)`);
   const s = await h.svc.waitFor(name, (x) => x.sink.matched === 100, 30_000);
   assert.equal(s.sink.waiting, 0);
+  // the join of a running pipeline cannot change: its buffered state is shaped by it
+  const changed = { ...spec, join: { ...spec.join!, left: { ...spec.join!.left, window: '5s' } } };
+  await assert.rejects(h.svc.update(name, changed), (e: { code?: string; problems?: Array<{ path: string }> }) => e.code === 'BAD_SPEC' && e.problems?.[0]?.path === 'join');
   await h.svc.delete(name);
 });
