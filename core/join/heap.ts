@@ -1,5 +1,5 @@
 // A binary min-heap: the join's close queue (left events by window end) and expiry queue
-// (right events by the time they can no longer match).
+// (right events by the time they can no longer match); the load generator's delay queue.
 export class MinHeap<T> {
   private readonly items: T[] = [];
   constructor(private readonly before: (a: T, b: T) => boolean) {}

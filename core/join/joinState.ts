@@ -214,7 +214,11 @@ export class JoinState {
       this.close(o);
       return;
     }
-    this.open.set(id, o);
+    this.addOpen(o);
+  }
+
+  private addOpen(o: Open): void {
+    this.open.set(o.id, o);
     this.closing.push(o);
     o.keys.forEach((key, i) => {
       const set = this.waiting[i].get(key);
@@ -334,13 +338,7 @@ export class JoinState {
         keys: this.plan.right.map((side) => keyOf(vals, side.leftKeyIdx)),
         matches: matches.map((seqs) => seqs.map((q) => bySeq.get(q)!)),
       };
-      this.open.set(id, o);
-      this.closing.push(o);
-      o.keys.forEach((key, i) => {
-        const set = this.waiting[i].get(key);
-        if (set) set.add(o);
-        else this.waiting[i].set(key, new Set([o]));
-      });
+      this.addOpen(o);
     }
   }
 }

@@ -1,5 +1,6 @@
 // Specs shared by the unit tests.
 import type { PipelineSpecInput } from '../../core/spec/schema';
+import { joinScenarioSpec } from '../../loadtest/joinScenario';
 
 export function purchaseSpec(over: Partial<PipelineSpecInput> = {}): PipelineSpecInput {
   return {
@@ -22,36 +23,11 @@ export function purchaseSpec(over: Partial<PipelineSpecInput> = {}): PipelineSpe
   };
 }
 
-/** Purchases enriched with user profiles (latest value, inner) and payments (one-to-one, left join). */
+/** Purchases enriched with user profiles (latest value, inner) and payments (one-to-one, left join): the join scenario's pipeline. */
 export function joinSpec(over: { time?: 'event' | 'arrival' } = {}): PipelineSpecInput {
-  const kafka = (topic: string) => ({ brokers: ['127.0.0.1:9092'], topic });
-  return {
-    version: 1,
-    name: 'unit-enriched',
-    sources: [
-      { name: 'users', kafka: kafka('users'), schema: { fields: { user_id: 'string', country: 'string', tier: 'string', updated_at: 'datetime' }, eventTime: 'updated_at' } },
-      {
-        name: 'purchases', kafka: kafka('purchases'),
-        schema: { fields: { event_id: 'string', user_id: 'string', amount: 'float64', ts: 'datetime' }, eventTime: 'ts' },
-        dedup: { key: 'event_id', window: '1h' },
-      },
-      { name: 'payments', kafka: kafka('payments'), schema: { fields: { payment_id: 'string', event_id: 'string', amount: 'float64', status: 'string', ts: 'datetime' }, eventTime: 'ts' } },
-    ],
-    join: {
-      time: over.time ?? 'event',
-      left: { source: 'purchases', window: '10s' },
-      right: [
-        { source: 'users', key: 'user_id', window: '30d', latest: true },
-        { source: 'payments', key: 'event_id', window: '10s', kind: 'left' },
-      ],
-      output: [
-        'purchases.event_id', 'purchases.user_id', 'purchases.amount', 'purchases.ts', 'users.country', 'users.tier',
-        'payments.payment_id', { field: 'payments.status', as: 'payment_status' }, { field: 'payments.amount', as: 'paid_amount' },
-      ],
-    },
-    sink: {
-      clickhouse: { url: 'http://127.0.0.1:8123', table: 'enriched' },
-      createTable: { engine: 'MergeTree', orderBy: ['event_id'] },
-    },
-  };
+  const spec = joinScenarioSpec('unit-enriched', {
+    brokers: ['127.0.0.1:9092'], topics: { users: 'users', purchases: 'purchases', payments: 'payments' },
+    clickhouseUrl: 'http://127.0.0.1:8123', database: 'default', table: 'enriched',
+  });
+  return { ...spec, join: { ...spec.join!, time: over.time ?? 'event' } };
 }

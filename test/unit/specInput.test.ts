@@ -51,9 +51,9 @@ test('a typed join gives the same spec as the document form', () => {
   const fieldsOf = (f: Record<string, string>) => Object.entries(f).map(([name, type]) => ({ name, type }));
   const t: PipelineSpecInput = {
     ...doc,
-    sources: doc.sources.map((s: any) => ({ ...s, schema: { ...s.schema, fields: fieldsOf(s.schema.fields) }, dedup: s.dedup ? { key: [s.dedup.key], window: s.dedup.window } : null })),
+    sources: doc.sources.map((s: any) => ({ ...s, schema: { ...s.schema, fields: fieldsOf(s.schema.fields) }, dedup: s.dedup ? { key: [s.dedup.key], window: s.dedup.window, time: s.dedup.time } : null })),
     join: {
-      time: 'event', idleAfter: null, left: doc.join.left,
+      time: 'event', idleAfter: doc.join.idleAfter, left: doc.join.left,
       right: doc.join.right.map((r: any) => ({ ...r, key: [r.key], leftKey: null, kind: r.kind ?? null })),
       output: doc.join.output.map((o: any) => (typeof o === 'string' ? { field: o, as: null } : o)),
     },
