@@ -51,7 +51,6 @@ interface Open {
   t: number;
   vals: Vals;
   tag: Tag;
-  keys: string[];
   matches: Held[][];
   rows: number;
   closesAt: number;
@@ -83,7 +82,12 @@ export interface JoinStats {
 }
 
 const finite = (t: number) => (Number.isFinite(t) ? t : null);
-const keyOf = (vals: Vals, idx: number[]): string => (idx.length === 1 ? JSON.stringify(vals[idx[0]]) : JSON.stringify(idx.map((i) => vals[i])));
+/** A join key as text: a one-field text key is the value itself (no copy); key types are equal on both sides (validated). */
+const keyOf = (vals: Vals, idx: number[]): string => {
+  if (idx.length > 1) return JSON.stringify(idx.map((i) => vals[i]));
+  const v = vals[idx[0]];
+  return typeof v === 'string' ? v : JSON.stringify(v);
+};
 
 export class JoinState {
   /** per side (index side + 1): partition -> largest time seen */
@@ -97,7 +101,8 @@ export class JoinState {
   private seq = 0;
   private readonly heldEvents: Array<Map<string, Held[]>>;
   private readonly heldLatest: Array<Map<string, Held>>;
-  private readonly waiting: Array<Map<string, Set<Open>>>;
+  /** per right side: open left events by their key for that side that can still take a match there, in arrival order */
+  private readonly waiting: Array<Map<string, Open[]>>;
   private readonly open = new Map<number, Open>();
   private readonly closing = new MinHeap<Open>((a, b) => a.closesAt < b.closesAt || (a.closesAt === b.closesAt && a.id < b.id));
   private readonly expiring = new MinHeap<Held>((a, b) => a.expires < b.expires || (a.expires === b.expires && a.seq < b.seq));
@@ -196,10 +201,9 @@ export class JoinState {
 
   private pushLeft(id: number, t: number, vals: Vals, tag: Tag): void {
     const { right, left } = this.plan;
-    const o: Open = { id, t, vals, tag, keys: [], matches: [], rows: 0, closesAt: t + left.windowMs };
+    const o: Open = { id, t, vals, tag, matches: [], rows: 0, closesAt: t + left.windowMs };
     right.forEach((side, i) => {
       const key = keyOf(vals, side.leftKeyIdx);
-      o.keys.push(key);
       const fits = (h: Held) => t - h.t < side.windowMs && (side.latest || h.t - t < left.windowMs);
       if (side.latest) {
         const h = this.heldLatest[i].get(key);
@@ -220,11 +224,21 @@ export class JoinState {
   private addOpen(o: Open): void {
     this.open.set(o.id, o);
     this.closing.push(o);
-    o.keys.forEach((key, i) => {
-      const set = this.waiting[i].get(key);
-      if (set) set.add(o);
-      else this.waiting[i].set(key, new Set([o]));
+    this.plan.right.forEach((side, i) => {
+      if (side.latest && o.matches[i].length > 0) return; // bound: takes no other version
+      const key = keyOf(o.vals, side.leftKeyIdx);
+      const list = this.waiting[i].get(key);
+      if (list) list.push(o);
+      else this.waiting[i].set(key, [o]);
     });
+  }
+
+  private unwait(i: number, key: string, o: Open): void {
+    const list = this.waiting[i].get(key);
+    const at = list ? list.indexOf(o) : -1;
+    if (at < 0) return;
+    list!.splice(at, 1);
+    if (list!.length === 0) this.waiting[i].delete(key);
   }
 
   private pushRight(i: number, seq: number, t: number, vals: Vals): void {
@@ -235,11 +249,17 @@ export class JoinState {
       if (cur && cur.t > t) { this.superseded++; return; }
       if (cur) this.held--;
     }
-    for (const o of this.waiting[i].get(h.key) ?? []) {
+    const waiting = this.waiting[i].get(h.key) ?? [];
+    for (const o of waiting) {
       if (!(o.t - t < side.windowMs && (side.latest || t - o.t < this.plan.left.windowMs))) continue;
-      if (side.latest && o.matches[i].length > 0) continue;
       o.matches[i].push(h);
       if (o.matches.every((m) => m.length > 0)) this.emitProduct(o, o.matches.map((m, j) => (j === i ? [h] : m)));
+    }
+    if (side.latest && waiting.length) {
+      // a left event that took this version waits no more on this side
+      const rest = waiting.filter((o) => o.matches[i].length === 0);
+      if (rest.length) this.waiting[i].set(h.key, rest);
+      else this.waiting[i].delete(h.key);
     }
     if (h.expires <= this.evictWm) { this.late++; return; } // too old to wait for later left events
     this.hold(h);
@@ -280,13 +300,7 @@ export class JoinState {
   }
 
   private close(o: Open): void {
-    if (this.open.delete(o.id)) {
-      o.keys.forEach((key, i) => {
-        const set = this.waiting[i].get(key)!;
-        set.delete(o);
-        if (set.size === 0) this.waiting[i].delete(key);
-      });
-    }
+    if (this.open.delete(o.id)) this.plan.right.forEach((side, i) => this.unwait(i, keyOf(o.vals, side.leftKeyIdx), o));
     if (o.rows === 0) {
       const sides = this.plan.right;
       const complete = o.matches.every((m, i) => m.length > 0 || sides[i].kind === 'left');
@@ -335,7 +349,6 @@ export class JoinState {
     for (const [id, t, vals, tag, rows, matches] of [...s.l].sort((a, b) => a[0] - b[0])) {
       const o: Open = {
         id, t, vals, tag, rows, closesAt: t + lw,
-        keys: this.plan.right.map((side) => keyOf(vals, side.leftKeyIdx)),
         matches: matches.map((seqs) => seqs.map((q) => bySeq.get(q)!)),
       };
       this.addOpen(o);
