@@ -2,8 +2,8 @@
 // pass/fail on timing). Runs on its own task queue with its own worker, whose CPU and memory are measured.
 //   steady  300,000 events at 3,000 events/s: exact counts, seconds after the last event, latency
 //   max     500,000 events preloaded into Kafka, then the pipeline started: end-to-end events/s
-//   join    purchases ⋈ profiles ⋈ payments (loadtest/joinScenario.ts), ~230,000 events at 5,000/s:
-//           joined rows/s, latency, every row checked
+//   join    purchases ⋈ profiles ⋈ payments (loadtest/joinScenario.ts), ~230,000 events at 5,000/s
+//           (--join-rate=N): joined rows/s, latency, every row checked
 //   memory  bytes of dedup state per key, and of join state per buffered event
 import { PipelineService } from '../api/pipelines';
 import type { PipelineSpec } from '../core/spec/schema';
@@ -74,8 +74,9 @@ async function main(): Promise<void> {
       results.push(['max rate (500k preloaded)', r]);
     }
     if (want('join')) {
-      const r = await runJoinBench(svc, { rate: 5000, purchases: 100_000, workerPid: worker.pid, log });
-      console.log(`\n[bench] join: ${r.events} events at 5,000 events/s (purchases ⋈ latest profile ⋈ payment)`);
+      const rate = Number(/^--join-rate=(\d+)$/.exec(process.argv.find((a) => a.startsWith('--join-rate=')) ?? '')?.[1] ?? 5000);
+      const r = await runJoinBench(svc, { rate, purchases: 100_000, workerPid: worker.pid, log });
+      console.log(`\n[bench] join: ${r.events} events at ${rate} events/s (purchases ⋈ latest profile ⋈ payment)`);
       printJoinResult(r);
       if (!r.ok) process.exitCode = 1;
     }

@@ -114,6 +114,23 @@ test('many-to-one with a latest side: each left event takes the newest version h
   assert.deepEqual(got, [[1, [['p1', 'v1']]], [3, [['p2', 'v2']]], [5, [['p3', 'v2']]]]);
 });
 
+test('many-to-one, left events first: waiting left events all take the right event when it comes (latest or not)', () => {
+  for (const latest of [true, false]) {
+    const plan = planOf({ wl: 10, sides: [{ w: 100, kind: 'inner', latest }] });
+    assert.deepEqual(rowsOf(plan, [L(0, 'u', 'p1'), L(1, 'u', 'p2'), R(0, 2, 'u', 'v1')]), [[2, [['p1', 'v1'], ['p2', 'v1']]]], `latest: ${latest}`);
+  }
+});
+
+test('repeats: a repeated left key is joined again; a repeated right key is another match, or on a latest side a new version', () => {
+  const events = planOf({ wl: 10, sides: [{ w: 10, kind: 'inner', latest: false }] });
+  const latest = planOf({ wl: 10, sides: [{ w: 10, kind: 'inner', latest: true }] });
+  const inputs = [R(0, 0, 'k', 'r1'), L(1, 'k', 'a'), L(2, 'k', 'b'), R(0, 3, 'k', 'r2')];
+  // ordinary side: both left events take both right events (deduplicate a source to drop copies first)
+  assert.deepEqual(rowsOf(events, inputs), [[1, [['a', 'r1']]], [2, [['b', 'r1']]], [3, [['a', 'r2'], ['b', 'r2']]]]);
+  // latest side: both are bound to r1 when they arrive; r2 replaces r1 for left events after it
+  assert.deepEqual(rowsOf(latest, [...inputs, L(4, 'k', 'c')]), [[1, [['a', 'r1']]], [2, [['b', 'r1']]], [4, [['c', 'r2']]]]);
+});
+
 test('left join: no match by the window end gives nulls, emitted when the watermark passes it; inner drops it', () => {
   const left = planOf({ wl: 10, sides: [{ w: 10, kind: 'left', latest: false }] });
   const inner = planOf({ wl: 10, sides: [{ w: 10, kind: 'inner', latest: false }] });
