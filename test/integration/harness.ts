@@ -11,7 +11,9 @@ import type { PipelineSpecInput } from '../../core/spec/schema';
 import type { PipelineState } from '../../workflows/signals';
 import { kafkaClient, recreateTopic } from '../../loadtest/kafka';
 import { clickhouse, scalar } from '../../loadtest/clickhouse';
-import { startWorker, waitForPollers } from '../../loadtest/localWorker';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stackDir, startWorker, waitForPollers } from '../../loadtest/localWorker';
 
 export const DB = 'sluice_test';
 export const uniqueName = (prefix: string) => `${prefix}-${randomBytes(3).toString('hex')}`;
@@ -79,6 +81,13 @@ export function purchaseSpec(name: string, topic: string, over: { dedup?: unknow
       batch: (over.batch ?? { maxRows: 5000, maxDelay: '200ms' }) as never,
     },
   };
+}
+
+/** Each start of a pipeline's sink stage, as its "sink recovered" log line in the test worker's log says (batch, snapshotBatch, ...). */
+export function sinkStarts(name: string): Array<{ batch: number; snapshotBatch: number; attempt: number }> {
+  return readFileSync(join(stackDir, 'logs', 'test-worker.log'), 'utf8').split('\n')
+    .filter((l) => l.includes('"sink recovered"') && l.includes(`"pipeline":"${name}"`))
+    .map((l) => JSON.parse(l) as { batch: number; snapshotBatch: number; attempt: number });
 }
 
 export const tableOf = (name: string) => `${DB}.${name.replace(/-/g, '_')}`;
