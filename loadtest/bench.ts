@@ -12,7 +12,7 @@ import type { RawBatch } from '../core/envelope';
 import { printResult, runScenario, type ScenarioResult } from './scenario';
 import { startWorker, waitForPollers } from './localWorker';
 import { isolatedSpec, specFile } from './specs';
-import { joinStateBytesPerEvent, printJoinResult, runJoinBench } from './benchJoin';
+import { benchJoinSpec, joinStateBytesPerEvent, printJoinResult, runJoinBench } from './benchJoin';
 
 const TASK_QUEUE = 'sluice-bench';
 
@@ -75,7 +75,7 @@ async function main(): Promise<void> {
     }
     if (want('join')) {
       const rate = Number(/^--join-rate=(\d+)$/.exec(process.argv.find((a) => a.startsWith('--join-rate=')) ?? '')?.[1] ?? 5000);
-      const r = await runJoinBench(svc, { rate, purchases: 100_000, workerPid: worker.pid, log });
+      const r = await runJoinBench(svc, benchJoinSpec(), { rate, users: 10_000, purchases: 100_000, workerPid: worker.pid, log });
       console.log(`\n[bench] join: ${r.events} events at ${rate} events/s (purchases ⋈ latest profile ⋈ payment)`);
       printJoinResult(r);
       if (!r.ok) process.exitCode = 1;

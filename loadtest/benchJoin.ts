@@ -1,9 +1,11 @@
-// The join benchmark: the join scenario (loadtest/joinScenario.ts) at a paced rate, with event
+// The join scenario (loadtest/joinScenario.ts) run end to end at a paced rate (the benchmark's
+// join scenario and `npm run demo -- join`), with event
 // time running at the pace of the clock (so the 10 s windows and the payment delays of up to
 // 3 s are real seconds). Prints joined rows/s, latency (purchase acknowledged by Kafka -> its
 // row visible in ClickHouse, which includes waiting for the payment or for the window to close),
 // worker CPU and memory, and the bytes of join state per buffered event.
 import type { PipelineService } from '../api/pipelines';
+import type { PipelineSpec } from '../core/spec/schema';
 import { mustValidateSpec } from '../core/spec/validate';
 import { tableRef } from '../core/ddl';
 import { joinPlan } from '../core/join/plan';
@@ -33,23 +35,30 @@ export interface JoinBenchResult {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export async function runJoinBench(svc: PipelineService, o: { rate: number; purchases: number; workerPid?: number; log: (l: string) => void }): Promise<JoinBenchResult> {
+/** The benchmark's pipeline: the scenario's spec on its own topics and table. */
+export const benchJoinSpec = (): PipelineSpec => {
   const name = 'bench-join';
-  const topics = { users: `${name}-users`, purchases: `${name}-purchases`, payments: `${name}-payments` };
-  const partitions = { purchases: 3, payments: 3 };
-  const spec = mustValidateSpec(joinScenarioSpec(name, {
-    brokers: settings.kafkaBrokers, topics, clickhouseUrl: settings.clickhouseUrl, database: 'sluice_bench', table: 'bench_join',
-    batch: { maxRows: 10_000, maxDelay: '200ms' },
+  return mustValidateSpec(joinScenarioSpec(name, {
+    brokers: settings.kafkaBrokers, topics: { users: `${name}-users`, purchases: `${name}-purchases`, payments: `${name}-payments` },
+    clickhouseUrl: settings.clickhouseUrl, database: 'sluice_bench', table: 'bench_join', batch: { maxRows: 10_000, maxDelay: '200ms' },
   }));
+};
+
+/** Runs the scenario through `spec` (sources users, purchases, payments with the scenario's join) and checks every row. */
+export async function runJoinBench(svc: PipelineService, spec: PipelineSpec, o: { rate: number; users: number; purchases: number; workerPid?: number; log: (l: string) => void }): Promise<JoinBenchResult> {
+  const name = spec.name;
+  const topicOf = (source: string) => spec.sources.find((s) => s.name === source)!.kafka.topic;
+  const topics = { users: topicOf('users'), purchases: topicOf('purchases'), payments: topicOf('payments') };
+  const partitions = { purchases: 3, payments: 3 };
   // about 2.1 events per purchase: event time advances as fast as the clock at this rate
-  const sc = joinScenario({ runId: name, topics, partitions, users: 10_000, purchasesB: o.purchases, purchasesD: Math.round(o.purchases / 10), stepMs: 2100 / o.rate });
+  const sc = joinScenario({ runId: name, topics, partitions, users: o.users, purchasesB: o.purchases, purchasesD: Math.round(o.purchases / 10), stepMs: 2100 / o.rate });
   const kafka = kafkaClient(settings.kafkaBrokers);
   const ch = clickhouse(settings.clickhouseUrl);
   const table = tableRef(spec);
   try {
     o.log(`removing the previous run of ${name} (pipeline, topics, table)`);
     await svc.delete(name, spec).catch(() => undefined);
-    await ch.command({ query: 'CREATE DATABASE IF NOT EXISTS sluice_bench' });
+    await ch.command({ query: `CREATE DATABASE IF NOT EXISTS ${spec.sink.clickhouse.database}` });
     await ch.command({ query: `DROP TABLE IF EXISTS ${table}` });
     await recreateTopic(kafka, topics.users, 1);
     await recreateTopic(kafka, topics.purchases, partitions.purchases);
