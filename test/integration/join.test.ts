@@ -3,6 +3,8 @@
 // must hold exactly the rows the documented rules give (loadtest/joinScenario.ts computes them).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import type { AddressInfo } from 'node:net';
+import { createApp } from '../../api/server';
 import { settings } from '../../core/settings';
 import { kafkaSender } from '../../loadtest/kafka';
 import { JOINED_ROWS_SQL, diffJoined, joinScenario, joinScenarioSpec, type ExpectedRow } from '../../loadtest/joinScenario';
@@ -106,6 +108,21 @@ test('arrival-time left join: unmatched purchases are emitted with nulls when th
   assert.ok(waited >= 1000, `the null rows waited for the window (${waited} ms)`);
   const s = await h.svc.waitFor(name, (x) => x.sink.matched === 100, 30_000);
   assert.equal(s.sink.waiting, 0);
+  // the same counters over the GraphQL API
+  const server = createApp(h.svc, { tokens: new Map(), graphiql: false }).listen(0, '127.0.0.1');
+  await new Promise((r) => server.once('listening', r));
+  try {
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
+    const gql = async (query: string, variables: object) =>
+      (await (await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) })).json()) as { data: any };
+    const { data } = await gql('query($id: ID!) { pipeline(id: $id) { sink { read inserted join { matched unmatched waiting side held rejectedRows } } } }', { id: name });
+    assert.deepEqual(data.pipeline.sink, { read: 151, inserted: 100, join: { matched: 100, unmatched: 0, waiting: 0, side: 51, held: data.pipeline.sink.join.held, rejectedRows: 0 } });
+    const bad = { ...spec, join: { ...spec.join!, output: [...spec.join!.output, 'users.email'] } };
+    const v = await gql('query($s: String!) { validatePipeline(spec: $s, checkConnections: false) { valid problems { path message } } }', { s: JSON.stringify(bad) });
+    assert.deepEqual(v.data.validatePipeline, { valid: false, problems: [{ path: 'join.output[9]', message: 'unknown field "email" of source "users"' }] });
+  } finally {
+    server.close();
+  }
   // the join of a running pipeline cannot change: its buffered state is shaped by it
   const changed = { ...spec, join: { ...spec.join!, left: { ...spec.join!.left, window: '5s' } } };
   await assert.rejects(h.svc.update(name, changed), (e: { code?: string; problems?: Array<{ path: string }> }) => e.code === 'BAD_SPEC' && e.problems?.[0]?.path === 'join');
