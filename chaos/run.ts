@@ -17,6 +17,7 @@ import { isolatedSpec } from '../loadtest/specs';
 import { clickhouse, scalar } from '../loadtest/clickhouse';
 import { repoRoot, waitForPollers } from '../loadtest/localWorker';
 import { restartService, sleep, Workers } from './faults';
+import { JOIN_SCENARIO, runJoinChaos } from './join';
 
 interface Ctx { workers: Workers; rand: () => number; faultOver: (at?: number) => void }
 interface Scenario {
@@ -114,9 +115,9 @@ function chaosSpec(name: string): PipelineSpec {
   return specFrom({ ...spec, sink: { ...spec.sink, batch: { maxRows: 2000, maxDelay: '200ms' } } });
 }
 
-interface Row { scenario: string; events: number; expected: number; rows: number; missing: number; doubled: number; dlq: number; dlqExpected: number; recoveryS: number; reconciles: boolean; leaks: number; pass: boolean }
+export interface ChaosRow { scenario: string; events: number; expected: number; rows: number; missing: number; doubled: number; dlq: number; dlqExpected: number; recoveryS: number; reconciles: boolean; leaks: number; pass: boolean }
 
-async function runOne(sc: Scenario, seed: number): Promise<Row> {
+async function runOne(sc: Scenario, seed: number): Promise<ChaosRow> {
   const taskQueue = `sluice-chaos-${randomBytes(3).toString('hex')}`;
   const svc = await PipelineService.connect(taskQueue);
   const workers = new Workers(taskQueue);
@@ -171,7 +172,7 @@ async function runOne(sc: Scenario, seed: number): Promise<Row> {
     });
     await svc.delete(spec.name);
     const stages = await svc.describeStages(spec.name).catch(() => []);
-    const row: Row = {
+    const row: ChaosRow = {
       scenario: sc.name, events: events.length, expected, rows, missing: Math.max(0, expected - distinct), doubled: rows - distinct,
       dlq: c.dlq ?? 0, dlqExpected, recoveryS: Math.max(...recoveries), reconciles: c.read === c.inserted + c.duplicates + c.dlq,
       leaks: stages.length, pass: false,
@@ -187,16 +188,22 @@ async function runOne(sc: Scenario, seed: number): Promise<Row> {
 
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2);
-  const unknown = wanted.filter((w) => !SCENARIOS.some((s) => s.name === w));
-  if (unknown.length) throw new Error(`unknown scenario(s) ${unknown.join(', ')}; known: ${SCENARIOS.map((s) => s.name).join(', ')}`);
-  const rows: Row[] = [];
+  const known = [...SCENARIOS.map((s) => s.name), JOIN_SCENARIO];
+  const unknown = wanted.filter((w) => !known.includes(w));
+  if (unknown.length) throw new Error(`unknown scenario(s) ${unknown.join(', ')}; known: ${known.join(', ')}`);
+  const rows: ChaosRow[] = [];
   for (const [i, sc] of SCENARIOS.entries()) {
     if (wanted.length && !wanted.includes(sc.name)) continue;
     console.log(`[chaos] ${sc.name}: ${sc.events} events at ${sc.rate}/s`);
     rows.push(await runOne(sc, 100 + i));
     console.log(`[chaos] ${sc.name}: ${rows[rows.length - 1].pass ? 'PASS' : 'FAIL'}`);
   }
-  console.log('\n| scenario | events | expected rows | rows | missing | doubled | dlq (expected) | recovery (fault over → next row) | read = inserted + dup + dlq | stages left after delete | result |');
+  if (!wanted.length || wanted.includes(JOIN_SCENARIO)) {
+    console.log(`[chaos] ${JOIN_SCENARIO}`);
+    rows.push(await runJoinChaos(100 + SCENARIOS.length));
+    console.log(`[chaos] ${JOIN_SCENARIO}: ${rows[rows.length - 1].pass ? 'PASS' : 'FAIL'}`);
+  }
+  console.log('\n| scenario | events | expected rows | rows | missing | doubled | dlq (expected) | recovery (fault over → next row) | counters reconcile | stages left after delete | result |');
   console.log('|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
     console.log(`| ${r.scenario} | ${r.events} | ${r.expected} | ${r.rows} | ${r.missing} | ${r.doubled} | ${r.dlq} (${r.dlqExpected}) | ${r.recoveryS.toFixed(1)} s | ${r.reconciles ? 'yes' : 'NO'} | ${r.leaks} | ${r.pass ? 'PASS' : 'FAIL'} |`);

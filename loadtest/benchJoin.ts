@@ -20,8 +20,15 @@ import { startPipeline } from './scenario';
 
 export interface JoinBenchResult {
   events: number;
+  expectedRows: number;
   rows: number;
+  /** rows missing, doubled or with other values than expected */
   wrongRows: number;
+  missing: number;
+  doubled: number;
+  malformedExpected: number;
+  /** [time, rows in ClickHouse] from the first purchase on */
+  samples: Array<[number, number]>;
   seconds: number;
   rowsPerSecond: number;
   eventsPerSecond: number;
@@ -45,7 +52,11 @@ export const benchJoinSpec = (): PipelineSpec => {
 };
 
 /** Runs the scenario through `spec` (sources users, purchases, payments with the scenario's join) and checks every row. */
-export async function runJoinBench(svc: PipelineService, spec: PipelineSpec, o: { rate: number; users: number; purchases: number; workerPid?: number; log: (l: string) => void }): Promise<JoinBenchResult> {
+export async function runJoinBench(svc: PipelineService, spec: PipelineSpec, o: {
+  rate: number; users: number; purchases: number; workerPid?: number; log: (l: string) => void;
+  /** runs while a phase is sent (the chaos suite injects its faults here) */
+  during?: (phase: string) => Promise<void>;
+}): Promise<JoinBenchResult> {
   const name = spec.name;
   const topicOf = (source: string) => spec.sources.find((s) => s.name === source)!.kafka.topic;
   const topics = { users: topicOf('users'), purchases: topicOf('purchases'), payments: topicOf('payments') };
@@ -78,6 +89,7 @@ export async function runJoinBench(svc: PipelineService, spec: PipelineSpec, o: 
         }
         const chunk = Math.max(1, Math.round(o.rate / 50));
         const start = Date.now();
+        const fault = o.during?.(phase.name);
         for (let i = 0; i < phase.messages.length; i += chunk) {
           const wait = start + (i / o.rate) * 1000 - Date.now();
           if (wait > 0) await sleep(wait);
@@ -86,6 +98,7 @@ export async function runJoinBench(svc: PipelineService, spec: PipelineSpec, o: 
           lastAck = Date.now();
           for (const m of part) if (m.topic === topics.purchases && m.key && !ackedAt.has(m.key) && sc.expected.has(m.key)) ackedAt.set(m.key, lastAck);
         }
+        await fault;
         sent += phase.messages.length;
         if (phase.settle) await svc.waitFor(name, (s) => (s.sink.read ?? 0) >= sent, 300_000);
       }
@@ -98,14 +111,20 @@ export async function runJoinBench(svc: PipelineService, spec: PipelineSpec, o: 
     const final = await svc.waitFor(name, (s) => (s.sink.read ?? 0) >= sc.total, 60_000).catch(() => svc.status(name));
     const got = await (await ch.query({ query: JOINED_ROWS_SQL(table), format: 'JSONEachRow' })).json<ExpectedRow>();
     const wrong = diffJoined(got, sc.expected);
+    const ids = new Set(got.map((r) => r.event_id));
     // the k-th row to appear against the k-th purchase acknowledged (an estimate: rows do not appear in purchase order)
     const lat = latencies([...ackedAt.values()].sort((a, b) => a - b), samples).sort((a, b) => a - b);
     const seconds = (visibleAt - t0) / 1000;
     const c = final.sink;
     return {
       events: sc.total,
+      expectedRows: sc.expected.size,
       rows: got.length,
       wrongRows: wrong.length,
+      missing: [...sc.expected.keys()].filter((id) => !ids.has(id)).length,
+      doubled: got.length - ids.size,
+      malformedExpected: sc.malformed,
+      samples,
       seconds,
       rowsPerSecond: got.length / seconds,
       eventsPerSecond: (sc.total - sc.phases[0].messages.length) / seconds,
@@ -114,13 +133,16 @@ export async function runJoinBench(svc: PipelineService, spec: PipelineSpec, o: 
       cpuSecondsPer1000: cpu === undefined ? undefined : (cpu / sc.total) * 1000,
       workerPeakRssMiB: o.workerPid ? peakRssMiB(o.workerPid) : undefined,
       counters: c,
-      ok: wrong.length === 0 && c.read === sc.total && c.matched === sc.expected.size
-        && c.read === c.duplicates + c.dlq + c.matched + c.unmatched + c.waiting + c.side,
+      ok: wrong.length === 0 && c.read === sc.total && c.matched === sc.expected.size && c.dlq === sc.malformed && joinReconciles(c),
     };
   } finally {
     await ch.close();
   }
 }
+
+/** Every event read is accounted for (docs/joins.md). */
+export const joinReconciles = (c: Record<string, number>) =>
+  c.read === c.duplicates + c.dlq - (c.rejectedRows ?? 0) + c.matched + c.unmatched + c.waiting + c.side;
 
 export function printJoinResult(r: JoinBenchResult, print: (s: string) => void = console.log): void {
   const c = r.counters;
