@@ -112,3 +112,21 @@ test('joined rows carry the latest profile, the payment or nulls, and the left e
   assert.deepEqual(out.origins.map((o) => [o.topic, o.offset]), [['purchases', 0], ['purchases', 1]]);
   assert.deepEqual(out.entry.counters.join, { matched: 2, unmatched: 1, waiting: 1, side: 5, rejectedRows: 0 });
 });
+
+test('event time: a partition silent for join.idleAfter (10m here) is declared idle, in the journal, and wakes with its next event', () => {
+  const st = new SinkState(specOf('event'));
+  st.join!.openLanes([[1, 0], [1, 1], [2, 0]]); // purchases partitions 0 and 1, payments partition 0
+  const t0 = 1_000_000;
+  assert.equal(st.tick(t0), false, 'the first look starts each partition\'s clock');
+  st.process(1, { s: 1, t: 'purchases', p: 0, o: [0], a: t0 + 20_000, v: [JSON.stringify({ event_id: 'p1', user_id: 'u', amount: 1, ts: iso(0) })] });
+  const idle = 600_000;
+  assert.equal(st.tick(t0 + idle - 1), false);
+  assert.equal(st.tick(t0 + idle), true, 'purchases:1 and payments:0 have been silent 10 minutes');
+  assert.deepEqual(st.join!.idleCandidates(t0 + idle), []);
+  const { entry } = st.takeBatch(0);
+  assert.deepEqual(entry.j!.filter((r) => r[0] === -4), [[-4, -1, 1], [-4, 1, 0]]);
+  st.process(2, { s: 1, t: 'purchases', p: 1, o: [0], a: t0 + idle + 1, v: [JSON.stringify({ event_id: 'p2', user_id: 'u', amount: 1, ts: iso(1) })] });
+  assert.ok(st.join!.idleCandidates(t0 + idle + 2).length === 0, 'purchases:1 is awake again');
+  assert.equal(st.tick(t0 + 20_000 + idle - 1), false);
+  assert.equal(st.tick(t0 + 20_000 + idle), true, 'purchases:0, silent since its event at +20 s');
+});
