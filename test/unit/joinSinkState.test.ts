@@ -130,3 +130,28 @@ test('event time: a partition silent for join.idleAfter (10m here) is declared i
   assert.deepEqual(st.join!.idleCandidates(t0 + 20_000 + idle - 1), []);
   assert.deepEqual(st.join!.idleCandidates(t0 + 2 * idle + 1), [[-1, 0], [-1, 1]]);
 });
+
+test('a join key of several fields, with leftKey naming the left side\'s fields; an integer key', () => {
+  const spec = validateSpec({
+    version: 1, name: 'unit-multikey',
+    sources: [
+      { name: 'orders', kafka: { brokers: ['k:9092'], topic: 'orders' }, schema: { fields: { shop: 'string', order_no: 'int64', total: 'float64' } } },
+      { name: 'shipments', kafka: { brokers: ['k:9092'], topic: 'shipments' }, schema: { fields: { shop_id: 'string', order: 'int64', carrier: 'string' } } },
+    ],
+    join: {
+      left: { source: 'orders', window: '1m' },
+      right: [{ source: 'shipments', key: ['shop_id', 'order'], leftKey: ['shop', 'order_no'], window: '1m', kind: 'left' }],
+      output: ['orders.shop', 'orders.order_no', 'orders.total', 'shipments.carrier'],
+    },
+    sink: { clickhouse: { url: 'http://127.0.0.1:8123', table: 't' }, createTable: { orderBy: ['shop', 'order_no'] } },
+  });
+  assert.ok(spec.ok, JSON.stringify(!spec.ok && spec.problems));
+  const st = new SinkState(spec.spec);
+  const b = (s: number, o: number, a: number, v: object): RawBatch => ({ s, t: ['orders', 'shipments'][s], p: 0, o: [o], a, v: [JSON.stringify(v)] });
+  st.process(1, b(0, 0, 1000, { shop: 'a', order_no: 1, total: 5 }));
+  st.process(2, b(0, 1, 1000, { shop: 'b', order_no: 1, total: 6 }));
+  st.process(3, b(1, 0, 2000, { shop_id: 'b', order: 1, carrier: 'ups' }));
+  st.process(4, b(1, 1, 2000, { shop_id: 'a', order: '1', carrier: 'dhl' })); // "1" as text is the integer 1
+  st.process(5, b(1, 2, 2000, { shop_id: 'a', order: 2, carrier: 'none' }));
+  assert.deepEqual(st.takeBatch(0).rows.map((r) => [r.shop, r.order_no, r.carrier]), [['b', 1, 'ups'], ['a', 1, 'dhl']]);
+});
