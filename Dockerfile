@@ -38,6 +38,7 @@ ENV NODE_ENV=production \
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+COPY api/ui ./api/ui
 COPY package.json ./
 COPY bin ./bin
 COPY pipelines ./pipelines

@@ -1,4 +1,6 @@
-// The HTTP server: GraphQL (graphql-yoga on express) at /graphql, plus /healthz and /metrics.
+// The HTTP server: GraphQL (graphql-yoga on express) at /graphql, the web UI at /ui/ (static
+// files in api/ui that call /graphql), plus /healthz and /metrics.
+import { join } from 'node:path';
 import express, { type Express } from 'express';
 import { createSchema, createYoga, type Plugin } from 'graphql-yoga';
 import { GraphQLError } from 'graphql';
@@ -8,6 +10,9 @@ import { resolvers, type ApiContext } from './resolvers';
 import { authenticate, type Role } from './auth';
 import { limitsRule } from './limits';
 import type { PipelineService } from './pipelines';
+
+/** The web UI's files: api/ui in the repository (this file runs from dist/api). */
+export const UI_DIR = join(__dirname, '..', '..', 'api', 'ui');
 
 /** Largest request body accepted (a pipeline spec is a few kB). */
 export const MAX_REQUEST_BYTES = 256 * 1024;
@@ -54,6 +59,13 @@ export function createApp(svc: PipelineService, opts: ApiOptions): Express {
     const code = err.type === 'entity.too.large' ? 'REQUEST_TOO_LARGE' : status === 400 ? 'BAD_REQUEST' : 'INTERNAL';
     res.status(status).json({ errors: [{ message: err.type === 'entity.too.large' ? `request body larger than ${MAX_REQUEST_BYTES} bytes` : err.message, extensions: { code } }] });
   });
+  app.get('/', (_req, res) => res.redirect('/ui/'));
+  app.use('/ui', (_req, res, next) => {
+    // the page loads only its own files and talks only to this API
+    res.setHeader('content-security-policy', "default-src 'self'; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'");
+    res.setHeader('x-content-type-options', 'nosniff');
+    next();
+  }, express.static(UI_DIR, { index: 'index.html', maxAge: '5m' }));
   app.get('/healthz', (_req, res) => { res.json({ ok: true }); });
   app.get('/metrics', async (_req, res) => {
     res.setHeader('content-type', registry.contentType);

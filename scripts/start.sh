@@ -13,6 +13,7 @@ node --enable-source-maps dist/loadtest/demo.js
 cat <<EOT
 
 Sluice is running:
+  web UI          http://127.0.0.1:${SLUICE_API_PORT:-4000}/ui/
   GraphQL API     http://127.0.0.1:${SLUICE_API_PORT:-4000}/graphql   (open: no API tokens configured)
   API metrics     http://127.0.0.1:${SLUICE_API_PORT:-4000}/metrics
   worker metrics  http://127.0.0.1:${SLUICE_WORKER_METRICS_PORT:-9464}/metrics

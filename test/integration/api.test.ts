@@ -179,4 +179,21 @@ describe('GraphQL API', () => {
     const deep = await gql('{ pipelines { sink { read } ingest { source } } a: pipelines { id } __schema { types { fields { type { ofType { ofType { ofType { ofType { ofType { name } } } } } } } } } }');
     assert.equal(code(deep), 'QUERY_TOO_COMPLEX');
   });
+
+  test('the web UI is served beside the API: the page, its script and its GraphQL documents, locked to this origin', async () => {
+    const base = url.replace(/\/graphql$/, '');
+    const root = await fetch(`${base}/`, { redirect: 'manual' });
+    assert.equal(root.status, 302);
+    assert.equal(root.headers.get('location'), '/ui/');
+    const page = await fetch(`${base}/ui/`);
+    assert.equal(page.status, 200);
+    assert.match(page.headers.get('content-type') ?? '', /text\/html/);
+    assert.match(page.headers.get('content-security-policy') ?? '', /default-src 'self'/);
+    assert.match(await page.text(), /<title>Sluice<\/title>[\s\S]*<script src="\/ui\/app.js">/);
+    assert.equal((await fetch(`${base}/ui/app.js`)).status, 200);
+    const queries = (await (await fetch(`${base}/ui/queries.json`)).json()) as Record<string, string>;
+    // the page's own pipelines query, sent as the page sends it, answers
+    const r = ok(await gql(queries.pipelines));
+    assert.ok(Array.isArray(r.pipelines));
+  });
 });

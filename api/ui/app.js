@@ -1,0 +1,136 @@
+// The web UI: a page over the GraphQL API (the same API the CLI uses). No build step, no
+// dependencies. The GraphQL documents are in queries.json, checked against the schema by a test.
+'use strict';
+(async () => {
+  const $ = (sel) => document.querySelector(sel);
+  const queries = await (await fetch('/ui/queries.json')).json();
+  const tokenInput = $('#token');
+  tokenInput.value = localStorage.getItem('sluice-token') ?? '';
+  tokenInput.addEventListener('change', () => { localStorage.setItem('sluice-token', tokenInput.value); refresh(); });
+  let selected = null;
+
+  async function gql(name, variables = {}) {
+    const headers = { 'content-type': 'application/json' };
+    if (tokenInput.value) headers.authorization = `Bearer ${tokenInput.value}`;
+    const res = await fetch('/graphql', { method: 'POST', headers, body: JSON.stringify({ query: queries[name], variables }) });
+    const body = await res.json();
+    if (body.errors?.length) {
+      const e = body.errors[0];
+      const err = new Error(e.message);
+      err.problems = e.extensions?.problems ?? [];
+      throw err;
+    }
+    return body.data;
+  }
+
+  const cell = (text, cls) => { const td = document.createElement('td'); td.textContent = text ?? ''; if (cls) td.className = cls; return td; };
+  const row = (cells) => { const tr = document.createElement('tr'); for (const c of cells) tr.append(c); return tr; };
+  const fill = (sel, rows) => { const tb = $(`${sel} tbody`); tb.replaceChildren(...rows); };
+  const num = (n) => cell(n === undefined || n === null ? '' : Number(n).toLocaleString('en'), 'num');
+  const showError = (e) => { const p = $('#error'); p.hidden = !e; p.textContent = e ? String(e.message ?? e) : ''; };
+
+  let busy = false;
+  async function refresh() {
+    if (busy) return; // the previous refresh is still waiting for the API
+    busy = true;
+    try {
+      const { pipelines } = await gql('pipelines');
+      fill('#pipelines', pipelines.map((p) => {
+        const s = p.sink ?? {};
+        const j = s.join ?? {};
+        const tr = row([cell(p.id), cell(p.status), num(s.read), num(s.inserted), num(s.duplicates), num(s.dlq), num(j.matched), num(j.unmatched), num(j.waiting)]);
+        tr.className = `pick${p.id === selected ? ' selected' : ''}`;
+        tr.addEventListener('click', () => { selected = p.id; refresh(); });
+        return tr;
+      }));
+      if (selected) await showDetail(selected);
+      showError(null);
+    } catch (e) {
+      showError(e);
+    } finally {
+      busy = false;
+    }
+  }
+
+  async function showDetail(id) {
+    let data;
+    try {
+      data = await gql('pipeline', { id });
+    } catch {
+      data = { pipeline: null }; // gone (deleted elsewhere)
+    }
+    const { pipeline: p, dlq } = data;
+    $('#detail').hidden = !p;
+    if (!p) { selected = null; return; }
+    $('#detail-name').textContent = p.id;
+    $('#detail-status').textContent = `${p.status} · spec v${p.specVersion}`;
+    $('#detail-error').textContent = p.error ?? '';
+    const counters = { ...(p.sink ?? {}) };
+    const join = counters.join;
+    delete counters.join;
+    const entries = [...Object.entries(counters), ...Object.entries(join ?? {}).map(([k, v]) => [`join ${k}`, v])];
+    $('#counters').replaceChildren(...entries.flatMap(([k, v]) => {
+      const dt = document.createElement('dt'); dt.textContent = k;
+      const dd = document.createElement('dd'); dd.textContent = Number(v).toLocaleString('en');
+      return [dt, dd];
+    }));
+    fill('#ingest', p.ingest.map((i) => row([cell(i.source), num(i.read), num(i.published), num(i.lag)])));
+    fill('#stages', p.stages.map((s) => row([cell(s.type), num(s.attempt), cell(s.lastFailure)])));
+    $('#dlq-total').textContent = `(${dlq.total} entries; the first 20)`;
+    fill('#dlq', dlq.items.map((d) => row([cell(d.id), cell(d.source), cell(d.reason), cell(d.error), cell(d.value, 'value')])));
+    $('#edit').onclick = () => { $('#spec').value = p.spec ?? ''; };
+  }
+
+  for (const b of document.querySelectorAll('[data-action]')) {
+    b.addEventListener('click', async () => {
+      const action = b.dataset.action;
+      if (!selected || (action === 'delete' && !confirm(`Delete pipeline ${selected}? Its streams go; the ClickHouse table stays.`))) return;
+      try {
+        await gql(action, { id: selected });
+        if (action === 'delete') { selected = null; $('#detail').hidden = true; }
+        await refresh();
+      } catch (e) {
+        showError(e);
+      }
+    });
+  }
+
+  const listProblems = (problems) => $('#problems').replaceChildren(...problems.map((p) => {
+    const li = document.createElement('li');
+    li.textContent = p.path ? `${p.path}: ${p.message}` : p.message;
+    return li;
+  }));
+
+  $('#validate').addEventListener('click', async () => {
+    try {
+      const { validatePipeline: v } = await gql('validate', { spec: $('#spec').value });
+      listProblems(v.valid ? [{ path: '', message: 'valid' }] : v.problems);
+      showError(null);
+    } catch (e) {
+      showError(e);
+    }
+  });
+
+  $('#apply').addEventListener('click', async () => {
+    const spec = $('#spec').value;
+    if (/"\*\*\*"|:\s*\*\*\*\s*$/m.test(spec)) {
+      listProblems([{ path: '', message: 'the spec holds redacted secrets (***): give them again, or better { env: NAME }, before applying' }]);
+      return;
+    }
+    const name = /^name:\s*([a-z0-9-]+)/m.exec(spec)?.[1] ?? (() => { try { return JSON.parse(spec).name; } catch { return undefined; } })();
+    try {
+      const { pipelines } = await gql('pipelines');
+      if (name && pipelines.some((p) => p.id === name)) await gql('update', { id: name, spec });
+      else await gql('create', { spec });
+      listProblems([{ path: '', message: `applied ${name ?? ''}` }]);
+      selected = name ?? selected;
+      showError(null);
+      await refresh();
+    } catch (e) {
+      listProblems(e.problems?.length ? e.problems : [{ path: '', message: e.message }]);
+    }
+  });
+
+  await refresh();
+  setInterval(refresh, 2000);
+})();
