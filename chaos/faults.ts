@@ -34,6 +34,18 @@ export class Workers {
   }
 }
 
+/**
+ * Seconds from each fault's end to the next row-count sample showing more rows than the last
+ * count read before it (a count of -1 = ClickHouse itself was down, not a reading).
+ */
+export function recoverySeconds(samples: ReadonlyArray<[number, number]>, faultEnds: number[]): number[] {
+  return faultEnds.map((t) => {
+    const before = [...samples].reverse().find(([at, n]) => at <= t && n >= 0)?.[1] ?? 0;
+    const next = samples.find(([at, n]) => at > t && n > before);
+    return next ? (next[0] - t) / 1000 : NaN;
+  });
+}
+
 /** Stops a service of the local stack and starts it again after `downMs`. */
 export async function restartService(service: 'nats' | 'clickhouse' | 'kafka' | 'temporal', downMs: number): Promise<void> {
   const stack = (cmd: string) => execFileSync('bash', [join(repoRoot, 'stack', 'stack.sh'), cmd, service], { stdio: 'pipe' });

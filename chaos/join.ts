@@ -10,7 +10,7 @@ import { joinScenarioSpec } from '../loadtest/joinScenario';
 import { joinReconciles, runJoinBench } from '../loadtest/benchJoin';
 import { waitForPollers } from '../loadtest/localWorker';
 import { prng } from '../loadtest/purchases';
-import { sleep, Workers } from './faults';
+import { recoverySeconds, sleep, Workers } from './faults';
 import type { ChaosRow } from './run';
 
 export const JOIN_SCENARIO = 'join-sigkill-x3';
@@ -42,11 +42,7 @@ export async function runJoinChaos(seed: number): Promise<ChaosRow> {
         }
       },
     });
-    const recoveries = faultEnds.map((t) => {
-      const before = [...r.samples].reverse().find(([at]) => at <= t)?.[1] ?? 0;
-      const next = r.samples.find(([at, n]) => at > t && n > before);
-      return next ? (next[0] - t) / 1000 : NaN;
-    });
+    const recoveries = recoverySeconds(r.samples, faultEnds);
     await svc.delete(name);
     const stages = await svc.describeStages(name).catch(() => []);
     const c = r.counters;

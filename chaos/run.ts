@@ -16,7 +16,7 @@ import { recreateTopic } from '../loadtest/kafka';
 import { isolatedSpec } from '../loadtest/specs';
 import { clickhouse, scalar } from '../loadtest/clickhouse';
 import { repoRoot, waitForPollers } from '../loadtest/localWorker';
-import { restartService, sleep, Workers } from './faults';
+import { recoverySeconds, restartService, sleep, Workers } from './faults';
 import { JOIN_SCENARIO, runJoinChaos } from './join';
 
 interface Ctx { workers: Workers; rand: () => number; faultOver: (at?: number) => void }
@@ -163,13 +163,7 @@ async function runOne(sc: Scenario, seed: number): Promise<ChaosRow> {
     const rows = await scalar(ch, `SELECT count() FROM ${table}`);
     const distinct = await scalar(ch, `SELECT uniqExact(event_id) FROM ${table}`);
     const c = done.sink;
-    // time from each fault's end to the next sample showing more rows than at that moment
-    const recoveries = faultEnds.map((t) => {
-      // the last count read before the fault ended (-1 = ClickHouse itself was down)
-      const before = [...samples].reverse().find(([at, n]) => at <= t && n >= 0)?.[1] ?? 0;
-      const next = samples.find(([at, n]) => at > t && n > before);
-      return next ? (next[0] - t) / 1000 : NaN;
-    });
+    const recoveries = recoverySeconds(samples, faultEnds);
     await svc.delete(spec.name);
     const stages = await svc.describeStages(spec.name).catch(() => []);
     const row: ChaosRow = {
