@@ -4,19 +4,11 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { scalar } from '../../loadtest/clickhouse';
 import { purchaseEvents } from '../../loadtest/purchases';
-import { createRunning, sinkStarts, newTopic, openHarness, purchaseSpec, rows, send, tableOf, uniqueName, untilRead, type Harness } from './harness';
+import { createRunning, sinkStarts, untilRows, newTopic, openHarness, purchaseSpec, rows, send, tableOf, uniqueName, untilRead, type Harness } from './harness';
 
 let h: Harness;
 before(async () => { h = await openHarness(); });
 after(async () => { await h?.close(); });
-
-async function untilRows(name: string, atLeast: number): Promise<number> {
-  for (;;) {
-    const n = await rows(h, name).catch(() => 0);
-    if (n >= atLeast) return n;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 test('every worker killed with SIGKILL mid-batch, twice: exact rows, no duplicates, counters reconcile', async () => {
   const name = uniqueName('it-crash');
@@ -30,7 +22,7 @@ test('every worker killed with SIGKILL mid-batch, twice: exact rows, no duplicat
   // round 1: the only worker dies, two take over (the stages spread over them);
   // round 2: both die, one takes over
   for (const [at, replacements] of [[0.15, 2], [0.55, 1]]) {
-    const seen = await untilRows(name, Math.floor(unique * at));
+    const seen = await untilRows(h, name, Math.floor(unique * at));
     const alive = h.workers.filter((w) => w.exitCode === null && w.signalCode === null);
     for (const w of alive) w.kill('SIGKILL');
     await Promise.all(alive.map((w) => new Promise((r) => w.once('exit', r))));
@@ -39,7 +31,7 @@ test('every worker killed with SIGKILL mid-batch, twice: exact rows, no duplicat
   }
   await sending;
   const s = await untilRead(h, name, events.length, 180_000);
-  await untilRows(name, unique);
+  await untilRows(h, name, unique);
   await new Promise((r) => setTimeout(r, 1000));
   assert.equal(await rows(h, name), unique, 'one row per unique purchase');
   assert.equal(await scalar(h.ch, `SELECT uniqExact(event_id) FROM ${tableOf(name)}`), unique, 'no purchase twice');

@@ -116,6 +116,16 @@ export async function newTopic(h: Harness, topic: string, partitions = 1): Promi
 
 export const rows = (h: Harness, name: string) => scalar(h.ch, `SELECT count() FROM ${tableOf(name)}`);
 
+/** Waits until the pipeline's table holds at least `atLeast` rows; returns the count (lower if `timeoutMs` passed first). */
+export async function untilRows(h: Harness, name: string, atLeast: number, timeoutMs = 180_000): Promise<number> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const n = await rows(h, name).catch(() => 0);
+    if (n >= atLeast || Date.now() > end) return n;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 /** Waits until the sink has read `read` events, and returns the state. */
 export function untilRead(h: Harness, name: string, read: number, timeoutMs = 60_000): Promise<PipelineState> {
   return h.svc.waitFor(name, (s) => (s.sink.read ?? 0) >= read && s.sink.inserted !== undefined, timeoutMs);

@@ -8,7 +8,7 @@ import { createApp } from '../../api/server';
 import { settings } from '../../core/settings';
 import { kafkaSender } from '../../loadtest/kafka';
 import { JOINED_ROWS_SQL, diffJoined, joinScenario, joinScenarioSpec, type ExpectedRow } from '../../loadtest/joinScenario';
-import { DB, createRunning, sinkStarts, newTopic, openHarness, rows, send, tableOf, uniqueName, untilRead, type Harness } from './harness';
+import { DB, createRunning, sinkStarts, newTopic, openHarness, send, untilRows, tableOf, uniqueName, untilRead, type Harness } from './harness';
 
 let h: Harness;
 // snapshots of the join state every 5,000 inputs: the kill below comes after some, so recovery restores one and replays the journal after it
@@ -16,14 +16,6 @@ before(async () => { h = await openHarness({ SLUICE_JOIN_SNAPSHOT_MIN_INPUTS: '5
 after(async () => { await h?.close(); });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function untilRows(name: string, atLeast: number, timeoutMs = 180_000): Promise<number> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const n = await rows(h, name).catch(() => 0);
-    if (n >= atLeast || Date.now() > end) return n;
-    await sleep(100);
-  }
-}
 
 test('purchases ⋈ latest profile ⋈ payment (left): 50,000 events, SIGKILL mid-run, exactly the expected rows', async () => {
   const name = uniqueName('it-join');
@@ -43,7 +35,7 @@ test('purchases ⋈ latest profile ⋈ payment (left): 50,000 events, SIGKILL mi
       const sending = (async () => { for (let i = 0; i < phase.messages.length; i += 1000) await sender.send(phase.messages.slice(i, i + 1000)); })();
       if (phase.name === 'B') {
         // kill the only worker once a third of phase B is in ClickHouse; a new one takes over
-        const seen = await untilRows(name, 6_000);
+        const seen = await untilRows(h, name, 6_000);
         const [w] = h.workers;
         w.kill('SIGKILL');
         await new Promise((r) => w.once('exit', r));
@@ -60,7 +52,7 @@ test('purchases ⋈ latest profile ⋈ payment (left): 50,000 events, SIGKILL mi
   }
 
   const s = await untilRead(h, name, sc.total, 180_000);
-  await untilRows(name, sc.expected.size);
+  await untilRows(h, name, sc.expected.size);
   await sleep(1000);
   const got = await (await h.ch.query({ query: JOINED_ROWS_SQL(tableOf(name)), format: 'JSONEachRow' })).json<ExpectedRow>();
   assert.equal(got.length, sc.expected.size, 'one row per distinct purchase');
@@ -100,9 +92,9 @@ test('arrival-time left join: unmatched purchases are emitted with nulls when th
   await send(h, topics.purchases, Array.from({ length: 100 }, (_, i) => ({ event_id: `p${i}`, user_id: 'u1', amount: i, ts })));
   await send(h, topics.payments, Array.from({ length: 50 }, (_, i) => ({ payment_id: `x${i}`, event_id: `p${i * 2}`, amount: i * 2, status: 'ok', ts })));
   const started = Date.now();
-  const paid = await untilRows(name, 50, 30_000);
+  const paid = await untilRows(h, name, 50, 30_000);
   assert.ok(paid >= 50);
-  assert.equal(await untilRows(name, 100, 30_000), 100);
+  assert.equal(await untilRows(h, name, 100, 30_000), 100);
   const waited = Date.now() - started;
   assert.equal(await h.ch.query({ query: `SELECT count() AS n FROM ${tableOf(name)} WHERE payment_id IS NULL AND event_id IN (${Array.from({ length: 50 }, (_, i) => `'p${i * 2 + 1}'`).join(',')})`, format: 'JSONEachRow' }).then((r) => r.json<{ n: string }>()).then(([r]) => Number(r.n)), 50);
   assert.ok(waited >= 1000, `the null rows waited for the window (${waited} ms)`);
