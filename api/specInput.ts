@@ -49,7 +49,7 @@ export function specDocumentOf(input: PipelineSpecInput): unknown {
       dedup: src.dedup && {
         window: src.dedup.window,
         time: src.dedup.time,
-        key: src.dedup.ignore ? { ignore: src.dedup.ignore } : src.dedup.key?.length === 1 ? src.dedup.key[0] : src.dedup.key,
+        key: src.dedup.ignore ? { ignore: src.dedup.ignore } : src.dedup.key ? one(src.dedup.key) : undefined,
       },
     })),
     join: input.join && {
