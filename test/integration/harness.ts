@@ -95,12 +95,14 @@ export const tableOf = (name: string) => `${DB}.${name.replace(/-/g, '_')}`;
 export type Value = string | Buffer | null | Record<string, unknown>;
 const encodeValue = (v: Value) => (v === null || typeof v === 'string' || Buffer.isBuffer(v) ? v : JSON.stringify(v));
 
-export async function send(h: Harness, topic: string, values: Value[], partition?: number): Promise<void> {
+/** Sends `values` to `topic` in chunks (acks from all replicas); `pauseMs` between chunks paces a long run. */
+export async function send(h: Harness, topic: string, values: Value[], { partition, chunk = 5000, pauseMs = 0 }: { partition?: number; chunk?: number; pauseMs?: number } = {}): Promise<void> {
   const p = h.kafka.producer();
   await p.connect();
   try {
-    for (let i = 0; i < values.length; i += 5000) {
-      await p.send({ topic, acks: -1, messages: values.slice(i, i + 5000).map((v) => ({ value: encodeValue(v), partition })) });
+    for (let i = 0; i < values.length; i += chunk) {
+      if (i > 0 && pauseMs > 0) await new Promise((r) => setTimeout(r, pauseMs));
+      await p.send({ topic, acks: -1, messages: values.slice(i, i + chunk).map((v) => ({ value: encodeValue(v), partition })) });
     }
   } finally {
     await p.disconnect();
@@ -117,6 +119,17 @@ export async function newTopic(h: Harness, topic: string, partitions = 1): Promi
 export const rows = (h: Harness, name: string) => scalar(h.ch, `SELECT count() FROM ${tableOf(name)}`);
 
 /** Waits until the pipeline's table holds at least `atLeast` rows; returns the count (lower if `timeoutMs` passed first). */
+/** Polls `fn` until it returns something truthy, and returns that. */
+export async function until<T>(what: string, fn: () => T | undefined | Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 export async function untilRows(h: Harness, name: string, atLeast: number, timeoutMs = 180_000): Promise<number> {
   const end = Date.now() + timeoutMs;
   for (;;) {

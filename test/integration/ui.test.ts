@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { runInNewContext } from 'node:vm';
 import { createApp } from '../../api/server';
 import { closeNats } from '../../activities/connections';
-import { createRunning, newTopic, openHarness, purchase, purchaseSpec, send, uniqueName, untilRead, type Harness } from './harness';
+import { createRunning, newTopic, openHarness, purchase, purchaseSpec, send, uniqueName, until, untilRead, type Harness } from './harness';
 
 let h: Harness;
 let server: Server;
@@ -22,20 +22,11 @@ before(async () => {
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
 after(async () => {
+  server?.closeAllConnections();
   server?.close();
   await closeNats();
   await h?.close();
 });
-
-async function until<T>(what: string, fn: () => T | undefined, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 test('the web UI lists a pipeline with its counters, shows its detail, pauses it, and lists a bad spec\'s problems by path', async () => {
   const name = uniqueName('ui');
@@ -50,10 +41,16 @@ test('the web UI lists a pipeline with its counters, shows its detail, pauses it
   const { window, document } = parseHTML(html);
   const store = new Map<string, string>([['sluice-token', TOKEN]]);
   const timers: NodeJS.Timeout[] = [];
+  const inFlight = new Set<Promise<Response>>(); // the page's requests: the test ends only after they are answered
   runInNewContext(script, {
     window, document, console,
     localStorage: { getItem: (k: string) => store.get(k) ?? null, setItem: (k: string, v: string) => store.set(k, v) },
-    fetch: (path: string, init?: RequestInit) => fetch(new URL(path, base), init),
+    fetch: (path: string, init?: RequestInit) => {
+      const r = fetch(new URL(path, base), init);
+      inFlight.add(r);
+      void r.finally(() => inFlight.delete(r)).catch(() => undefined);
+      return r;
+    },
     confirm: () => true,
     setInterval: (fn: () => void, ms: number) => { const t = setInterval(fn, ms); timers.push(t); return t; },
   });
@@ -84,6 +81,7 @@ test('the web UI lists a pipeline with its counters, shows its detail, pauses it
     assert.equal(document.querySelector('#error')?.hasAttribute('hidden'), true, 'no error shown');
   } finally {
     for (const t of timers) clearInterval(t);
+    await Promise.allSettled([...inFlight]);
     await h.svc.delete(name);
   }
 });
