@@ -1,7 +1,8 @@
-// The chaos suite's join scenario: the join scenario (loadtest/joinScenario.ts: profiles,
-// purchases with copies and malformed ones, payments) while every worker is SIGKILLed three
-// times during the purchases; join-state snapshots every 5,000 inputs, so restarts begin from
-// a snapshot plus the journal. Every joined row is compared with the expected one.
+// The chaos suite's join scenarios: the join scenario (loadtest/joinScenario.ts: profiles,
+// purchases with copies and malformed ones, payments) while a fault hits during the purchases:
+// every worker SIGKILLed three times, or NATS (journal, join snapshots), ClickHouse or Temporal
+// restarted. Join-state snapshots every 5,000 inputs, so restarts begin from a snapshot plus the
+// journal. Every joined row is compared with the expected one.
 import { randomBytes } from 'node:crypto';
 import { PipelineService } from '../api/pipelines';
 import { mustValidateSpec } from '../core/spec/validate';
@@ -10,12 +11,41 @@ import { joinScenarioSpec } from '../loadtest/joinScenario';
 import { joinReconciles, runJoinBench } from '../loadtest/benchJoin';
 import { waitForPollers } from '../loadtest/localWorker';
 import { prng } from '../loadtest/purchases';
-import { recoverySeconds, sleep, Workers } from './faults';
+import { recoverySeconds, restartService, sleep, Workers } from './faults';
 import type { ChaosRow } from './run';
 
-export const JOIN_SCENARIO = 'join-sigkill-x3';
+interface JoinScenario {
+  name: string;
+  /** what the chaos table says about the fault */
+  fault: string;
+  /** injects the fault while the purchases are sent; calls `over` when each one is over */
+  inject: (workers: Workers, env: NodeJS.ProcessEnv, rand: () => number, over: () => void) => Promise<void>;
+}
 
-export async function runJoinChaos(seed: number): Promise<ChaosRow> {
+export const JOIN_SCENARIOS: JoinScenario[] = [
+  {
+    name: 'join-sigkill-x3', fault: 'every worker SIGKILLed 3 times, 2–4 s apart',
+    inject: async (workers, env, rand, over) => {
+      for (let i = 0; i < 3; i++) {
+        await sleep(2000 + rand() * 2000);
+        for (const w of workers.alive()) await workers.kill(w);
+        over();
+        workers.start(env);
+      }
+    },
+  },
+  // Kafka is left out here: this scenario's sender does not retry (a retried batch could land twice in Kafka)
+  ...(['nats', 'clickhouse', 'temporal'] as const).map((svc): JoinScenario => ({
+    name: `join-restart-${svc}`, fault: `${svc} down for 3 s`,
+    inject: async (_workers, _env, _rand, over) => {
+      await sleep(3000);
+      await restartService(svc, 3000);
+      over();
+    },
+  })),
+];
+
+export async function runJoinChaos(sc: JoinScenario, seed: number): Promise<ChaosRow> {
   const taskQueue = `sluice-chaos-${randomBytes(3).toString('hex')}`;
   const svc = await PipelineService.connect(taskQueue);
   const workers = new Workers(taskQueue);
@@ -31,23 +61,15 @@ export async function runJoinChaos(seed: number): Promise<ChaosRow> {
     workers.start(env);
     await waitForPollers(taskQueue);
     const r = await runJoinBench(svc, spec, {
-      rate: 3000, users: 2000, purchases: 30_000, log: (l) => console.log(`[chaos] ${JOIN_SCENARIO}: ${l}`),
-      during: async (phase) => {
-        if (phase !== 'B') return;
-        for (let i = 0; i < 3; i++) {
-          await sleep(2000 + rand() * 2000);
-          for (const w of workers.alive()) await workers.kill(w);
-          faultEnds.push(Date.now());
-          workers.start(env);
-        }
-      },
+      rate: 3000, users: 2000, purchases: 30_000, log: (l) => console.log(`[chaos] ${sc.name}: ${l}`),
+      during: (phase) => (phase === 'B' ? sc.inject(workers, env, rand, () => faultEnds.push(Date.now())) : Promise.resolve()),
     });
     const recoveries = recoverySeconds(r.samples, faultEnds);
     await svc.delete(name);
     const stages = await svc.describeStages(name).catch(() => []);
     const c = r.counters;
     const row: ChaosRow = {
-      scenario: `${JOIN_SCENARIO} (purchases ⋈ latest profile ⋈ payment; every worker SIGKILLed 3 times, 2–4 s apart; rows compared one by one)`,
+      scenario: `${sc.name} (purchases ⋈ latest profile ⋈ payment; ${sc.fault}; rows compared one by one)`,
       events: r.events, expected: r.expectedRows, rows: r.rows, missing: r.missing, doubled: r.doubled,
       dlq: c.dlq ?? 0, dlqExpected: r.malformedExpected, recoveryS: Math.max(...recoveries), reconciles: joinReconciles(c), leaks: stages.length, pass: false,
     };

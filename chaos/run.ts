@@ -14,10 +14,10 @@ import { purchaseEvents, prng } from '../loadtest/purchases';
 import { fromGenerated, MAX_EVENT_BYTES, rejectingSpec, withBadInput, withRejectedDates, type ChaosEvent } from './badData';
 import { recreateTopic } from '../loadtest/kafka';
 import { isolatedSpec } from '../loadtest/specs';
-import { clickhouse, scalar } from '../loadtest/clickhouse';
+import { clickhouse, sampleRows, scalar } from '../loadtest/clickhouse';
 import { repoRoot, waitForPollers } from '../loadtest/localWorker';
 import { recoverySeconds, restartService, sleep, Workers } from './faults';
-import { JOIN_SCENARIO, runJoinChaos } from './join';
+import { JOIN_SCENARIOS, runJoinChaos } from './join';
 
 interface Ctx { workers: Workers; rand: () => number; faultOver: (at?: number) => void }
 interface Scenario {
@@ -140,14 +140,8 @@ async function runOne(sc: Scenario, seed: number): Promise<ChaosRow> {
     const events = sc.transform ? sc.transform(generated) : generated;
     const expected = events.filter((e) => e.expect === 'row').length;
     const dlqExpected = events.filter((e) => e.expect === 'dlq').length;
-    const samples: Array<[number, number]> = [];
     let sampling = true;
-    const sampler = (async () => {
-      while (sampling) {
-        samples.push([Date.now(), await scalar(ch, `SELECT count() FROM ${table}`).catch(() => -1)]);
-        await sleep(100);
-      }
-    })();
+    const sampler = sampleRows(ch, table, { target: () => Infinity, deadline: () => (sampling ? Infinity : 0), everyMs: 100 });
     const faultEnds: number[] = [];
     const producing = produce(kafka, spec.sources[0].kafka.topic, events, sc.rate);
     await sleep(sc.faultAfterMs);
@@ -158,7 +152,7 @@ async function runOne(sc: Scenario, seed: number): Promise<ChaosRow> {
       .catch(() => svc.status(spec.name));
     await sleep(500);
     sampling = false;
-    await sampler;
+    const samples = await sampler;
 
     const rows = await scalar(ch, `SELECT count() FROM ${table}`);
     const distinct = await scalar(ch, `SELECT uniqExact(event_id) FROM ${table}`);
@@ -182,7 +176,7 @@ async function runOne(sc: Scenario, seed: number): Promise<ChaosRow> {
 
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2);
-  const known = [...SCENARIOS.map((s) => s.name), JOIN_SCENARIO];
+  const known = [...SCENARIOS, ...JOIN_SCENARIOS].map((s) => s.name);
   const unknown = wanted.filter((w) => !known.includes(w));
   if (unknown.length) throw new Error(`unknown scenario(s) ${unknown.join(', ')}; known: ${known.join(', ')}`);
   const rows: ChaosRow[] = [];
@@ -192,10 +186,11 @@ async function main(): Promise<void> {
     rows.push(await runOne(sc, 100 + i));
     console.log(`[chaos] ${sc.name}: ${rows[rows.length - 1].pass ? 'PASS' : 'FAIL'}`);
   }
-  if (!wanted.length || wanted.includes(JOIN_SCENARIO)) {
-    console.log(`[chaos] ${JOIN_SCENARIO}`);
-    rows.push(await runJoinChaos(100 + SCENARIOS.length));
-    console.log(`[chaos] ${JOIN_SCENARIO}: ${rows[rows.length - 1].pass ? 'PASS' : 'FAIL'}`);
+  for (const [i, sc] of JOIN_SCENARIOS.entries()) {
+    if (wanted.length && !wanted.includes(sc.name)) continue;
+    console.log(`[chaos] ${sc.name}`);
+    rows.push(await runJoinChaos(sc, 100 + SCENARIOS.length + i));
+    console.log(`[chaos] ${sc.name}: ${rows[rows.length - 1].pass ? 'PASS' : 'FAIL'}`);
   }
   console.log('\n| scenario | events | expected rows | rows | missing | doubled | dlq (expected) | recovery (fault over → next row) | counters reconcile | stages left after delete | result |');
   console.log('|---|---|---|---|---|---|---|---|---|---|---|');

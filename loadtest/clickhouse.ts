@@ -21,13 +21,16 @@ export interface RowWatch {
   onSample?(rows: number): void;
 }
 
-/** Samples the row count until the watch's target or deadline; the samples date each row's arrival. */
+/**
+ * Samples the row count until the watch's target or deadline; the samples date each row's arrival.
+ * A count of -1 means ClickHouse did not answer (down or restarting), not an empty table.
+ */
 export async function sampleRows(ch: ClickHouseClient, table: string, w: RowWatch): Promise<Array<[number, number]>> {
   const samples: Array<[number, number]> = [];
   for (;;) {
-    const n = await countRows(ch, table).catch(() => 0);
+    const n = await countRows(ch, table).catch(() => -1);
     samples.push([Date.now(), n]);
-    w.onSample?.(n);
+    if (n >= 0) w.onSample?.(n);
     if (n >= w.target() || Date.now() > w.deadline()) return samples;
     await new Promise((r) => setTimeout(r, w.everyMs));
   }
