@@ -2,22 +2,15 @@
 // retried attempt can read) and a `progress` signal to the pipeline's workflow (its status query).
 import { Context } from '@temporalio/activity';
 import { workflowIdOf } from '../core/names';
+import type { StageProgress } from '../workflows/signals';
 import { stageCounter } from './metrics';
-
-export type StageName = 'ingest' | 'sink';
-export interface StageProgress {
-  stage: StageName;
-  source?: string;
-  counters: Record<string, number>;
-  at: number;
-}
 
 export class ProgressReporter {
   private timer: NodeJS.Timeout;
   private latest: StageProgress;
   private lastSignalled = '';
 
-  constructor(private readonly pipeline: string, stage: StageName, source: string | undefined, everyMs = 2000) {
+  constructor(private readonly pipeline: string, stage: StageProgress['stage'], source: string | undefined, everyMs = 2000) {
     this.latest = { stage, source, counters: {}, at: Date.now() };
     this.timer = setInterval(() => void this.flush(), everyMs);
   }
