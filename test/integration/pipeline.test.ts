@@ -126,8 +126,8 @@ describe('dedup pipeline', () => {
     await newTopic(h, name);
     await createRunning(h, purchaseSpec(name, name, { batch: { maxRows: 50_000, maxDelay: '10s' } }));
     await send(h, name, Array.from({ length: 500 }, (_, i) => purchase(`s${i}`)));
-    // ingest has them in JetStream; the sink's batch (10 s) is still open
-    await h.svc.waitFor(name, (st) => (st.ingest.purchases?.published ?? 0) >= 500, 60_000);
+    // ingest has read them (and published them to JetStream); the sink's batch (10 s) is still open
+    await h.svc.waitFor(name, (st) => (st.ingest.purchases?.read ?? 0) >= 500, 60_000);
     await h.svc.stop(name);
     const s = await h.svc.waitFor(name, (st) => st.status === 'STOPPED', 60_000);
     assert.equal(s.sink.read, 500);
