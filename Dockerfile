@@ -20,7 +20,7 @@ COPY worker ./worker
 COPY api ./api
 COPY cli ./cli
 COPY loadtest ./loadtest
-RUN npx tsc -p tsconfig.json
+RUN npx tsc -p tsconfig.json && node dist/worker/workflowBundle.js
 
 # 2. Production dependencies only (@temporalio/core-bridge ships prebuilt glibc binaries, hence
 #    Debian rather than Alpine).

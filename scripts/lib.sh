@@ -12,7 +12,7 @@ ensure_deps() {
 
 build() {
   echo "[sluice] compiling TypeScript" >&2
-  npx tsc -p tsconfig.json
+  npm run --silent build
 }
 
 # start_app NAME SCRIPT: a Sluice process in the background, pid in .stack/run, log in .stack/logs

@@ -8,16 +8,19 @@ import { closeNats } from '../activities/connections';
 import { settings } from '../core/settings';
 import { jsonLogger } from './logging';
 import { dataConverter } from '../core/payloadCodec';
+import { prebuiltBundle, workflowsPath } from './workflowBundle';
 
 async function main(): Promise<void> {
   Runtime.install({ logger: jsonLogger((process.env.SLUICE_LOG_LEVEL ?? 'INFO').toUpperCase() as 'INFO'), telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } } });
   const connection = await NativeConnection.connect({ address: settings.temporalAddress });
+  const bundle = process.env.SLUICE_WORKFLOW_BUNDLE === 'off' ? undefined : prebuiltBundle();
+  if (!bundle) console.log('[worker] no prebuilt workflow bundle (or an outdated one): bundling the workflows now');
   const worker = await Worker.create({
     connection,
     namespace: settings.temporalNamespace,
     taskQueue: settings.taskQueue,
     dataConverter: dataConverter(),
-    workflowsPath: require.resolve('../workflows'),
+    ...(bundle ? { workflowBundle: { codePath: bundle } } : { workflowsPath }),
     activities,
     maxConcurrentActivityTaskExecutions: 200,
     shutdownGraceTime: '20s',
