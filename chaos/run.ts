@@ -30,11 +30,19 @@ interface Scenario {
   fault: (c: Ctx) => Promise<void>;
 }
 
-/** The worker was told to SIGKILL itself at a point of the commit protocol: wait for that, then replace it. */
+/**
+ * The worker was told to SIGKILL itself at a point of the commit protocol: wait for that, then
+ * replace it. A worker that never gets there (the events ran out first) fails the scenario
+ * instead of hanging it.
+ */
 const selfKill = (times: number): Scenario['fault'] => async ({ workers, faultOver }) => {
   for (let i = 0; i < times; i++) {
     const w = workers.alive()[0];
-    await new Promise((r) => (w.exitCode !== null || w.signalCode !== null ? r(undefined) : w.once('exit', r)));
+    const exited = await Promise.race([
+      new Promise<boolean>((r) => (w.exitCode !== null || w.signalCode !== null ? r(true) : w.once('exit', () => r(true)))),
+      sleep(120_000).then(() => false),
+    ]);
+    if (!exited) throw new Error(`worker ${i + 1} of ${times} did not reach its fault point ${workers.faultPoint} within 120 s`);
     faultOver();
     // the next one dies at the same point again, until the last
     workers.start(i < times - 1 ? { SLUICE_FAULT_POINT: workers.faultPoint } : {});
@@ -59,11 +67,11 @@ const SCENARIOS: Scenario[] = [
   },
   {
     name: 'kill-between-journal-and-insert', events: 30_000, rate: 3000, faultAfterMs: 0,
-    workerEnv: { SLUICE_FAULT_POINT: 'after-journal:5' }, fault: selfKill(3),
+    workerEnv: { SLUICE_FAULT_POINT: 'after-journal:2' }, fault: selfKill(3),
   },
   {
     name: 'kill-after-insert-before-ack', events: 30_000, rate: 3000, faultAfterMs: 0,
-    workerEnv: { SLUICE_FAULT_POINT: 'after-insert:5' }, fault: selfKill(3),
+    workerEnv: { SLUICE_FAULT_POINT: 'after-insert:2' }, fault: selfKill(3),
   },
   {
     name: 'bad-input', events: 30_000, rate: 3000, faultAfterMs: 0,
@@ -174,6 +182,13 @@ async function runOne(sc: Scenario, seed: number): Promise<ChaosRow> {
   }
 }
 
+/** A scenario that could not finish: a FAIL row saying why, and the suite goes on. */
+function failedRow(scenario: string, e: unknown): ChaosRow {
+  const why = e instanceof Error ? e.message : String(e);
+  console.error(`[chaos] ${scenario}: could not finish: ${why}`);
+  return { scenario: `${scenario} (could not finish: ${why})`, events: NaN, expected: NaN, rows: NaN, missing: NaN, doubled: NaN, dlq: NaN, dlqExpected: NaN, recoveryS: NaN, reconciles: false, leaks: NaN, pass: false };
+}
+
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2);
   const known = [...SCENARIOS, ...JOIN_SCENARIOS].map((s) => s.name);
@@ -183,13 +198,13 @@ async function main(): Promise<void> {
   for (const [i, sc] of SCENARIOS.entries()) {
     if (wanted.length && !wanted.includes(sc.name)) continue;
     console.log(`[chaos] ${sc.name}: ${sc.events} events at ${sc.rate}/s`);
-    rows.push(await runOne(sc, 100 + i));
+    rows.push(await runOne(sc, 100 + i).catch((e) => failedRow(sc.name, e)));
     console.log(`[chaos] ${sc.name}: ${rows[rows.length - 1].pass ? 'PASS' : 'FAIL'}`);
   }
   for (const [i, sc] of JOIN_SCENARIOS.entries()) {
     if (wanted.length && !wanted.includes(sc.name)) continue;
     console.log(`[chaos] ${sc.name}`);
-    rows.push(await runJoinChaos(sc, 100 + SCENARIOS.length + i));
+    rows.push(await runJoinChaos(sc, 100 + SCENARIOS.length + i).catch((e) => failedRow(sc.name, e)));
     console.log(`[chaos] ${sc.name}: ${rows[rows.length - 1].pass ? 'PASS' : 'FAIL'}`);
   }
   console.log('\n| scenario | events | expected rows | rows | missing | doubled | dlq (expected) | recovery (fault over → next row) | counters reconcile | stages left after delete | result |');
