@@ -46,6 +46,12 @@ export function recoverySeconds(samples: ReadonlyArray<[number, number]>, faultE
   });
 }
 
+/** The longest of the recoveries (NaN when nothing went down, or when rows never came back). */
+export function worstRecoverySeconds(samples: ReadonlyArray<[number, number]>, faultEnds: number[]): number {
+  const r = recoverySeconds(samples, faultEnds);
+  return r.length ? Math.max(...r) : NaN;
+}
+
 /** Stops a service of the local stack and starts it again after `downMs`. */
 export async function restartService(service: 'nats' | 'clickhouse' | 'kafka' | 'temporal', downMs: number): Promise<void> {
   const stack = (cmd: string) => execFileSync('bash', [join(repoRoot, 'stack', 'stack.sh'), cmd, service], { stdio: 'pipe' });

@@ -11,7 +11,7 @@ import { joinScenarioSpec } from '../loadtest/joinScenario';
 import { joinReconciles, runJoinBench } from '../loadtest/benchJoin';
 import { waitForPollers } from '../loadtest/localWorker';
 import { prng } from '../loadtest/purchases';
-import { recoverySeconds, restartService, sleep, Workers } from './faults';
+import { restartService, sleep, worstRecoverySeconds, Workers } from './faults';
 import type { ChaosRow } from './run';
 
 interface JoinScenario {
@@ -64,14 +64,13 @@ export async function runJoinChaos(sc: JoinScenario, seed: number): Promise<Chao
       rate: 3000, users: 2000, purchases: 30_000, log: (l) => console.log(`[chaos] ${sc.name}: ${l}`),
       during: (phase) => (phase === 'B' ? sc.inject(workers, env, rand, () => faultEnds.push(Date.now())) : Promise.resolve()),
     });
-    const recoveries = recoverySeconds(r.samples, faultEnds);
     await svc.delete(name);
     const stages = await svc.describeStages(name).catch(() => []);
     const c = r.counters;
     const row: ChaosRow = {
       scenario: `${sc.name} (purchases ⋈ latest profile ⋈ payment; ${sc.fault}; rows compared one by one)`,
       events: r.events, expected: r.expectedRows, rows: r.rows, missing: r.missing, doubled: r.doubled,
-      dlq: c.dlq ?? 0, dlqExpected: r.malformedExpected, recoveryS: Math.max(...recoveries), reconciles: joinReconciles(c), leaks: stages.length, pass: false,
+      dlq: c.dlq ?? 0, dlqExpected: r.malformedExpected, recoveryS: worstRecoverySeconds(r.samples, faultEnds), reconciles: joinReconciles(c), leaks: stages.length, pass: false,
     };
     row.pass = r.ok && row.missing === 0 && row.doubled === 0 && row.leaks === 0;
     return row;
