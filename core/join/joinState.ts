@@ -23,7 +23,7 @@
 // - When L closes with no row: if every inner side matched, it is emitted with nulls for the
 //   unmatched left-join sides; otherwise it is dropped as unmatched.
 import { MinHeap } from './heap';
-import type { JoinPlan } from './plan';
+import type { JoinPlan, RightSidePlan } from './plan';
 
 export type Vals = unknown[];
 
@@ -88,6 +88,10 @@ const keyOf = (vals: Vals, idx: number[]): string => {
   const v = vals[idx[0]];
   return typeof v === 'string' ? v : JSON.stringify(v);
 };
+
+/** The time condition of a match between a left event at tL and a right event at tR of `side` (docs/joins.md, rule 1). */
+const inWindows = (side: RightSidePlan, leftWindowMs: number, tL: number, tR: number) =>
+  tL - tR < side.windowMs && (side.latest || tR - tL < leftWindowMs);
 
 export class JoinState {
   /** per side (index side + 1): partition -> largest time seen */
@@ -204,7 +208,7 @@ export class JoinState {
     const o: Open = { id, t, vals, tag, matches: [], rows: 0, closesAt: t + left.windowMs };
     right.forEach((side, i) => {
       const key = keyOf(vals, side.leftKeyIdx);
-      const fits = (h: Held) => t - h.t < side.windowMs && (side.latest || h.t - t < left.windowMs);
+      const fits = (h: Held) => inWindows(side, left.windowMs, t, h.t);
       if (side.latest) {
         const h = this.heldLatest[i].get(key);
         o.matches.push(h && fits(h) ? [h] : []);
@@ -243,7 +247,7 @@ export class JoinState {
 
   private pushRight(i: number, seq: number, t: number, vals: Vals): void {
     const side = this.plan.right[i];
-    const h: Held = { side: i, seq, t, key: keyOf(vals, side.keyIdx), vals, expires: t + side.windowMs + this.plan.left.windowMs };
+    const h = this.heldOf(i, seq, t, vals);
     if (side.latest) {
       const cur = this.heldLatest[i].get(h.key);
       if (cur && cur.t > t) { this.superseded++; return; }
@@ -251,7 +255,7 @@ export class JoinState {
     }
     const waiting = this.waiting[i].get(h.key) ?? [];
     for (const o of waiting) {
-      if (!(o.t - t < side.windowMs && (side.latest || t - o.t < this.plan.left.windowMs))) continue;
+      if (!inWindows(side, this.plan.left.windowMs, o.t, t)) continue;
       o.matches[i].push(h);
       if (o.matches.every((m) => m.length > 0)) this.emitProduct(o, o.matches.map((m, j) => (j === i ? [h] : m)));
     }
@@ -263,6 +267,12 @@ export class JoinState {
     }
     if (h.expires <= this.evictWm) { this.late++; return; } // too old to wait for later left events
     this.hold(h);
+  }
+
+  /** A right event as held: kept until the left watermark passes t + its window + the left window. */
+  private heldOf(side: number, seq: number, t: number, vals: Vals): Held {
+    const plan = this.plan.right[side];
+    return { side, seq, t, key: keyOf(vals, plan.keyIdx), vals, expires: t + plan.windowMs + this.plan.left.windowMs };
   }
 
   private hold(h: Held): void {
@@ -341,8 +351,7 @@ export class JoinState {
     const bySeq = new Map<number, Held>();
     const lw = this.plan.left.windowMs;
     for (const [side, seq, t, vals, held] of [...s.r].sort((a, b) => a[1] - b[1])) {
-      const plan = this.plan.right[side];
-      const h: Held = { side, seq, t, key: keyOf(vals, plan.keyIdx), vals, expires: t + plan.windowMs + lw };
+      const h = this.heldOf(side, seq, t, vals);
       bySeq.set(seq, h);
       if (held) this.hold(h);
     }
