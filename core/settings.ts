@@ -1,4 +1,6 @@
 // Process settings from the environment, with the local stack's defaults.
+import { DEFAULT_SNAPSHOT_MIN_INPUTS } from './join/joinRunner';
+
 export const settings = {
   natsUrl: process.env.SLUICE_NATS_URL ?? 'nats://127.0.0.1:4222',
   temporalAddress: process.env.SLUICE_TEMPORAL_ADDRESS ?? '127.0.0.1:7233',
@@ -17,5 +19,5 @@ export const settings = {
   /** bytes of raw events JetStream may hold per pipeline before ingest is held back */
   rawStreamMaxBytes: Number(process.env.SLUICE_RAW_STREAM_MAX_BYTES ?? 2 ** 30),
   /** join pipelines: a join-state snapshot once at least this many inputs were journaled since the last one */
-  joinSnapshotMinInputs: Number(process.env.SLUICE_JOIN_SNAPSHOT_MIN_INPUTS ?? 20_000),
+  joinSnapshotMinInputs: Number(process.env.SLUICE_JOIN_SNAPSHOT_MIN_INPUTS ?? DEFAULT_SNAPSHOT_MIN_INPUTS),
 };

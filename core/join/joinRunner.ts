@@ -35,8 +35,8 @@ export interface JoinOutput {
   row(values: ReadonlyMap<string, unknown>, tag: LeftTag): void;
 }
 
-/** A snapshot is taken once this many inputs were journaled since the last one (or more, when the state is larger). */
-const SNAPSHOT_MIN_INPUTS = 20_000;
+/** A snapshot is taken once this many inputs were journaled since the last one (or more, when the state is larger); SLUICE_JOIN_SNAPSHOT_MIN_INPUTS sets it. */
+export const DEFAULT_SNAPSHOT_MIN_INPUTS = 20_000;
 
 export class JoinRunner {
   readonly plan: JoinPlan;
@@ -48,7 +48,7 @@ export class JoinRunner {
   private readonly lastSeen = new Map<string, number>();
   counters: JoinCounters = zeroJoinCounters();
 
-  constructor(spec: PipelineSpec, private readonly out: JoinOutput, private readonly snapshotMinInputs = SNAPSHOT_MIN_INPUTS) {
+  constructor(spec: PipelineSpec, private readonly out: JoinOutput, private readonly snapshotMinInputs = DEFAULT_SNAPSHOT_MIN_INPUTS) {
     this.plan = joinPlan(spec)!;
     this.state = this.newState();
   }
