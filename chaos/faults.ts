@@ -29,6 +29,11 @@ export class Workers {
     await exited;
   }
 
+  /** SIGKILLs every live worker, one after another. */
+  async killAll(): Promise<void> {
+    for (const w of this.alive()) await this.kill(w);
+  }
+
   async stopAll(): Promise<void> {
     await Promise.all(this.alive().map((w) => this.kill(w, 'SIGTERM')));
   }

@@ -28,7 +28,7 @@ export const JOIN_SCENARIOS: JoinScenario[] = [
     inject: async (workers, env, rand, over) => {
       for (let i = 0; i < 3; i++) {
         await sleep(2000 + rand() * 2000);
-        for (const w of workers.alive()) await workers.kill(w);
+        await workers.killAll();
         over();
         workers.start(env);
       }

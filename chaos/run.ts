@@ -54,7 +54,7 @@ const SCENARIOS: Scenario[] = [
     name: 'sigkill-worker-x5', events: 60_000, rate: 3000, faultAfterMs: 2000,
     fault: async ({ workers, rand, faultOver }) => {
       for (let i = 0; i < 5; i++) {
-        for (const w of workers.alive()) await workers.kill(w);
+        await workers.killAll();
         faultOver();
         workers.start();
         await sleep(1000 + rand() * 2500);
