@@ -9,6 +9,7 @@
 // counts `_sluice_batch = b`: all rows there -> b is kept; none -> the entry is deleted and
 // the raw batches after the previous entry are processed again. So a batch inserted just
 // before a crash is never inserted again, and one that was not is never lost.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { DeliverPolicy, type JetStreamClient, type JetStreamManager } from 'nats';
@@ -47,7 +48,6 @@ export interface SinkInput {
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function rowsOfBatch(ch: ClickHouseClient, spec: PipelineSpec, batch: number): Promise<number> {
   const rs = await ch.query({ query: `SELECT count() AS n FROM ${tableRef(spec)} WHERE ${BATCH_COLUMN} = ${batch}`, format: 'JSONEachRow' });

@@ -1,5 +1,6 @@
 // The service layer: what the GraphQL resolvers, the CLI and the demo call. It talks to
 // Temporal only (start, signal, query); the workflow owns all pipeline logic.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { canonicalJson } from '../core/dedupKey';
 import { Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { settings } from '../core/settings';
@@ -16,7 +17,6 @@ import {
 const WORKFLOW_TYPE = 'pipelineWorkflow';
 const QUERY_TIMEOUT_MS = 5000;
 const DELETE_TIMEOUT_MS = 30_000;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A spec from YAML/JSON text or an object; bad input -> BAD_SPEC listing every problem by path. */
 export function specFrom(input: unknown): PipelineSpec {

@@ -1,9 +1,10 @@
 // The faults the chaos suite injects, each against the real local stack.
 import { execFileSync, type ChildProcess } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { repoRoot, startWorker } from '../loadtest/localWorker';
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export { sleep };
 
 /** Worker processes of one chaos run, all on its own task queue. */
 export class Workers {

@@ -4,6 +4,7 @@
 // 3 s are real seconds). Prints joined rows/s, latency (purchase acknowledged by Kafka -> its
 // row visible in ClickHouse, which includes waiting for the payment or for the window to close),
 // worker CPU and memory, and the bytes of join state per buffered event.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { PipelineService } from '../api/pipelines';
 import type { PipelineSpec } from '../core/spec/schema';
 import { mustValidateSpec } from '../core/spec/validate';
@@ -39,8 +40,6 @@ export interface JoinBenchResult {
   counters: Record<string, number>;
   ok: boolean;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The benchmark's pipeline: the scenario's spec on its own topics and table. */
 export const benchJoinSpec = (): PipelineSpec => {

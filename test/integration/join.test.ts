@@ -1,6 +1,7 @@
 // Joins end to end on the real services: purchases enriched with the latest user profile and
 // their payment (left join), 50,000 events, a SIGKILL of the worker in the middle; ClickHouse
 // must hold exactly the rows the documented rules give (loadtest/joinScenario.ts computes them).
+import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
@@ -14,8 +15,6 @@ let h: Harness;
 // snapshots of the join state every 5,000 inputs: the kill below comes after some, so recovery restores one and replays the journal after it
 before(async () => { h = await openHarness({ SLUICE_JOIN_SNAPSHOT_MIN_INPUTS: '5000' }); });
 after(async () => { await h?.close(); });
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 test('purchases ⋈ latest profile ⋈ payment (left): 50,000 events, SIGKILL mid-run, exactly the expected rows', async () => {
   const name = uniqueName('it-join');
