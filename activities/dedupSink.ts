@@ -12,7 +12,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { DeliverPolicy, type JetStreamClient, type JetStreamManager } from 'nats';
+import { DeliverPolicy, type JetStreamClient, type JetStreamManager, type StreamInfo } from 'nats';
 import { ClickHouseError, type ClickHouseClient } from '@clickhouse/client';
 import type { PipelineSpec } from '../core/spec/schema';
 import { streamsOf } from '../core/names';
@@ -25,13 +25,16 @@ import { BATCH_COLUMN } from '../core/spec/columns';
 import { tableRef, probeTableSql, probeTableRef } from '../core/ddl';
 import { clickhouseFor, kafkaFor, natsConnection } from './connections';
 import { ProgressReporter } from './progress';
-import { faultPoint } from './faultPoints';
+import { faultPoint, faultRows } from './faultPoints';
+import { takeOver, openFence } from './writerFence';
+import { insertSettings } from './clickhouseServer';
+import { batchIdOf, incarnationFromMetadata } from '../core/incarnation';
 import { settings } from '../core/settings';
 import { JoinSnapshots } from './joinSnapshots';
 import { batchRows, dlqEvents, endToEndSeconds, insertSeconds, rawPending } from './metrics';
 
-/** A writer whose journal entry is younger than this may still be inserting: wait before judging it. */
-const IN_FLIGHT_GRACE_MS = 5_000;
+/** how long a starting sink waits for its first heartbeat's answer before it takes the table over */
+const STALE_ATTEMPT_CHECK_MS = 1_000;
 /** raw messages (of up to 500 events each) buffered ahead of processing */
 const FETCH_MESSAGES = 64;
 const PURGE_EVERY_BATCHES = 20;
@@ -57,52 +60,56 @@ async function rowsOfBatch(ch: ClickHouseClient, spec: PipelineSpec, batch: numb
 
 /**
  * Rebuilds state from the journal (and, for a join, from the newest join snapshot: entries up
- * to its batch replay only their dedup keys); returns the journal's last sequence for the next
- * fenced publish and the batch the join snapshot covers.
+ * to its batch replay only their dedup keys), takes the table over from every earlier writer
+ * and opens this writer's fence. Returns the journal's last sequence of the snapshot it replayed
+ * (so an entry another writer appended since makes the next fenced publish fail), the batch the
+ * join snapshot covers, and the table reference to insert into.
  */
 async function recover(state: SinkState, compactor: JournalCompactor, spec: PipelineSpec, jsm: JetStreamManager, js: JetStreamClient, ch: ClickHouseClient,
-  snapshots: JoinSnapshots | undefined): Promise<{ journalSeq: number; snapshotBatch: number }> {
+  snapshots: JoinSnapshots | undefined, info: StreamInfo): Promise<{ journalSeq: number; snapshotBatch: number; insertInto: string }> {
   const s = streamsOf(spec.name);
   const snap = await snapshots?.latest();
   if (snap) state.join!.restore(snap.snapshot);
   const snapshotBatch = snap?.batch ?? 0;
   const apply = (entry: JournalEntry) => state.apply(entry, entry.batch > snapshotBatch);
-  const info = await jsm.streams.info(s.journal);
-  if (info.state.messages === 0) return { journalSeq: info.state.last_seq, snapshotBatch };
-  const consumer = await js.consumers.get(s.journal, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: info.state.first_seq });
+  const journalSeq = info.state.last_seq;
   let previous: { seq: number; entry: JournalEntry } | undefined;
-  while (!previous || previous.seq < info.state.last_seq) {
-    const batch = await consumer.fetch({ max_messages: 256, expires: 2000 });
-    let got = 0;
-    for await (const m of batch) {
-      got++;
-      if (previous) { apply(previous.entry); compactor.add(previous.seq, previous.entry); }
-      previous = { seq: m.seq, entry: JSON.parse(dec.decode(m.data)) as JournalEntry };
-      if (m.seq >= info.state.last_seq) break;
+  if (info.state.messages > 0) {
+    const consumer = await js.consumers.get(s.journal, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: info.state.first_seq });
+    while (!previous || previous.seq < journalSeq) {
+      const batch = await consumer.fetch({ max_messages: 256, expires: 2000 });
+      let got = 0;
+      for await (const m of batch) {
+        if (m.seq > journalSeq) break; // appended after the snapshot this recovery works from
+        got++;
+        if (previous) { apply(previous.entry); compactor.add(previous.seq, previous.entry); }
+        previous = { seq: m.seq, entry: JSON.parse(dec.decode(m.data)) as JournalEntry };
+        if (m.seq >= journalSeq) break;
+      }
+      if (got === 0) break;
     }
-    if (got === 0) break;
+    await consumer.delete().catch(() => undefined);
   }
-  await consumer.delete().catch(() => undefined);
-  if (!previous) return { journalSeq: info.state.last_seq, snapshotBatch };
-
-  const last = previous.entry;
-  let have = last.rows === 0 ? 0 : await rowsOfBatch(ch, spec, last.batch);
-  if (last.rows > 0 && have === 0 && Date.now() - last.at < IN_FLIGHT_GRACE_MS) {
-    await sleep(IN_FLIGHT_GRACE_MS - (Date.now() - last.at));
-    have = await rowsOfBatch(ch, spec, last.batch);
-  }
-  if (have === last.rows) {
-    apply(last);
-    compactor.add(previous.seq, last);
-  } else if (have === 0) {
-    Context.current().log.warn('last sink batch was not inserted; processing it again', { pipeline: spec.name, batch: last.batch });
-    await jsm.streams.deleteMessage(s.journal, previous.seq, false);
-  } else {
-    throw ApplicationFailure.nonRetryable(
-      `sink: batch ${last.batch} has ${have} rows in ClickHouse but the journal says ${last.rows}; refusing to guess`, 'SinkInconsistent');
+  // From here on no earlier writer can insert: what ClickHouse holds of the last batch is final.
+  const dropped = await takeOver(ch, spec);
+  if (previous) {
+    const last = previous.entry;
+    const have = last.rows === 0 ? 0 : await rowsOfBatch(ch, spec, batchIdOf(state.incarnation, last.batch));
+    if (have === last.rows) {
+      apply(last);
+      compactor.add(previous.seq, last);
+    } else if (have === 0) {
+      Context.current().log.warn('last sink batch was not inserted; processing it again', { pipeline: spec.name, batch: last.batch });
+      await jsm.streams.deleteMessage(s.journal, previous.seq, false);
+    } else {
+      throw ApplicationFailure.nonRetryable(
+        `sink: batch ${last.batch} has ${have} rows in ClickHouse but the journal says ${last.rows}; refusing to guess`, 'SinkInconsistent');
+    }
   }
   state.evictAll();
-  return { journalSeq: (await jsm.streams.info(s.journal)).state.last_seq, snapshotBatch };
+  const insertInto = await openFence(ch, spec);
+  Context.current().log.info('sink took over the table', { pipeline: spec.name, fencesDropped: dropped.length });
+  return { journalSeq, snapshotBatch, insertInto };
 }
 
 /** Every (source index, partition) of the joined topics, so join windows wait for each partition; best effort (a partition also counts from its first event). */
@@ -125,8 +132,14 @@ async function partitionsOf(spec: PipelineSpec): Promise<Array<[number, number]>
   return out;
 }
 
+/** This writer was fenced out: a newer sink attempt dropped its fence. Retried like any failure (the attempt is stale). */
+class FencedOut extends Error {}
+
 /** An error ClickHouse itself answered with (as opposed to no answer at all); old servers' messages are not parsed into ClickHouseError. */
 const isServerError = (e: unknown) => e instanceof ClickHouseError || (e instanceof Error && /^Code: \d+/.test(e.message));
+
+/** ClickHouse's UNKNOWN_TABLE (code 60), as current servers (a parsed ClickHouseError) and 18.16 (a message) say it. */
+const isUnknownTable = (e: unknown) => (e instanceof ClickHouseError && e.code === '60') || (e instanceof Error && /^Code: 60\b/.test(e.message));
 
 /** Tries rows against a Null-engine copy of the sink table: ClickHouse parses and converts them, then discards them. */
 function probeInsert(ch: ClickHouseClient, spec: PipelineSpec) {
@@ -150,7 +163,8 @@ export async function dedupSink({ spec, drain = false }: SinkInput): Promise<voi
   const jsm = await nc.jetstreamManager();
   const s = streamsOf(spec.name);
   const ch = clickhouseFor(spec);
-  const state = new SinkState(spec, { joinSnapshotMinInputs: settings.joinSnapshotMinInputs });
+  const journalInfo = await jsm.streams.info(s.journal);
+  const state = new SinkState(spec, { joinSnapshotMinInputs: settings.joinSnapshotMinInputs, incarnation: incarnationFromMetadata(journalInfo.config.metadata) });
   const compactor = new JournalCompactor(state.windowsMs());
   const { maxRows } = spec.sink.batch;
   const maxDelay = parseDuration(spec.sink.batch.maxDelay)!;
@@ -161,8 +175,15 @@ export async function dedupSink({ spec, drain = false }: SinkInput): Promise<voi
   };
 
   try {
+    // A task handed to this worker while it was frozen may be one Temporal has already timed out:
+    // its first heartbeat is answered with a cancellation. Such an attempt must not take the table
+    // over from the live writer (it would only cost that writer a restart).
+    ctx.heartbeat();
+    await Promise.race([sleep(STALE_ATTEMPT_CHECK_MS), ctx.cancelled.catch(() => undefined)]);
+    if (ctx.cancellationSignal.aborted) return;
     const snapshots = state.join ? await JoinSnapshots.open(js, spec) : undefined;
-    let { journalSeq, snapshotBatch } = await recover(state, compactor, spec, jsm, js, ch, snapshots);
+    let { journalSeq, snapshotBatch, insertInto } = await recover(state, compactor, spec, jsm, js, ch, snapshots, journalInfo);
+    const insertSettingsOfServer = await insertSettings(ch);
     report();
     ctx.log.info('sink recovered', { pipeline: spec.name, batch: state.batch, rawSeq: state.rawSeq, keys: state.heldKeys(), join: state.join?.stats(), snapshotBatch });
 
@@ -180,7 +201,15 @@ export async function dedupSink({ spec, drain = false }: SinkInput): Promise<voi
     const insert = async (b: TakenBatch) => {
       if (!b.rows.length) return;
       const end = insertSeconds.startTimer(labels);
-      await ch.insert({ table: tableRef(spec), values: b.rows, format: 'JSONEachRow' });
+      try {
+        // through this writer's fence only (core/fence.ts); a mid-insert fault point streams the rows to freeze halfway
+        await ch.insert({ table: insertInto, values: faultRows('mid-insert', b.rows), format: 'JSONEachRow', clickhouse_settings: insertSettingsOfServer });
+      } catch (e) {
+        if (isUnknownTable(e)) {
+          throw new FencedOut(`sink: this writer's fence ${insertInto} is gone: another sink attempt took the table over (${(e as Error).message})`);
+        }
+        throw e;
+      }
       end();
       batchRows.observe(labels, b.rows.length);
       endToEndSeconds.observe(labels, (Date.now() - b.origins[0].at) / 1000); // the batch's first row arrived first
@@ -192,7 +221,7 @@ export async function dedupSink({ spec, drain = false }: SinkInput): Promise<voi
       try {
         await insert(b);
       } catch (e) {
-        // rows ClickHouse refuses go to the DLQ with its message; anything else (server down) is retried
+        // rows ClickHouse refuses go to the DLQ with its message; anything else (server down, fenced out) is retried
         if (!isServerError(e)) throw e;
         const rejected = await findRejected(b.rows, probeInsert(ch, spec));
         if (rejected.size === 0) throw e;

@@ -1,13 +1,39 @@
-// Deterministic crash points for the chaos suite: SLUICE_FAULT_POINT="after-journal:3" makes this
-// worker SIGKILL itself the 3rd time the sink reaches that point. Unset in production (no effect).
-const spec = process.env.SLUICE_FAULT_POINT;
-const [point, nth] = spec ? [spec.split(':')[0], Number(spec.split(':')[1] ?? 1)] : [undefined, 0];
-let hits = 0;
+// Deterministic fault points for the chaos suite; unset in production (no effect).
+//   SLUICE_FAULT_POINT="after-journal:3"            SIGKILL this worker the 3rd time the sink gets there
+//   SLUICE_FAULT_POINT="after-journal:4:freeze:5"   SIGSTOP it (a frozen process: GC pause, VM stall) at
+//                                                   the 4th, 8th, ... hit, 5 times at most; the chaos
+//                                                   runner sees the stopped process and sends SIGCONT
+// Points: after-journal (journal entry written, INSERT not begun), mid-insert (half of the
+// INSERT's rows sent), after-insert (rows in ClickHouse, nothing acknowledged).
+import { Readable } from 'node:stream';
 
-export type FaultPoint = 'after-journal' | 'after-insert';
+export type FaultPoint = 'after-journal' | 'mid-insert' | 'after-insert';
+
+const [point, nthText, action = 'kill', timesText] = (process.env.SLUICE_FAULT_POINT ?? '').split(':');
+const nth = Number(nthText ?? 1);
+const times = action === 'freeze' ? Number(timesText ?? 1) : 1;
+let hits = 0;
+let fired = 0;
 
 export function faultPoint(at: FaultPoint): void {
-  if (at !== point) return;
+  if (at !== point || fired >= times) return;
   hits++;
-  if (hits === nth) process.kill(process.pid, 'SIGKILL');
+  if (hits % nth !== 0) return;
+  fired++;
+  process.kill(process.pid, action === 'freeze' ? 'SIGSTOP' : 'SIGKILL');
+}
+
+/**
+ * The rows of an INSERT as they are, or, when `at` is the armed point, as a stream that reaches
+ * the fault point after half of them (so the process stops in the middle of the request).
+ */
+export function faultRows<T>(at: FaultPoint, rows: T[]): T[] | Readable {
+  if (at !== point || fired >= times) return rows;
+  const half = rows.length >> 1;
+  return Readable.from((function* () {
+    for (let i = 0; i < rows.length; i++) {
+      if (i === half) faultPoint(at);
+      yield rows[i];
+    }
+  })(), { objectMode: true });
 }

@@ -27,7 +27,8 @@ export class ProgressReporter {
     const ctx = Context.current();
     ctx.heartbeat(this.latest);
     const text = JSON.stringify(this.latest.counters);
-    if (text === this.lastSignalled) return;
+    // nothing to say yet (an attempt that ends before its first update must not blank the figures shown)
+    if (text === this.lastSignalled || text === '{}') return;
     this.lastSignalled = text;
     try {
       await ctx.client.workflow.getHandle(workflowIdOf(this.pipeline)).signal('progress', this.latest);

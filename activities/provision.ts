@@ -6,6 +6,7 @@ import { streamsOf, consumerGroupOf } from '../core/names';
 import { createTableSql, columnMismatches, tableRef, quoteIdent } from '../core/ddl';
 import { settings } from '../core/settings';
 import { clickhouseFor, kafkaFor, natsConnection } from './connections';
+import { checkExistingRows, ensureIncarnation } from './tableOwnership';
 
 async function ensureStream(jsm: JetStreamManager, cfg: Partial<StreamConfig> & { name: string }): Promise<void> {
   try {
@@ -42,6 +43,8 @@ export async function provisionTable(spec: PipelineSpec): Promise<void> {
     const have = new Map((await rs.json<{ name: string; type: string }>()).map((r) => [r.name, r.type]));
     const problems = columnMismatches(spec, have);
     if (problems.length) throw ApplicationFailure.nonRetryable(`sink: table ${db}.${spec.sink.clickhouse.table} does not match the spec: ${problems.join('; ')}`, 'SinkTableMismatch');
+    const jsm = await (await natsConnection()).jetstreamManager();
+    await checkExistingRows(ch, spec, await ensureIncarnation(jsm, ch, spec));
   } finally {
     await ch.close();
   }

@@ -1,12 +1,12 @@
 // The service layer: what the GraphQL resolvers, the CLI and the demo call. It talks to
 // Temporal only (start, signal, query); the workflow owns all pipeline logic.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { canonicalJson } from '../core/dedupKey';
 import { Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { settings } from '../core/settings';
 import { dataConverter } from '../core/payloadCodec';
 import { workflowIdOf } from '../core/names';
-import { validateSpec, validateSpecText } from '../core/spec/validate';
+import { formatProblem, validateSpec, validateSpecText } from '../core/spec/validate';
+import { updateProblems } from '../core/spec/updateRules';
 import type { PipelineSpec } from '../core/spec/schema';
 import { SluiceError } from './errors';
 import {
@@ -110,10 +110,8 @@ export class PipelineService {
     if (spec.name !== name) throw new SluiceError('BAD_SPEC', `name: the spec names "${spec.name}", not "${name}"`, [{ path: 'name', message: `must stay "${name}"` }]);
     const handle = await this.running(name);
     const current = await handle.query(specQuery);
-    if (canonicalJson(current.join ?? null) !== canonicalJson(spec.join ?? null)) {
-      const message = 'a running pipeline cannot change its join (the buffered join state is shaped by it); create a new pipeline instead';
-      throw new SluiceError('BAD_SPEC', `join: ${message}`, [{ path: 'join', message }]);
-    }
+    const problems = updateProblems(current, spec);
+    if (problems.length) throw new SluiceError('BAD_SPEC', `invalid update: ${problems.map(formatProblem).join('; ')}`, problems);
     await handle.signal(updateSignal, spec);
   }
 

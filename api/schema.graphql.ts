@@ -108,7 +108,9 @@ export const typeDefs = /* GraphQL */ `
   input ColumnInput { name: String!, field: String, type: String }
   input CreateTableInput { engine: String, orderBy: [String!]!, partitionBy: String }
   input BatchInput { maxRows: Int, maxDelay: String }
-  input SinkInput { clickhouse: ClickHouseInput!, columns: [ColumnInput!], createTable: CreateTableInput, batch: BatchInput }
+  "A new pipeline into a table that already holds rows: refuse (the default), or append (the sources are read again from startFrom)."
+  enum OnExistingRows { refuse append }
+  input SinkInput { clickhouse: ClickHouseInput!, columns: [ColumnInput!], createTable: CreateTableInput, batch: BatchInput, onExistingRows: OnExistingRows }
   "The pipeline spec as typed input (the same document as the YAML form)."
   input PipelineSpecInput { version: Int!, name: String!, description: String, sources: [SourceInput!]!, join: JoinInput, sink: SinkInput! }
 

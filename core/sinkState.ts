@@ -5,6 +5,7 @@ import type { PipelineSpec } from './spec/schema';
 import { parseDuration } from './duration';
 import { resolveColumns, BATCH_COLUMN, type Column } from './spec/columns';
 import { DedupWindow } from './dedupWindow';
+import { batchIdOf } from './incarnation';
 import { EventDecoder, EventError, checkValue, type DecodedEvent, type DlqReason } from './event';
 import { keyFieldsOf, keyFunction } from './dedupKey';
 import type { RawBatch } from './envelope';
@@ -102,8 +103,12 @@ export class SinkState {
   private pendingSeq = 0;
   readonly join?: JoinRunner;
 
-  constructor(spec: PipelineSpec, opts: { joinSnapshotMinInputs?: number } = {}) {
+  /** which incarnation of the pipeline this is (core/incarnation.ts): the high part of every row's batch id */
+  readonly incarnation: number;
+
+  constructor(spec: PipelineSpec, opts: { joinSnapshotMinInputs?: number; incarnation?: number } = {}) {
     this.columns = resolveColumns(spec);
+    this.incarnation = opts.incarnation ?? 0;
     if (spec.join) {
       this.join = new JoinRunner(spec, { row: (values, tag) => this.joinedRow(values, tag) }, opts.joinSnapshotMinInputs);
       this.counters.join = this.join.counters;
@@ -189,7 +194,7 @@ export class SinkState {
       // an unmatched left-join side gives null; an array column cannot be Nullable in ClickHouse, so it gets []
       row[c.name] = v === null && c.fieldType?.array && !c.fieldType.nullable ? [] : v;
     }
-    row[BATCH_COLUMN] = this.batch + 1;
+    row[BATCH_COLUMN] = batchIdOf(this.incarnation, this.batch + 1);
     return row;
   }
 

@@ -123,6 +123,8 @@ export const sinkSchema = z
       })
       .strict()
       .default({ maxRows: 10_000, maxDelay: '1s' }),
+    onExistingRows: z.enum(['refuse', 'append']).default('refuse')
+      .describe('a new pipeline into a table that already holds rows (of an earlier pipeline of the same name, or another): refuse (the default) or append (the sources are read again from startFrom)'),
   })
   .strict();
 

@@ -4,6 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { streamsOf } from '../../core/names';
 import { specFrom } from '../../api/pipelines';
+import type { SluiceError } from '../../api/errors';
 import { scalar } from '../../loadtest/clickhouse';
 import {
   createRunning, newTopic, openHarness, purchase, purchaseSpec, rows, send, tableOf, uniqueName, untilRead,
@@ -109,6 +110,10 @@ describe('dedup pipeline', () => {
     await untilRead(h, name, 2);
     assert.equal(await rows(h, name), 2);
 
+    // a new dedup key would leave the held keys meaning nothing: refused, naming the field
+    const newKey = purchaseSpec(name, name, { dedup: { key: 'event_id', window: '1h', time: 'arrival' } });
+    await assert.rejects(h.svc.update(name, newKey), (e: SluiceError) =>
+      e.code === 'BAD_SPEC' && (e.problems ?? []).some((p) => p.path === 'sources[0].dedup.key') && /cannot change its dedup key/.test(e.message));
     const next = purchaseSpec(name, name, { batch: { maxRows: 100, maxDelay: '100ms' } });
     await h.svc.update(name, next);
     const s = await h.svc.waitFor(name, (st) => st.specVersion === 2 && st.status === 'RUNNING');

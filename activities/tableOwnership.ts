@@ -1,0 +1,39 @@
+// Which rows of the sink table belong to this incarnation of the pipeline (core/incarnation.ts),
+// decided once when the pipeline is provisioned: a new pipeline draws an incarnation no row of
+// the table has and keeps it in its journal stream's metadata; `sink.onExistingRows` says whether
+// rows of earlier incarnations (or other writers) in the table are an error.
+import type { ClickHouseClient } from '@clickhouse/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type { JetStreamManager } from 'nats';
+import type { PipelineSpec } from '../core/spec/schema';
+import { streamsOf } from '../core/names';
+import { tableRef } from '../core/ddl';
+import { BATCH_COLUMN } from '../core/spec/columns';
+import { chooseIncarnation, INCARNATION_METADATA, INCARNATION_SQL, incarnationFromMetadata } from '../core/incarnation';
+
+/** This pipeline's incarnation: the one its journal stream holds, or a new one for a pipeline that never journaled a batch. */
+export async function ensureIncarnation(jsm: JetStreamManager, ch: ClickHouseClient, spec: PipelineSpec): Promise<number> {
+  const journal = streamsOf(spec.name).journal;
+  const info = await jsm.streams.info(journal);
+  if (info.config.metadata?.[INCARNATION_METADATA] !== undefined) return incarnationFromMetadata(info.config.metadata);
+  // a journal that already has entries was written before incarnations existed: its batch ids are its batch numbers
+  if (info.state.last_seq > 0) return 0;
+  const rs = await ch.query({ query: `SELECT DISTINCT ${INCARNATION_SQL(BATCH_COLUMN)} AS i FROM ${tableRef(spec)}`, format: 'JSONEachRow' });
+  const used = new Set((await rs.json<{ i: string | number }>()).map((r) => Number(r.i)));
+  const incarnation = chooseIncarnation(used, Math.random);
+  await jsm.streams.update(journal, { ...info.config, metadata: { ...info.config.metadata, [INCARNATION_METADATA]: String(incarnation) } });
+  return incarnation;
+}
+
+/** Refuses a table that holds rows of other incarnations, unless the spec says to append to them. */
+export async function checkExistingRows(ch: ClickHouseClient, spec: PipelineSpec, incarnation: number): Promise<void> {
+  if (spec.sink.onExistingRows === 'append') return;
+  const rs = await ch.query({ query: `SELECT count() AS n FROM ${tableRef(spec)} WHERE ${INCARNATION_SQL(BATCH_COLUMN)} != ${incarnation}`, format: 'JSONEachRow' });
+  const n = Number((await rs.json<{ n: string | number }>())[0]?.n ?? 0);
+  if (n === 0) return;
+  const { database, table } = spec.sink.clickhouse;
+  throw ApplicationFailure.nonRetryable(
+    `sink: table ${database}.${table} already holds ${n} rows written before this pipeline was created (an earlier pipeline of this name, or another one); ` +
+    'set sink.onExistingRows: append to add to them (the sources are then read again from their startFrom, so events already in the table arrive again), ' +
+    'or point the pipeline at a new table', 'SinkTableHasRows');
+}

@@ -1,0 +1,23 @@
+// Runs the writer fence of core/fence.ts against ClickHouse: take over (drop every fence of the
+// pipeline, waiting for INSERTs still running through them), then open this writer's own.
+import { randomBytes } from 'node:crypto';
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { PipelineSpec } from '../core/spec/schema';
+import { createFenceSql, dropFenceSql, dropOrder, fenceInputRef, fenceOf, isFenceOf, listFencesSql } from '../core/fence';
+import { serverOf } from './clickhouseServer';
+
+/** Drops every fence of the pipeline; when it returns, no earlier writer can insert a row any more. */
+export async function takeOver(ch: ClickHouseClient, spec: PipelineSpec): Promise<string[]> {
+  const { atLeast } = await serverOf(ch);
+  const rs = await ch.query({ query: listFencesSql(spec), format: 'JSONEachRow' });
+  const names = (await rs.json<{ name: string }>()).map((r) => r.name).filter((n) => isFenceOf(spec, n));
+  for (const name of dropOrder(names)) await ch.command({ query: dropFenceSql(spec, name, atLeast(20, 1)) });
+  return names;
+}
+
+/** Opens this writer's fence; returns the table reference its INSERTs go to. */
+export async function openFence(ch: ClickHouseClient, spec: PipelineSpec): Promise<string> {
+  const fence = fenceOf(spec, `${Date.now().toString(36)}${randomBytes(4).toString('hex')}`);
+  for (const query of createFenceSql(spec, fence)) await ch.command({ query });
+  return fenceInputRef(spec, fence);
+}
