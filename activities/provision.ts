@@ -1,12 +1,14 @@
 // Short, idempotent activities: create what a pipeline needs, or remove it.
 import { RetentionPolicy, StorageType, DiscardPolicy, nanos, type StreamConfig, type JetStreamManager } from 'nats';
 import { ApplicationFailure } from '@temporalio/common';
+import { Context } from '@temporalio/activity';
 import type { PipelineSpec } from '../core/spec/schema';
 import { streamsOf, consumerGroupOf } from '../core/names';
 import { createTableSql, columnMismatches, tableRef, quoteIdent } from '../core/ddl';
 import { settings } from '../core/settings';
 import { clickhouseFor, kafkaFor, natsConnection } from './connections';
 import { checkExistingRows, ensureIncarnation } from './tableOwnership';
+import { takeOver } from './writerFence';
 
 async function ensureStream(jsm: JetStreamManager, cfg: Partial<StreamConfig> & { name: string }): Promise<void> {
   try {
@@ -50,8 +52,12 @@ export async function provisionTable(spec: PipelineSpec): Promise<void> {
   }
 }
 
-/** Removes the pipeline's JetStream streams and Kafka consumer groups. The ClickHouse table is kept: it is the user's data. */
+/** Removes the pipeline's JetStream streams, Kafka consumer groups and writer fences. The ClickHouse table is kept: it is the user's data. */
 export async function teardown(spec: PipelineSpec): Promise<void> {
+  // best effort: a fence left behind is an empty Null table and its view, dropped by the next pipeline of this name
+  const ch = clickhouseFor(spec);
+  await takeOver(ch, spec).catch((e: Error) => Context.current().log.warn('could not drop the writer fences', { pipeline: spec.name, error: e.message }))
+    .finally(() => ch.close());
   const jsm = await (await natsConnection()).jetstreamManager();
   const s = streamsOf(spec.name);
   for (const name of [s.raw, s.journal, s.dlq, s.joinBucketStream]) {
