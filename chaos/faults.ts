@@ -1,5 +1,6 @@
 // The faults the chaos suite injects, each against the real local stack.
 import { execFileSync, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { repoRoot, startWorker } from '../loadtest/localWorker';
@@ -35,8 +36,36 @@ export class Workers {
     for (const w of this.alive()) await this.kill(w);
   }
 
+  /** Live workers that are frozen (SIGSTOP, by a freeze fault point). */
+  frozen(): ChildProcess[] {
+    return this.alive().filter(isStopped);
+  }
+
   async stopAll(): Promise<void> {
+    this.thawing = false;
+    for (const w of this.frozen()) w.kill('SIGCONT');
     await Promise.all(this.alive().map((w) => this.kill(w, 'SIGTERM')));
+  }
+
+  private thawing = false;
+  /** From now on, a worker that freezes is thawed at once (the scenario has had its freezes). */
+  thawFromNowOn(): void {
+    this.thawing = true;
+    const tick = () => {
+      if (!this.thawing) return;
+      for (const w of this.frozen()) w.kill('SIGCONT');
+      setTimeout(tick, 100).unref();
+    };
+    tick();
+  }
+}
+
+/** True while the process is stopped (state T in /proc/<pid>/stat). */
+export function isStopped(w: ChildProcess): boolean {
+  try {
+    return readFileSync(`/proc/${w.pid}/stat`, 'utf8').replace(/^.*\) /, '').startsWith('T');
+  } catch {
+    return false;
   }
 }
 

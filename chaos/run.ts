@@ -16,6 +16,7 @@ import { recreateTopic } from '../loadtest/kafka';
 import { isolatedSpec } from '../loadtest/specs';
 import { clickhouse, sampleRows, scalar } from '../loadtest/clickhouse';
 import { repoRoot, waitForPollers } from '../loadtest/localWorker';
+import type { ChildProcess } from 'node:child_process';
 import { restartService, sleep, worstRecoverySeconds, Workers } from './faults';
 import { JOIN_SCENARIOS, runJoinChaos } from './join';
 
@@ -48,6 +49,39 @@ const selfKill = (times: number): Scenario['fault'] => async ({ workers, faultOv
     workers.start(i < times - 1 ? { SLUICE_FAULT_POINT: workers.faultPoint } : {});
   }
 };
+
+/** How many times each freeze scenario freezes a sink writer. */
+const FREEZES = 5;
+const FREEZE_RATE = 1000;
+
+/**
+ * Both workers freeze themselves (SIGSTOP) at every 25th time their sink reaches `point`; each
+ * freeze is held `holdMs`, then thawed, FREEZES times; later freezes are thawed at once. The
+ * recovery figure is from the freeze's start to the next new row (the live worker's, when it
+ * took the sink over before the thaw).
+ */
+const freezes = (holdMs: number): Scenario['fault'] => async ({ workers, faultOver }) => {
+  for (let i = 0; i < FREEZES; i++) {
+    const frozenAt = Date.now();
+    let w: ChildProcess | undefined;
+    while (!(w = workers.frozen()[0])) {
+      if (Date.now() - frozenAt > 180_000) throw new Error(`freeze ${i + 1} of ${FREEZES}: no worker froze at its fault point within 180 s`);
+      await sleep(50);
+    }
+    faultOver(Date.now());
+    await sleep(holdMs);
+    w.kill('SIGCONT');
+  }
+  workers.thawFromNowOn();
+};
+
+const freezeScenarios = (point: 'after-journal' | 'mid-insert', label: string): Scenario[] => [5, 10, 20, 30, 60].map((holdS) => ({
+  name: `freeze-${label}-${holdS}s`, workers: 2, rate: FREEZE_RATE, faultAfterMs: 0,
+  // enough events to last through every freeze, its takeover and the way to the next one
+  events: FREEZE_RATE * (FREEZES * (holdS + 30) + 20),
+  workerEnv: { SLUICE_FAULT_POINT: `${point}:25:freeze:${FREEZES}` },
+  fault: freezes(holdS * 1000),
+}));
 
 const SCENARIOS: Scenario[] = [
   {
@@ -83,6 +117,8 @@ const SCENARIOS: Scenario[] = [
     transform: withRejectedDates, spec: rejectingSpec,
     fault: async () => undefined, // nothing goes down: no recovery time
   },
+  ...freezeScenarios('after-journal', 'between-journal-and-insert'),
+  ...freezeScenarios('mid-insert', 'mid-insert'),
   ...(['nats', 'clickhouse', 'kafka', 'temporal'] as const).map((svc): Scenario => ({
     name: `restart-${svc}`, events: 30_000, rate: 3000, faultAfterMs: 3000,
     fault: async ({ faultOver }) => { await restartService(svc, 3000); faultOver(); },

@@ -1,14 +1,13 @@
 // A writer that stops without dying (GC pause, VM stall, SIGSTOP) between its journal entry and
 // its INSERT: a live worker takes the sink over meanwhile, and when the frozen one thaws its
 // INSERT must not land. Exact rows, no event twice, counters reconcile.
-import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { scalar } from '../../loadtest/clickhouse';
 import { purchaseEvents } from '../../loadtest/purchases';
 import { startWorker } from '../../loadtest/localWorker';
+import { isStopped } from '../../chaos/faults';
 import { createRunning, newTopic, openHarness, purchaseSpec, rows, send, sinkStarts, tableOf, uniqueName, until, untilRead, untilRows, type Harness } from './harness';
 
 const HOLD_MS = 20_000;
@@ -19,15 +18,6 @@ after(async () => {
   for (const w of h?.workers ?? []) if (w.pid && w.exitCode === null) process.kill(w.pid, 'SIGCONT');
   await h?.close();
 });
-
-/** True while the process is stopped (state T in /proc/<pid>/stat). */
-export const isStopped = (w: ChildProcess) => {
-  try {
-    return / T /.test(readFileSync(`/proc/${w.pid}/stat`, 'utf8').replace(/^.*\)/, ''));
-  } catch {
-    return false;
-  }
-};
 
 test('a writer frozen between journal entry and INSERT for 20 s: its INSERT never lands after the takeover', async () => {
   const name = uniqueName('it-freeze');
