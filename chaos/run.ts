@@ -78,7 +78,7 @@ const freezes = (holdMs: number): Scenario['fault'] => async ({ workers, faultOv
 const freezeScenarios = (point: 'after-journal' | 'mid-insert', label: string): Scenario[] => [5, 10, 20, 30, 60].map((holdS) => ({
   name: `freeze-${label}-${holdS}s`, workers: 2, rate: FREEZE_RATE, faultAfterMs: 0,
   // enough events to last through every freeze, its takeover and the way to the next one
-  events: FREEZE_RATE * (FREEZES * (holdS + 30) + 20),
+  events: FREEZE_RATE * (FREEZES * (holdS + 20) + 10),
   workerEnv: { SLUICE_FAULT_POINT: `${point}:25:freeze:${FREEZES}` },
   fault: freezes(holdS * 1000),
 }));
@@ -242,7 +242,7 @@ async function main(): Promise<void> {
     rows.push(await runJoinChaos(sc, 100 + SCENARIOS.length + i).catch((e) => failedRow(sc.name, e)));
     console.log(`[chaos] ${sc.name}: ${rows[rows.length - 1].pass ? 'PASS' : 'FAIL'}`);
   }
-  console.log('\n| scenario | events | expected rows | rows | missing | doubled | dlq (expected) | recovery (fault over → next row) | counters reconcile | stages left after delete | result |');
+  console.log('\n| scenario | events | expected rows | rows | missing | doubled | dlq (expected) | recovery (fault → next row) | counters reconcile | stages left after delete | result |');
   console.log('|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
     console.log(`| ${r.scenario} | ${r.events} | ${r.expected} | ${r.rows} | ${r.missing} | ${r.doubled} | ${r.dlq} (${r.dlqExpected}) | ${Number.isFinite(r.recoveryS) ? `${r.recoveryS.toFixed(1)} s` : '—'} | ${r.reconciles ? 'yes' : 'NO'} | ${r.leaks} | ${r.pass ? 'PASS' : 'FAIL'} |`);
