@@ -6,9 +6,9 @@ import { GraphQLError, Kind, type ASTNode, type ASTVisitor, type SelectionSetNod
 
 export const MAX_DEPTH = 8;
 export const MAX_FIELDS = 200;
-/** getIntrospectionQuery() is 13 levels deep (the ofType chain of TypeRef) */
-export const MAX_INTROSPECTION_DEPTH = 16;
-/** getIntrospectionQuery() selects about 200 fields once its fragments are spread */
+/** getIntrospectionQuery() is 15 levels deep (the ofType chain of its TypeRef fragment) */
+export const MAX_INTROSPECTION_DEPTH = 20;
+/** getIntrospectionQuery() selects 230 fields once its fragments are spread */
 export const MAX_INTROSPECTION_FIELDS = 1000;
 
 const INTROSPECTION_ROOTS = new Set(['__schema', '__type']);
