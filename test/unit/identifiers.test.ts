@@ -2,6 +2,7 @@
 // and engines are parsed, and the DDL is written from the parsed form.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { prng } from '../../loadtest/purchases';
 import { createTableSql, quoteIdent, quoteString } from '../../core/ddl';
 import { validateSpec, formatProblem } from '../../core/spec/validate';
 import { parseEngine, parseKeyExpression } from '../../core/spec/identifiers';
@@ -41,8 +42,8 @@ test('quoteIdent keeps every character class inside one identifier, and ClickHou
     }
   }
   // random names from all the classes, fixed seed
-  let seed = 13;
-  const rand = (n: number) => { seed = (seed * 1103515245 + 12345) % 2 ** 31; return seed % n; };
+  const random = prng(13);
+  const rand = (n: number) => Math.floor(random() * n);
   for (let i = 0; i < 3000; i++) {
     const name = Array.from({ length: 1 + rand(12) }, () => CLASSES[rand(CLASSES.length)]).join('');
     const sql = quoteIdent(name);

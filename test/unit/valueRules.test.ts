@@ -2,6 +2,7 @@
 // and for keys in every mode, and written in the JSON Schema and the README.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { prng } from '../../loadtest/purchases';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EventDecoder, EventError, checkValue } from '../../core/event';
@@ -116,8 +117,8 @@ test('property: two events give the same row exactly when they give the same who
     const { _sluice_batch, meta_source, ...row } = rows[0] ?? {};
     return JSON.stringify(row);
   };
-  let seed = 7;
-  const rand = (n: number) => { seed = (seed * 1103515245 + 12345) % 2 ** 31; return seed % n; };
+  const random = prng(7);
+  const rand = (n: number) => Math.floor(random() * n);
   const pick = <T>(xs: T[]): T => xs[rand(xs.length)];
   const event = () => {
     const n = pick([1, 2]);
