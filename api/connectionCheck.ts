@@ -1,16 +1,42 @@
 // The dry run's second half: does the Kafka topic exist, and would the ClickHouse table take the rows?
 // Read-only: metadata and DESCRIBE, nothing is created.
-import type { PipelineSpec } from '../core/spec/schema';
+import type { PipelineSpec, Secret } from '../core/spec/schema';
 import type { SpecProblem } from '../core/spec/validate';
 import { columnMismatches, tableRef } from '../core/ddl';
+import type { Admin } from 'kafkajs';
 import { clickhouseFor, kafkaFor } from '../activities/connections';
 
 const withTimeout = <T>(p: Promise<T>, ms: number, what: string) =>
   Promise.race([p, new Promise<never>((_, rej) => setTimeout(() => rej(new Error(`${what}: no answer within ${ms / 1000}s`)), ms))]);
 
+/**
+ * Secrets given as { env: NAME } that this process lacks: the worker resolves them, where they
+ * must be set; the API needs them too only to try the connection here. A problem, not an error.
+ */
+function missingSecrets(spec: PipelineSpec, which: 'sink' | number): SpecProblem[] {
+  const refs: Array<[string, Secret | undefined]> = [];
+  if (which === 'sink') refs.push(['sink.clickhouse.password', spec.sink.clickhouse.password]);
+  else {
+    const k = spec.sources[which].kafka;
+    if (k.sasl) refs.push([`sources[${which}].kafka.sasl.password`, k.sasl.password]);
+    if (k.tls?.enabled) refs.push([`sources[${which}].kafka.tls.key`, k.tls.key]);
+  }
+  return refs.flatMap(([path, s]) => (s !== undefined && typeof s !== 'string' && process.env[s.env] === undefined
+    ? [{ path, message: `environment variable ${s.env} is not set in the API process, so this connection was not checked; the secret is resolved where the worker runs: set ${s.env} there (and here too, to check the connection)` }]
+    : []));
+}
+
 async function checkSource(spec: PipelineSpec, i: number): Promise<SpecProblem[]> {
   const k = spec.sources[i].kafka;
-  const admin = kafkaFor(spec, i).admin();
+  const missing = missingSecrets(spec, i);
+  if (missing.length) return missing;
+  let admin: Admin;
+  try {
+    admin = kafkaFor(spec, i).admin();
+  } catch (e) {
+    // e.g. a TLS file that cannot be read
+    return [{ path: `sources[${i}].kafka.tls`, message: (e as Error).message }];
+  }
   try {
     await withTimeout(admin.connect(), 5000, 'connect');
     const topics = await withTimeout(admin.listTopics(), 5000, 'list topics');
@@ -24,12 +50,9 @@ async function checkSource(spec: PipelineSpec, i: number): Promise<SpecProblem[]
 
 async function checkSink(spec: PipelineSpec): Promise<SpecProblem[]> {
   const c = spec.sink.clickhouse;
-  let ch;
-  try {
-    ch = clickhouseFor(spec);
-  } catch (e) {
-    return [{ path: 'sink.clickhouse.password', message: (e as Error).message }];
-  }
+  const missing = missingSecrets(spec, 'sink');
+  if (missing.length) return missing;
+  const ch = clickhouseFor(spec);
   try {
     const exists = await withTimeout(ch.query({ query: `EXISTS TABLE ${tableRef(spec)}`, format: 'JSONEachRow' }).then((r) => r.json<Record<string, number | string>>()), 5000, 'EXISTS TABLE');
     if (Number(Object.values(exists[0] ?? {})[0] ?? 0) !== 1) {

@@ -151,6 +151,7 @@ export class PipelineService {
       }
     } catch (e) {
       if (!(e instanceof WorkflowNotFoundError)) throw e;
+      if (!last) throw new SluiceError('NOT_FOUND', `no pipeline named "${name}"`);
     }
     if (!last) throw new SluiceError('NOT_FOUND', `pipeline "${name}" is not running; pass its spec to delete its streams`);
     // a finished pipeline: start it just to tear down (it stops before provisioning anything)

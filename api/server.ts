@@ -2,7 +2,8 @@
 // files in api/ui that call /graphql), plus /healthz and /metrics.
 import { join } from 'node:path';
 import express, { type Express } from 'express';
-import { createSchema, createYoga, type Plugin } from 'graphql-yoga';
+import { createSchema, createYoga, type GraphiQLOptions, type Plugin } from 'graphql-yoga';
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { GraphQLError } from 'graphql';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { typeDefs } from './schema.graphql';
@@ -26,6 +27,19 @@ export interface ApiOptions {
 
 const limitsPlugin: Plugin = { onValidate: ({ addValidationRule }) => addValidationRule(limitsRule) };
 
+/**
+ * GraphiQL with its scripts, styles and editor workers inlined from the installed
+ * @graphql-yoga/render-graphiql package (yoga's default page loads them from a CDN, which is a
+ * blank page without internet). The page is some MB: rendered once per set of options.
+ */
+const graphiqlPages = new Map<string, string>();
+function offlineGraphiQL(opts?: GraphiQLOptions): string {
+  const key = JSON.stringify(opts ?? {});
+  let page = graphiqlPages.get(key);
+  if (page === undefined) graphiqlPages.set(key, (page = renderGraphiQL(opts)));
+  return page;
+}
+
 export function createApp(svc: PipelineService, opts: ApiOptions): Express {
   const app = express();
   const registry = new Registry();
@@ -41,6 +55,7 @@ export function createApp(svc: PipelineService, opts: ApiOptions): Express {
     graphqlEndpoint: '/graphql',
     maskedErrors: true,
     graphiql: opts.graphiql,
+    renderGraphiQL: offlineGraphiQL,
     landingPage: false,
   });
   app.use('/graphql', express.raw({ type: () => true, limit: MAX_REQUEST_BYTES }), (req, _res, next) => {

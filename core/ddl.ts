@@ -1,8 +1,28 @@
 // ClickHouse DDL for the sink table. Kept to syntax ClickHouse 18.16 accepts, which current versions accept too.
 import type { PipelineSpec } from './spec/schema';
 import { resolveColumns, BATCH_COLUMN } from './spec/columns';
+import { parseEngine, parseKeyExpression, type KeyExpression } from './spec/identifiers';
 
-export const quoteIdent = (name: string) => `\`${name.replace(/`/g, '\\`')}\``;
+/** Backslash escapes ClickHouse reads inside `...` and '...' (every version since 18.16). */
+function escapeQuoted(text: string, quote: '`' | "'"): string {
+  let out = '';
+  for (const ch of text) {
+    const code = ch.codePointAt(0)!;
+    if (ch === '\\' || ch === quote) out += `\\${ch}`;
+    else if (code < 0x20 || code === 0x7f) out += `\\x${code.toString(16).padStart(2, '0')}`;
+    else out += ch;
+  }
+  return `${quote}${out}${quote}`;
+}
+
+/**
+ * The one way a name reaches SQL: in backticks, with backslash, backtick and control characters
+ * escaped, so whatever the text, it stays one identifier. (Names are also checked against
+ * NAME_RULE by the validator; this holds without that check.)
+ */
+export const quoteIdent = (name: string): string => escapeQuoted(name, '`');
+/** A string literal, for engine arguments. */
+export const quoteString = (text: string): string => escapeQuoted(text, "'");
 export const tableRef = (spec: PipelineSpec) => `${quoteIdent(spec.sink.clickhouse.database)}.${quoteIdent(spec.sink.clickhouse.table)}`;
 
 export function createTableSql(spec: PipelineSpec): string {
@@ -10,14 +30,29 @@ export function createTableSql(spec: PipelineSpec): string {
   if (!ct) throw new Error('sink.createTable is not set');
   const cols = resolveColumns(spec).map((c) => `  ${quoteIdent(c.name)} ${c.type}`);
   cols.push(`  ${quoteIdent(BATCH_COLUMN)} UInt64`);
-  const engine = /\(/.test(ct.engine) ? ct.engine : `${ct.engine}()`;
   return [
     `CREATE TABLE IF NOT EXISTS ${tableRef(spec)} (`,
     cols.join(',\n'),
-    `) ENGINE = ${engine}`,
-    ct.partitionBy ? `PARTITION BY ${ct.partitionBy}` : '',
-    `ORDER BY (${ct.orderBy.join(', ')})`,
+    `) ENGINE = ${engineSql(ct.engine)}`,
+    ct.partitionBy !== undefined ? `PARTITION BY ${keySql(ct.partitionBy)}` : '',
+    `ORDER BY (${ct.orderBy.map(keySql).join(', ')})`,
   ].filter(Boolean).join('\n');
+}
+
+const parsed = <T>(v: T | string, what: string): T => {
+  if (typeof v === 'string') throw new Error(`${what}: ${v}`);
+  return v;
+};
+
+/** An orderBy / partitionBy entry, written from its parsed form. */
+function keySql(text: string): string {
+  const e: KeyExpression = parsed(parseKeyExpression(text), `sink.createTable key "${text}"`);
+  return e.fn ? `${e.fn}(${quoteIdent(e.column)})` : quoteIdent(e.column);
+}
+
+function engineSql(text: string): string {
+  const e = parsed(parseEngine(text), 'sink.createTable.engine');
+  return `${e.name}(${e.args.map((a) => ('text' in a ? quoteString(a.text) : quoteIdent(a.column))).join(', ')})`;
 }
 
 /** Columns the sink writes, by name and type, for checking an existing table. */

@@ -1,5 +1,8 @@
 // The dedup key of an event: one field, several fields, or the whole event minus ignored fields.
-// Keys are hashed to 16 hex characters (64 bits) so state per key stays small and fixed in size.
+// Every mode reads the decoded, typed values (core/event.ts), never the raw JSON: two events that
+// become the same row ({"n": 123} and {"n": "123"} for an int64 n; null and a missing nullable
+// field) have the same key. Keys are hashed to 16 hex characters (64 bits) so state per key
+// stays small and fixed in size.
 import { createHash } from 'node:crypto';
 import type { DedupSpec } from './spec/schema';
 import type { DecodedEvent } from './event';
@@ -10,21 +13,6 @@ export function canonicalJson(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
   const obj = v as Record<string, unknown>;
   return `{${Object.keys(obj).sort().filter((k) => obj[k] !== undefined).map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(',')}}`;
-}
-
-function withoutPaths(obj: Record<string, unknown>, paths: string[]): Record<string, unknown> {
-  const copy: Record<string, unknown> = { ...obj };
-  for (const p of paths) {
-    const steps = p.split('.');
-    let cur: Record<string, unknown> = copy;
-    for (let i = 0; i < steps.length - 1; i++) {
-      const next = cur[steps[i]];
-      if (next === null || typeof next !== 'object') { cur = {}; break; }
-      cur = cur[steps[i]] = { ...(next as Record<string, unknown>) };
-    }
-    delete cur[steps[steps.length - 1]];
-  }
-  return copy;
 }
 
 export const hashKey = (text: string): string => createHash('md5').update(text).digest('hex').slice(0, 16);
@@ -40,6 +28,11 @@ export function keyFunction(dedup: DedupSpec): (e: DecodedEvent) => string {
   const { key } = dedup;
   if (typeof key === 'string') return (e) => hashKey(canonicalJson(e.values.get(key)));
   if (Array.isArray(key)) return (e) => hashKey(canonicalJson(key.map((k) => e.values.get(k))));
-  const ignore = key.ignore;
-  return (e) => hashKey(canonicalJson(withoutPaths(e.raw, ignore)));
+  const ignored = (field: string) => key.ignore.some((p) => field === p || field.startsWith(`${p}.`));
+  return (e) => {
+    // the whole event: every declared field but the ignored ones ("meta" ignores "meta.received" too)
+    const kept: Record<string, unknown> = Object.create(null);
+    for (const [field, v] of e.values) if (!ignored(field)) kept[field] = v;
+    return hashKey(canonicalJson(kept));
+  };
 }

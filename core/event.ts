@@ -19,6 +19,10 @@ const INT_RANGE: Record<string, [number, number]> = {
   uint8: [0, 255], uint16: [0, 65535], uint32: [0, 4294967295], uint64: [0, Number.MAX_SAFE_INTEGER],
 };
 
+// the text forms numbers may take (VALUE_RULES in core/spec/fieldTypes.ts)
+const INTEGER_TEXT = /^-?(0|[1-9]\d*)$/;
+const FLOAT_TEXT = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/;
+
 /** Milliseconds since the epoch from an ISO-8601 string or a number of seconds (< 1e11) or milliseconds. */
 export function toEpochMs(v: unknown): number | undefined {
   if (typeof v === 'number' && Number.isFinite(v)) return v < 1e11 ? v * 1000 : v;
@@ -44,16 +48,18 @@ function checkScalar(t: FieldType, v: unknown, field: string): unknown {
       if (typeof v !== 'boolean') throw bad('a boolean');
       return v ? 1 : 0;
     case 'float32':
-    case 'float64':
-      if (typeof v !== 'number' || !Number.isFinite(v)) throw bad('a number');
-      return v;
+    case 'float64': {
+      const n = typeof v === 'string' && FLOAT_TEXT.test(v) ? Number(v) : v;
+      if (typeof n !== 'number' || !Number.isFinite(n)) throw bad('a number (or number text like "12.5")');
+      return n;
+    }
     case 'datetime': {
       const ms = toEpochMs(v);
       if (ms === undefined) throw bad('a datetime (ISO-8601 text or epoch seconds/milliseconds)');
       return clickhouseDateTime(ms);
     }
     default: {
-      const n = typeof v === 'string' && /^-?\d+$/.test(v) ? Number(v) : v;
+      const n = typeof v === 'string' && INTEGER_TEXT.test(v) ? Number(v) : v;
       const [lo, hi] = INT_RANGE[t.base];
       if (typeof n !== 'number' || !Number.isInteger(n) || n < lo || n > hi) throw bad(`an integer of type ${t.base}`);
       return n;
@@ -61,7 +67,7 @@ function checkScalar(t: FieldType, v: unknown, field: string): unknown {
   }
 }
 
-/** Checks one field's value and converts it to what ClickHouse's JSONEachRow expects. */
+/** Checks one field's value and converts it to what ClickHouse's JSONEachRow expects (the rules: VALUE_RULES). */
 export function checkValue(t: FieldType, v: unknown, field: string): unknown {
   if (v === undefined || v === null) {
     if (t.nullable) return null;
@@ -74,9 +80,7 @@ export function checkValue(t: FieldType, v: unknown, field: string): unknown {
 }
 
 export interface DecodedEvent {
-  /** the parsed JSON object */
-  raw: Record<string, unknown>;
-  /** declared fields, checked and converted, by dot path */
+  /** every declared field, checked and converted, by dot path (what rows and keys are made of) */
   values: Map<string, unknown>;
   /** event time in ms when the source names an event-time field */
   eventTimeMs?: number;
@@ -110,6 +114,6 @@ export class EventDecoder {
       eventTimeMs = toEpochMs(getPath(raw, et));
       if (eventTimeMs === undefined) throw new EventError('invalid_event_time', `field "${et}" holds no valid event time`);
     }
-    return { raw: raw as Record<string, unknown>, values, eventTimeMs };
+    return { values, eventTimeMs };
   }
 }

@@ -10,6 +10,14 @@ ensure_deps() {
   fi
 }
 
+# the browser of the browser tests (playwright-core drives it): Debian's chromium
+ensure_chromium() {
+  [ -x "${SLUICE_CHROMIUM:-/usr/bin/chromium}" ] && return
+  echo "[sluice] installing Debian chromium (for the browser tests)" >&2
+  local sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get install -y -qq chromium >/dev/null 2>&1 || { $sudo apt-get update -qq && $sudo apt-get install -y -qq chromium >/dev/null; }
+}
+
 build() {
   echo "[sluice] compiling TypeScript" >&2
   npm run --silent build

@@ -13,6 +13,6 @@ case "${1:-all}" in
   all) files=(dist/test/unit/*.test.js dist/test/integration/*.test.js) ;;
   *) files=("$@") ;;
 esac
-if printf '%s\n' "${files[@]}" | grep -q integration; then bash stack/stack.sh up; fi
+if printf '%s\n' "${files[@]}" | grep -q integration; then ensure_chromium; bash stack/stack.sh up; fi
 # files one after another: the integration tests share one 2-core machine with four services
 exec node --enable-source-maps --test --test-concurrency=1 --test-reporter=spec "${files[@]}"

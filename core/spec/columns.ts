@@ -1,6 +1,6 @@
 // The sink's columns: given in the spec, or one per source field by default.
 import type { PipelineSpec } from './schema';
-import { clickhouseTypeOf, parseFieldType, type FieldType } from './fieldTypes';
+import { clickhouseTypeOf, declaredType, parseFieldType, type FieldType } from './fieldTypes';
 import { outputEntries } from '../join/plan';
 
 export interface Column {
@@ -22,7 +22,8 @@ function declaredFields(spec: PipelineSpec): Map<string, string> {
   if (spec.join) {
     const leftKind = new Map(spec.join.right.map((r) => [r.source, r.kind]));
     for (const o of outputEntries(spec.join)) {
-      const t = spec.sources.find((s) => s.name === o.source)?.schema.fields[o.field];
+      const src = spec.sources.find((s) => s.name === o.source);
+      const t = src ? declaredType(src.schema.fields, o.field) : undefined;
       if (t === undefined || declared.has(o.name)) continue;
       // a left-join side may be missing: its scalar fields become nullable
       declared.set(o.name, leftKind.get(o.source) === 'left' && !t.endsWith('?') && !t.includes('[]') ? `${t}?` : t);

@@ -7,6 +7,30 @@ export type ScalarType = (typeof SCALAR_TYPES)[number];
 
 export const FIELD_TYPE_PATTERN = new RegExp(`^(${SCALAR_TYPES.join('|')})(\\[\\])?(\\?)?$`);
 
+/**
+ * How an event's JSON value becomes a field's value, per type: the one rule the decoder applies
+ * (core/event.ts), so keys, rows and the JSON Schema's description (and README) say the same.
+ * A value converts only where it has exactly one meaning: number text has one number, but a
+ * number has many texts (1, 1.0, 1e0), so text fields take text only.
+ */
+export const VALUE_RULES: Record<'string' | 'bool' | 'integer' | 'float' | 'datetime' | 'nullable' | 'array', string> = {
+  string: 'string: a JSON string, kept as it is; anything else (a number, a boolean, an object) is refused',
+  bool: 'bool: JSON true or false, written as 1 or 0; anything else (0, 1, "true") is refused',
+  integer: 'int8..int64, uint8..uint64: a JSON number that is a whole number in the type\'s range, or a string of plain decimal digits with an optional "-" and no leading zero ("123" is 123; "0123", "+1", "1e3", " 1" are refused); int64 and uint64 up to 2^53-1',
+  float: 'float32, float64: a finite JSON number, or a string in JSON number syntax ("12.5", "-1e3"); "NaN", "Infinity" and other text are refused',
+  datetime: 'datetime: ISO-8601 text (without a zone: UTC) or a JSON number of epoch seconds (below 1e11) or milliseconds; written as "YYYY-MM-DD hh:mm:ss" UTC, so milliseconds are dropped',
+  nullable: 'type?: null and a missing field are the same value, null; without "?" both are refused (missing_field)',
+  array: 'type[]: a JSON array whose every element follows the rule of the type (no null elements)',
+};
+
+/** The declared type of a field, read as an own member only (a field named "constructor" is not Object's). */
+export const declaredType = (fields: Readonly<Record<string, string>>, name: string): string | undefined =>
+  Object.hasOwn(fields, name) ? fields[name] : undefined;
+
+/** Key fields are never nullable: a null key has no meaning, and an event without its key goes to the DLQ. */
+export const nullableKeyMessage = (field: string, type: string) =>
+  `field "${field}" is nullable (${type}): a key field must not be nullable (an event without it goes to the DLQ as missing_key_field); declare it ${type.replace(/\?$/, '')}`;
+
 export interface FieldType {
   base: ScalarType;
   array: boolean;

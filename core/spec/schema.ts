@@ -2,7 +2,8 @@
 // UI, and exported as JSON Schema (`npx sluice schema`). Cross-field rules live in validate.ts.
 import { z } from 'zod';
 import { parseDuration } from '../duration';
-import { FIELD_TYPE_PATTERN } from './fieldTypes';
+import { FIELD_TYPE_PATTERN, VALUE_RULES } from './fieldTypes';
+import { ENGINES, KEY_FUNCTIONS, NAME_RULE, NAME_RULE_TEXT } from './identifiers';
 
 export const SPEC_VERSION = 1;
 const MIN_WINDOW_MS = 1_000;
@@ -58,7 +59,7 @@ const kafkaSchema = z
 
 const fieldType = z.string().regex(FIELD_TYPE_PATTERN, {
   error: 'expected a field type: string, int8..int64, uint8..uint64, float32, float64, bool, datetime; "?" for nullable, "[]" for arrays (e.g. "int32[]", "string?")',
-});
+}).describe(`How an event's JSON value is read, per type. ${Object.values(VALUE_RULES).join('. ')}.`);
 
 const dedupKeySchema = z.union([
   z.string().min(1),
@@ -80,7 +81,8 @@ export const sourceSchema = z
     kafka: kafkaSchema,
     schema: z
       .object({
-        fields: z.record(z.string().min(1), fieldType).refine((f) => Object.keys(f).length > 0, { error: 'expected at least one field' }),
+        fields: z.record(z.string().min(1), fieldType).refine((f) => Object.keys(f).length > 0, { error: 'expected at least one field' })
+          .describe('field name (a dot path into the event: "a.b"; no control characters, no "__proto__" step) -> field type; the default column name is the field name with "." as "_", and must be a column name'),
         eventTime: z.string().optional().describe('the datetime field that holds event time'),
       })
       .strict(),
@@ -90,19 +92,21 @@ export const sourceSchema = z
 
 const columnSchema = z
   .object({
-    name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'expected a column name (letters, digits, _)' }),
+    name: z.string().regex(NAME_RULE, { error: `expected a column name (${NAME_RULE_TEXT})` }),
     field: z.string().min(1).optional().describe('event field (dot path); default: the column name'),
     type: z.string().min(1).optional().describe('ClickHouse type; default: derived from the field type'),
   })
   .strict();
+
+const KEY_TEXT = `a column (neither Nullable nor Array), or one of ${Object.keys(KEY_FUNCTIONS).join(', ')} applied to one, e.g. toYYYYMM(ts)`;
 
 export const sinkSchema = z
   .object({
     clickhouse: z
       .object({
         url: z.url({ error: 'expected a URL like http://127.0.0.1:8123' }),
-        database: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).default('default'),
-        table: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'expected a table name (letters, digits, _)' }),
+        database: z.string().regex(NAME_RULE, { error: `expected a database name (${NAME_RULE_TEXT})` }).default('default'),
+        table: z.string().regex(NAME_RULE, { error: `expected a table name (${NAME_RULE_TEXT})` }),
         username: z.string().default('default'),
         password: secretSchema.optional(),
       })
@@ -110,9 +114,10 @@ export const sinkSchema = z
     columns: z.array(columnSchema).min(1).optional().describe('default: one column per source field'),
     createTable: z
       .object({
-        engine: z.string().default('MergeTree'),
-        orderBy: z.array(z.string().min(1)).min(1),
-        partitionBy: z.string().optional(),
+        engine: z.string().default('MergeTree')
+          .describe(`${ENGINES.join(', ')} (or Replicated...), optionally with arguments that are column names or 'text'`),
+        orderBy: z.array(z.string().min(1)).min(1).describe(KEY_TEXT),
+        partitionBy: z.string().optional().describe(KEY_TEXT),
       })
       .strict()
       .optional(),

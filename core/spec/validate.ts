@@ -3,7 +3,8 @@
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { pipelineSpecSchema, type PipelineSpec } from './schema';
-import { isSupportedClickhouseType, parseFieldType } from './fieldTypes';
+import { declaredType, isSupportedClickhouseType, nullableKeyMessage, parseFieldType } from './fieldTypes';
+import { NAME_RULE, NAME_RULE_TEXT, PROTOTYPE_NAMES, fieldNameProblem, keyColumnProblem, parseEngine, parseKeyExpression } from './identifiers';
 import { resolveColumns } from './columns';
 import { joinProblems } from './validateJoin';
 import { outputEntries } from '../join/plan';
@@ -39,10 +40,21 @@ export function parseSpecText(text: string): { ok: true; value: unknown } | { ok
 }
 
 export function validateSpec(input: unknown): SpecResult {
+  // before the schema: parsing into plain objects would drop a "__proto__" member without a word
+  const proto = prototypeKeyProblems(input, []);
   const parsed = pipelineSpecSchema.safeParse(input);
-  if (!parsed.success) return { ok: false, problems: parsed.error.issues.map(issueToProblem) };
-  const problems = [...crossCheck(parsed.data), ...joinProblems(parsed.data)];
+  if (!parsed.success) return { ok: false, problems: [...proto, ...parsed.error.issues.map(issueToProblem)] };
+  const problems = [...proto, ...crossCheck(parsed.data), ...joinProblems(parsed.data)];
   return problems.length ? { ok: false, problems } : { ok: true, spec: parsed.data };
+}
+
+/** Every own "__proto__" member of the document (JSON.parse and YAML keep it as a member; objects built from it lose it). */
+function prototypeKeyProblems(v: unknown, path: PropertyKey[]): SpecProblem[] {
+  if (v === null || typeof v !== 'object') return [];
+  if (Array.isArray(v)) return v.flatMap((x, i) => prototypeKeyProblems(x, [...path, i]));
+  return Object.keys(v).flatMap((k) => PROTOTYPE_NAMES.has(k)
+    ? [{ path: formatPath([...path, k]), message: `"${k}" cannot be used as a name (it is the prototype of a JavaScript object)` }]
+    : prototypeKeyProblems((v as Record<string, unknown>)[k], [...path, k]));
 }
 
 export function validateSpecText(text: string): SpecResult {
@@ -75,10 +87,15 @@ function crossCheck(spec: PipelineSpec): SpecProblem[] {
     if (seen.has(src.name)) add(`${at}.name`, `duplicate source name "${src.name}"`);
     seen.add(src.name);
     const fields = src.schema.fields;
+    for (const f of Object.keys(fields)) {
+      const bad = fieldNameProblem(f);
+      if (bad) add(formatPath([`${at}.schema.fields`, f]), bad);
+    }
     const { eventTime } = src.schema;
     if (eventTime !== undefined) {
-      if (!(eventTime in fields)) add(`${at}.schema.eventTime`, `unknown field "${eventTime}"`);
-      else if (parseFieldType(fields[eventTime]).base !== 'datetime' || parseFieldType(fields[eventTime]).array)
+      const t = declaredType(fields, eventTime);
+      if (t === undefined) add(`${at}.schema.eventTime`, `unknown field "${eventTime}"`);
+      else if (parseFieldType(t).base !== 'datetime' || parseFieldType(t).array)
         add(`${at}.schema.eventTime`, `field "${eventTime}" must have type datetime`);
     }
     const d = src.dedup;
@@ -88,11 +105,21 @@ function crossCheck(spec: PipelineSpec): SpecProblem[] {
     const keys = typeof d.key === 'string' ? [d.key] : Array.isArray(d.key) ? d.key : [];
     keys.forEach((k, j) => {
       const path = typeof d.key === 'string' ? `${at}.dedup.key` : `${at}.dedup.key[${j}]`;
-      if (!(k in fields)) add(path, `unknown field "${k}" (declare it in schema.fields)`);
+      const t = declaredType(fields, k);
+      if (t === undefined) add(path, `unknown field "${k}" (declare it in schema.fields)`);
+      else if (parseFieldType(t).nullable) add(path, nullableKeyMessage(k, t));
     });
+    if (!Array.isArray(d.key) && typeof d.key === 'object') {
+      const declared = Object.keys(fields);
+      d.key.ignore.forEach((p, j) => {
+        if (!declared.some((f) => f === p || f.startsWith(`${p}.`)))
+          add(`${at}.dedup.key.ignore[${j}]`, `unknown field "${p}": the whole-event key is made of the declared fields (schema.fields), so only those can be ignored`);
+      });
+    }
   });
 
   const sinkAt = 'sink';
+  if (!spec.sink.columns) problems.push(...derivedColumnProblems(spec));
   const columns = resolveColumns(spec);
   const names = new Set<string>();
   const allFields = new Set(spec.join ? outputEntries(spec.join).map((o) => o.name) : spec.sources.flatMap((s) => Object.keys(s.schema.fields)));
@@ -104,10 +131,38 @@ function crossCheck(spec: PipelineSpec): SpecProblem[] {
   columns.forEach((c, i) => {
     if (names.has(c.name)) add(`${sinkAt}.columns[${i}].name`, `duplicate column "${c.name}"`);
     if (c.name.startsWith('_sluice_')) add(`${sinkAt}.columns[${i}].name`, 'names starting with _sluice_ are reserved');
+    if (PROTOTYPE_NAMES.has(c.name)) add(`${sinkAt}.columns[${i}].name`, `"${c.name}" cannot be a column name (it is the prototype of a JavaScript object)`);
     names.add(c.name);
   });
-  (spec.sink.createTable?.orderBy ?? []).forEach((col, i) => {
-    if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(col) && !names.has(col)) add(`${sinkAt}.createTable.orderBy[${i}]`, `unknown column "${col}"`);
-  });
+  const ct = spec.sink.createTable;
+  if (!ct) return problems;
+  const typeOf = new Map(columns.map((c) => [c.name, c.type]));
+  const checkKey = (text: string, path: string) => {
+    const e = parseKeyExpression(text);
+    if (typeof e === 'string') return add(path, e);
+    const type = typeOf.get(e.column);
+    if (type === undefined) return add(path, `unknown column "${e.column}"`);
+    const bad = keyColumnProblem(e, type);
+    if (bad) add(path, bad);
+  };
+  ct.orderBy.forEach((text, i) => checkKey(text, `${sinkAt}.createTable.orderBy[${i}]`));
+  if (ct.partitionBy !== undefined) checkKey(ct.partitionBy, `${sinkAt}.createTable.partitionBy`);
+  const engine = parseEngine(ct.engine);
+  if (typeof engine === 'string') add(`${sinkAt}.createTable.engine`, engine);
+  else for (const a of engine.args) if ('column' in a && !typeOf.has(a.column)) add(`${sinkAt}.createTable.engine`, `unknown column "${a.column}"`);
   return problems;
+}
+
+/** Default columns are named after fields ("a.b" -> a_b): each name must be a column name. */
+function derivedColumnProblems(spec: PipelineSpec): SpecProblem[] {
+  const fix = (field: string) => `name the column in sink.columns, e.g. { name: my_column, field: ${JSON.stringify(field)} }`;
+  const bad = (name: string) => !NAME_RULE.test(name.replace(/\./g, '_'));
+  if (spec.join) {
+    return outputEntries(spec.join).flatMap((o, k) => bad(o.name)
+      ? [{ path: `join.output[${k}]`, message: `output ${JSON.stringify(o.name)} is not a column name (${NAME_RULE_TEXT}); give it one with {field, as}` }] : []);
+  }
+  return spec.sources.flatMap((s, i) => Object.keys(s.schema.fields).filter(bad).map((f) => ({
+    path: formatPath([`sources[${i}].schema.fields`, f]),
+    message: `field ${JSON.stringify(f)} gives the column name ${JSON.stringify(f.replace(/\./g, '_'))}, which is not one (${NAME_RULE_TEXT}): ${fix(f)}`,
+  })));
 }

@@ -2,7 +2,7 @@
 // on their side with the same types as the left key, and every output field exists.
 import type { PipelineSpec } from './schema';
 import type { SpecProblem } from './validate';
-import { parseFieldType } from './fieldTypes';
+import { declaredType, nullableKeyMessage, parseFieldType } from './fieldTypes';
 import { asList, outputEntries } from '../join/plan';
 
 export function joinProblems(spec: PipelineSpec): SpecProblem[] {
@@ -19,7 +19,7 @@ export function joinProblems(spec: PipelineSpec): SpecProblem[] {
     used.add(name);
     return true;
   };
-  const typeText = (source: string, field: string) => byName.get(source)?.schema.fields[field];
+  const typeText = (source: string, field: string) => { const s = byName.get(source); return s ? declaredType(s.schema.fields, field) : undefined; };
   const sameType = (a: string, b: string) => {
     const x = parseFieldType(a), y = parseFieldType(b);
     return x.base === y.base && x.array === y.array;
@@ -32,13 +32,18 @@ export function joinProblems(spec: PipelineSpec): SpecProblem[] {
     const keys = asList(r.key);
     const leftKeys = asList(r.leftKey ?? r.key);
     const keyPath = (name: 'key' | 'leftKey', j: number) => (typeof (name === 'key' ? r.key : r.leftKey ?? r.key) === 'string' ? `${at}.${name}` : `${at}.${name}[${j}]`);
-    keys.forEach((k, j) => { if (typeText(r.source, k) === undefined) add(keyPath('key', j), `unknown field "${k}" of source "${r.source}"`); });
+    keys.forEach((k, j) => {
+      const t = typeText(r.source, k);
+      if (t === undefined) add(keyPath('key', j), `unknown field "${k}" of source "${r.source}"`);
+      else if (parseFieldType(t).nullable) add(keyPath('key', j), nullableKeyMessage(`${r.source}.${k}`, t));
+    });
     if (!leftOk) return;
     if (leftKeys.length !== keys.length) { add(`${at}.leftKey`, `expected ${keys.length} field(s), one per field of key`); return; }
     leftKeys.forEach((lk, j) => {
       const lt = typeText(join.left.source, lk);
       const path = r.leftKey === undefined ? keyPath('key', j) : keyPath('leftKey', j);
       if (lt === undefined) { add(path, `unknown field "${lk}" of the left source "${join.left.source}"`); return; }
+      if (parseFieldType(lt).nullable) add(path, nullableKeyMessage(`${join.left.source}.${lk}`, lt));
       const rt = typeText(r.source, keys[j]);
       if (rt !== undefined && !sameType(lt, rt))
         add(path, `key type mismatch: "${r.source}.${keys[j]}" is ${rt} but "${join.left.source}.${lk}" is ${lt}`);

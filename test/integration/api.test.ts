@@ -176,8 +176,11 @@ describe('GraphQL API', () => {
     assert.equal(huge.status, 413);
     assert.equal(code(huge), 'REQUEST_TOO_LARGE');
 
-    const deep = await gql('{ pipelines { sink { read } ingest { source } } a: pipelines { id } __schema { types { fields { type { ofType { ofType { ofType { ofType { ofType { name } } } } } } } } } }');
+    // introspection has limits of its own (getIntrospectionQuery passes: test/integration/apiEdges.test.ts)
+    const deep = await gql(`{ pipelines { sink { read } ingest { source } } a: pipelines { id } __schema { types { fields { type { ${'ofType { '.repeat(20)}name${' }'.repeat(20)} } } } } }`);
     assert.equal(code(deep), 'QUERY_TOO_COMPLEX');
+    const wide = await gql(`{ ${Array.from({ length: 201 }, (_, i) => `h${i}: health { ok }`).join(' ')} }`);
+    assert.equal(code(wide), 'QUERY_TOO_COMPLEX');
   });
 
   test('the web UI is served beside the API: the page, its script and its GraphQL documents, locked to this origin', async () => {

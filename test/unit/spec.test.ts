@@ -93,7 +93,7 @@ test('default columns follow the fields, with nested paths flattened', () => {
   assert.deepEqual(cols, ['event_id String', 'user_id String', 'amount Float64', 'ts DateTime', '_event_source_ String', 'meta_country Nullable(String)']);
   const ddl = createTableSql(r.spec);
   assert.match(ddl, /`_sluice_batch` UInt64/);
-  assert.match(ddl, /ENGINE = MergeTree\(\)\nORDER BY \(event_id\)/);
+  assert.match(ddl, /ENGINE = MergeTree\(\)\nORDER BY \(`event_id`\)/);
 });
 
 test('the schema is exported as JSON Schema', () => {
