@@ -5,7 +5,7 @@ import type { SpecProblem } from '../core/spec/validate';
 import { columnMismatches, tableRef } from '../core/ddl';
 import { clickhouseFor, kafkaFor } from '../activities/connections';
 
-const withTimeout = <T>(p: Promise<T>, ms: number, what: string) =>
+export const withTimeout = <T>(p: Promise<T>, ms: number, what: string) =>
   Promise.race([p, new Promise<never>((_, rej) => setTimeout(() => rej(new Error(`${what}: no answer within ${ms / 1000}s`)), ms))]);
 
 async function checkSource(spec: PipelineSpec, i: number): Promise<SpecProblem[]> {
