@@ -32,10 +32,23 @@ export function specFrom(input: unknown): PipelineSpec {
 
 const memoOf = (m: Record<string, unknown> | undefined) => (m ?? {}) as PipelineMemo;
 const blank = (name: string): PipelineState => ({ name, status: 'PROVISIONING', specVersion: 0, ingest: {}, sink: {}, updatedAt: Date.now() });
-const isDeadline = (e: unknown) => /deadline|timed? ?out/i.test(String((e as Error)?.message ?? e)) || (e as { code?: number })?.code === 4; // gRPC DEADLINE_EXCEEDED
-const finishedWithin = (h: WorkflowHandle, ms: number) => Promise.race([h.result().then(() => true), sleep(ms).then(() => false)]);
+/** A gRPC DEADLINE_EXCEEDED anywhere in the error's causes: nobody answered in time. */
+function isDeadline(e: unknown): boolean {
+  for (let c = e as { code?: unknown; message?: string; cause?: unknown } | undefined; c; c = c.cause as typeof c) {
+    if (c.code === 4 || /deadline exceeded/i.test(c.message ?? '')) return true;
+  }
+  return false;
+}
 
 export class PipelineService {
+  /** True once the run finished, false if it had not within `ms` (the wait is a deadline, so no poll is left running). */
+  private finishedWithin(h: WorkflowHandle, ms: number): Promise<boolean> {
+    return this.client.withDeadline(Date.now() + ms, () => h.result()).then(() => true, (e) => {
+      if (isDeadline(e)) return false;
+      throw e;
+    });
+  }
+
   /** the last state each pipeline's worker answered with: what NO_WORKER reports */
   private readonly lastKnown = new Map<string, PipelineState>();
   private readonly lag = new Map<string, { at: number; lag: Promise<Record<string, number | undefined>> }>();
@@ -226,7 +239,7 @@ export class PipelineService {
     this.lastKnown.delete(name);
     if (d?.status.name === 'RUNNING') {
       await h.signal(stopSignal, { delete: true });
-      if (await finishedWithin(h, DELETE_TIMEOUT_MS)) return;
+      if (await this.finishedWithin(h, DELETE_TIMEOUT_MS)) return;
       // no worker is running the pipeline (its task queue has no poller): end it here and tear down below
       await h.terminate(`delete: no worker stopped the pipeline within ${DELETE_TIMEOUT_MS / 1000}s`);
     }
@@ -236,7 +249,7 @@ export class PipelineService {
       taskQueue, workflowId: workflowIdOf(name), args: [{ spec: last } satisfies PipelineInput], memo: { spec: last } satisfies PipelineMemo,
       signal: stopSignal, signalArgs: [{ delete: true }],
     });
-    if (!(await finishedWithin(started, DELETE_TIMEOUT_MS))) {
+    if (!(await this.finishedWithin(started, DELETE_TIMEOUT_MS))) {
       throw new SluiceError('UNAVAILABLE', `pipeline "${name}" is being deleted: its streams go once a Sluice worker polls task queue "${taskQueue}"`);
     }
   }
@@ -259,7 +272,7 @@ export class PipelineService {
       const s = await this.status(name).catch(() => undefined);
       if (s && done(s)) return s;
       if (Date.now() > until) throw new SluiceError('UNAVAILABLE', `timed out waiting for pipeline "${name}" (last status ${s?.status ?? 'none'})`);
-      await new Promise((r) => setTimeout(r, 250));
+      await sleep(250);
     }
   }
 }

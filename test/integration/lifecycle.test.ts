@@ -167,7 +167,7 @@ describe('lifecycle', () => {
     await h.svc.delete(name);
   });
 
-  test('a worker told to stop (SIGTERM) exits within its grace time; then the status says NO_WORKER and keeps the last figures', async () => {
+  test('a worker told to stop (SIGTERM) exits within its grace time; then the status says NO_WORKER and keeps the last figures', async (t) => {
     const name = uniqueName('lc-sigterm');
     await newTopic(h, name);
     await createRunning(h, purchaseSpec(name, name));
@@ -179,6 +179,7 @@ describe('lifecycle', () => {
     worker.kill('SIGTERM');
     const graceMs = shutdownGraceMs(WORKER_ENV);
     const took = await Promise.race([exited, new Promise<number>((r) => setTimeout(() => r(Infinity), graceMs + 30_000))]);
+    t.diagnostic(`the worker exited ${took} ms after SIGTERM (grace ${graceMs} ms)`);
     assert.ok(took <= graceMs + 3000, `the worker exited after ${took} ms (grace ${graceMs} ms)`);
 
     // no worker polls the task queue now
