@@ -80,10 +80,15 @@ export class PipelineService {
     }
   }
 
-  private async running(name: string) {
+  /** The running workflow's handle and description; BAD_STATE if it finished. */
+  private async runningRun(name: string): Promise<[WorkflowHandle, WorkflowExecutionDescription]> {
     const d = await this.describe(name);
     if (d.status.name !== 'RUNNING') throw new SluiceError('BAD_STATE', `pipeline "${name}" is ${d.status.name.toLowerCase()}`);
-    return this.handle(name);
+    return [this.handle(name), d];
+  }
+
+  private async running(name: string): Promise<WorkflowHandle> {
+    return (await this.runningRun(name))[0];
   }
 
   async create(input: unknown): Promise<PipelineState> {
@@ -185,8 +190,7 @@ export class PipelineService {
   stop(name: string) { return this.lifecycle(name, (h) => h.executeUpdate(stopUpdate, { args: [{}] })); }
 
   private async lifecycle(name: string, update: (h: WorkflowHandle) => Promise<PipelineState>): Promise<PipelineState> {
-    const h = await this.running(name);
-    const d = await this.describe(name);
+    const [h, d] = await this.runningRun(name);
     const s = await this.client.withDeadline(Date.now() + UPDATE_TIMEOUT_MS, () => update(h)).catch((e) => {
       throw new SluiceError('UNAVAILABLE', `pipeline "${name}" did not answer within ${UPDATE_TIMEOUT_MS / 1000}s (${(e as Error).message}): is a Sluice worker running on task queue "${d.taskQueue}"?`);
     });

@@ -58,7 +58,8 @@ const toId = (text: string | undefined, field: string): number => {
 
 async function pipelineView(svc: PipelineService, id: string) {
   const s = await svc.status(id);
-  const live = s.status !== 'STOPPED' && s.status !== 'FAILED';
+  // spec and stages come from the worker (NO_WORKER: none answers, so do not wait for it twice)
+  const live = s.status !== 'STOPPED' && s.status !== 'FAILED' && s.status !== 'NO_WORKER';
   const spec = live ? await svc.spec(id).then(redactSpec).catch(() => undefined) : undefined;
   const stages = live ? await svc.describeStages(id).catch(() => []) : [];
   return view(s, { spec, stages });
