@@ -16,9 +16,11 @@ const RECORDS_PER_MESSAGE = 500;
 export interface IngestInput {
   spec: PipelineSpec;
   source: number;
+  /** the counters the previous run of this stage reported: they continue from there */
+  counters?: Record<string, number>;
 }
 
-export async function ingest({ spec, source }: IngestInput): Promise<void> {
+export async function ingest({ spec, source, counters }: IngestInput): Promise<void> {
   const ctx = Context.current();
   const src = spec.sources[source];
   const js = (await natsConnection()).jetstream();
@@ -34,9 +36,11 @@ export async function ingest({ spec, source }: IngestInput): Promise<void> {
     retry: { retries: 5, restartOnFailure: async () => false },
   });
   const progress = new ProgressReporter(spec.name, 'ingest', src.name);
-  let read = 0;
-  let published = 0;
+  const carried = ProgressReporter.carried(counters);
+  let read = carried.read ?? 0;
+  let published = carried.published ?? 0;
   const lagByPartition = new Map<number, number>();
+  progress.update({ read, published, lag: carried.lag ?? 0 });
 
   const crashed = new Promise<never>((_, reject) => {
     consumer.on(consumer.events.CRASH, (e) => reject(e.payload.error));
@@ -68,8 +72,14 @@ export async function ingest({ spec, source }: IngestInput): Promise<void> {
         await heartbeat();
       },
     });
+    // the group is joined: whatever a previous attempt reported as failing works now
+    await progress.failing(undefined);
     await Promise.race([cancelled(), crashed]);
     ctx.log.info('ingest stopping', { pipeline: spec.name, source: src.name, read });
+  } catch (e) {
+    // e.g. Kafka refuses the credentials or cannot be reached: the pipeline's status says so (Temporal retries the stage)
+    if (!ctx.cancellationSignal.aborted) await progress.failing(`Kafka: ${(e as Error).message}`);
+    throw e;
   } finally {
     await consumer.disconnect().catch(() => undefined);
     await progress.stop();

@@ -15,6 +15,14 @@ export class ProgressReporter {
     this.timer = setInterval(() => void this.flush(), everyMs);
   }
 
+  /** Continues from the counters a previous run of the stage reported: the larger of the workflow's copy and this activity's last heartbeat (a retried attempt). */
+  static carried(fromWorkflow: Record<string, number> | undefined): Record<string, number> {
+    const beat = (Context.current().info.heartbeatDetails as StageProgress | undefined)?.counters ?? {};
+    const out: Record<string, number> = { ...fromWorkflow };
+    for (const [k, v] of Object.entries(beat)) if (typeof v === 'number' && v > (out[k] ?? 0)) out[k] = v;
+    return out;
+  }
+
   update(counters: Record<string, number>): void {
     this.latest = { ...this.latest, counters, at: Date.now() };
     for (const [counter, v] of Object.entries(counters)) {
@@ -23,12 +31,18 @@ export class ProgressReporter {
     Context.current().heartbeat(this.latest);
   }
 
+  /** Reports why the stage fails (or, with undefined, that it works again) to the workflow at once. */
+  async failing(error: string | undefined): Promise<void> {
+    this.latest = { ...this.latest, error, at: Date.now() };
+    await this.flush();
+  }
+
   async flush(): Promise<void> {
     const ctx = Context.current();
     ctx.heartbeat(this.latest);
-    const text = JSON.stringify(this.latest.counters);
+    const text = JSON.stringify([this.latest.counters, this.latest.error]);
     // nothing to say yet (an attempt that ends before its first update must not blank the figures shown)
-    if (text === this.lastSignalled || text === '{}') return;
+    if (text === this.lastSignalled || (Object.keys(this.latest.counters).length === 0 && this.latest.error === undefined)) return;
     this.lastSignalled = text;
     try {
       await ctx.client.workflow.getHandle(workflowIdOf(this.pipeline)).signal('progress', this.latest);

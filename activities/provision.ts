@@ -2,10 +2,12 @@
 import { RetentionPolicy, StorageType, DiscardPolicy, nanos, type StreamConfig, type JetStreamManager } from 'nats';
 import { ApplicationFailure } from '@temporalio/common';
 import { Context } from '@temporalio/activity';
+import { ClickHouseError } from '@clickhouse/client';
 import type { PipelineSpec } from '../core/spec/schema';
 import { streamsOf, consumerGroupOf } from '../core/names';
 import { createTableSql, columnMismatches, tableRef, quoteIdent } from '../core/ddl';
 import { settings } from '../core/settings';
+import { clickhouseErrorCode, isDeterministicClickHouseError } from '../core/clickhouseErrors';
 import { clickhouseFor, kafkaFor, natsConnection } from './connections';
 import { checkExistingRows, ensureIncarnation } from './tableOwnership';
 import { takeOver } from './writerFence';
@@ -31,20 +33,32 @@ export async function provisionStreams(spec: PipelineSpec): Promise<void> {
   await ensureStream(jsm, { ...common, name: s.dlq, subjects: [s.dlqSubject], max_age: nanos(7 * 86_400_000), duplicate_window: nanos(3_600_000) });
 }
 
+/**
+ * An error ClickHouse answered about the statement (bad DDL, a nullable sorting key, no such table)
+ * fails provisioning for good, with the server's message; no answer (server down) is thrown as is,
+ * and the workflow retries it with the error in the status.
+ */
+function refusedForGood(e: unknown, what: string): unknown {
+  const message = (e as Error).message ?? String(e);
+  const code = e instanceof ClickHouseError ? Number(e.code) : clickhouseErrorCode(message);
+  return isDeterministicClickHouseError(code) ? ApplicationFailure.nonRetryable(`${what}: ClickHouse answered: ${message}`, 'ClickHouseRefused') : e;
+}
+
 export async function provisionTable(spec: PipelineSpec): Promise<void> {
   const ch = clickhouseFor(spec);
+  const db = spec.sink.clickhouse.database;
+  const table = `${db}.${spec.sink.clickhouse.table}`;
   try {
-    const db = spec.sink.clickhouse.database;
     if (spec.sink.createTable) {
-      await ch.command({ query: `CREATE DATABASE IF NOT EXISTS ${quoteIdent(db)}` });
-      await ch.command({ query: createTableSql(spec) });
+      await ch.command({ query: `CREATE DATABASE IF NOT EXISTS ${quoteIdent(db)}` }).catch((e) => { throw refusedForGood(e, `sink: creating database ${db}`); });
+      await ch.command({ query: createTableSql(spec) }).catch((e) => { throw refusedForGood(e, `sink: creating table ${table}`); });
     }
     const rs = await ch.query({ query: `DESCRIBE TABLE ${tableRef(spec)}`, format: 'JSONEachRow' }).catch((e: Error) => {
-      throw ApplicationFailure.nonRetryable(`sink: table ${db}.${spec.sink.clickhouse.table} is not readable (${e.message}); set sink.createTable to create it`, 'SinkTableMissing');
+      throw refusedForGood(e, `sink: table ${table} is not readable${spec.sink.createTable ? '' : ' (set sink.createTable to create it)'}`);
     });
     const have = new Map((await rs.json<{ name: string; type: string }>()).map((r) => [r.name, r.type]));
     const problems = columnMismatches(spec, have);
-    if (problems.length) throw ApplicationFailure.nonRetryable(`sink: table ${db}.${spec.sink.clickhouse.table} does not match the spec: ${problems.join('; ')}`, 'SinkTableMismatch');
+    if (problems.length) throw ApplicationFailure.nonRetryable(`sink: table ${table} does not match the spec: ${problems.join('; ')}`, 'SinkTableMismatch');
     const jsm = await (await natsConnection()).jetstreamManager();
     await checkExistingRows(ch, spec, await ensureIncarnation(jsm, ch, spec));
   } finally {
@@ -64,12 +78,16 @@ export async function teardown(spec: PipelineSpec): Promise<void> {
     await jsm.streams.delete(name).catch((e: Error) => { if (!/not found/i.test(e.message)) throw e; });
   }
   for (let i = 0; i < spec.sources.length; i++) {
+    const group = consumerGroupOf(spec.name, spec.sources[i].name, spec.sources[i].kafka.groupId);
     const admin = kafkaFor(spec, i).admin();
-    await admin.connect();
     try {
-      await admin.deleteGroups([consumerGroupOf(spec.name, spec.sources[i].name, spec.sources[i].kafka.groupId)]).catch(() => undefined);
+      await admin.connect();
+      await admin.deleteGroups([group]).catch(() => undefined);
+    } catch (e) {
+      // Kafka refuses this spec's credentials (or is unreachable): the group stays until Kafka expires it (offsets.retention.minutes)
+      Context.current().log.warn('could not remove the Kafka consumer group; delete goes on', { pipeline: spec.name, group, error: (e as Error).message });
     } finally {
-      await admin.disconnect();
+      await admin.disconnect().catch(() => undefined);
     }
   }
 }

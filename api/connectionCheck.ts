@@ -6,7 +6,7 @@ import { columnMismatches, tableRef } from '../core/ddl';
 import type { Admin } from 'kafkajs';
 import { clickhouseFor, kafkaFor } from '../activities/connections';
 
-const withTimeout = <T>(p: Promise<T>, ms: number, what: string) =>
+export const withTimeout = <T>(p: Promise<T>, ms: number, what: string) =>
   Promise.race([p, new Promise<never>((_, rej) => setTimeout(() => rej(new Error(`${what}: no answer within ${ms / 1000}s`)), ms))]);
 
 /**

@@ -1,7 +1,7 @@
 // The service layer: what the GraphQL resolvers, the CLI and the demo call. It talks to
 // Temporal only (start, signal, query); the workflow owns all pipeline logic.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import { Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type WorkflowExecutionDescription, type WorkflowHandle } from '@temporalio/client';
 import { settings } from '../core/settings';
 import { dataConverter } from '../core/payloadCodec';
 import { workflowIdOf } from '../core/names';
@@ -10,13 +10,18 @@ import { updateProblems } from '../core/spec/updateRules';
 import type { PipelineSpec } from '../core/spec/schema';
 import { SluiceError } from './errors';
 import {
-  pauseSignal, purgeDlqUpdate, replayDlqUpdate, resumeSignal, specQuery, statusQuery, stopSignal, updateSignal,
-  type PipelineInput, type PipelineState,
+  pauseUpdate, purgeDlqUpdate, replayDlqUpdate, resumeUpdate, specQuery, statusQuery, stopSignal, stopUpdate, updateSignal,
+  type PipelineInput, type PipelineMemo, type PipelineState,
 } from '../workflows/signals';
+import { sourceLag } from './sourceLag';
 
 const WORKFLOW_TYPE = 'pipelineWorkflow';
 const QUERY_TIMEOUT_MS = 5000;
+/** pause/resume/stop: the workflow answers within 15 s (PAUSING/STOPPING if it takes longer); more than that means no worker */
+const UPDATE_TIMEOUT_MS = 25_000;
 const DELETE_TIMEOUT_MS = 30_000;
+/** Kafka lag is measured at most this often per pipeline */
+const LAG_TTL_MS = 1000;
 
 /** A spec from YAML/JSON text or an object; bad input -> BAD_SPEC listing every problem by path. */
 export function specFrom(input: unknown): PipelineSpec {
@@ -25,7 +30,29 @@ export function specFrom(input: unknown): PipelineSpec {
   return r.spec;
 }
 
+const memoOf = (m: Record<string, unknown> | undefined) => (m ?? {}) as PipelineMemo;
+const blank = (name: string): PipelineState => ({ name, status: 'PROVISIONING', specVersion: 0, ingest: {}, sink: {}, updatedAt: Date.now() });
+/** A gRPC DEADLINE_EXCEEDED anywhere in the error's causes: nobody answered in time. */
+function isDeadline(e: unknown): boolean {
+  for (let c = e as { code?: unknown; message?: string; cause?: unknown } | undefined; c; c = c.cause as typeof c) {
+    if (c.code === 4 || /deadline exceeded/i.test(c.message ?? '')) return true;
+  }
+  return false;
+}
+
 export class PipelineService {
+  /** True once the run finished, false if it had not within `ms` (the wait is a deadline, so no poll is left running). */
+  private finishedWithin(h: WorkflowHandle, ms: number): Promise<boolean> {
+    return this.client.withDeadline(Date.now() + ms, () => h.result()).then(() => true, (e) => {
+      if (isDeadline(e)) return false;
+      throw e;
+    });
+  }
+
+  /** the last state each pipeline's worker answered with: what NO_WORKER reports */
+  private readonly lastKnown = new Map<string, PipelineState>();
+  private readonly lag = new Map<string, { at: number; lag: Promise<Record<string, number | undefined>> }>();
+
   constructor(private readonly client: Client, private readonly taskQueue = settings.taskQueue) {}
 
   static async connect(taskQueue = settings.taskQueue): Promise<PipelineService> {
@@ -41,16 +68,27 @@ export class PipelineService {
     return this.client.workflow.getHandle(workflowIdOf(name));
   }
 
-  private async running(name: string) {
-    const h = this.handle(name);
+  /** The pipeline's latest run; NOT_FOUND if there is none or it was deleted. */
+  private async describe(name: string): Promise<WorkflowExecutionDescription> {
     try {
-      const d = await h.describe();
-      if (d.status.name !== 'RUNNING') throw new SluiceError('BAD_STATE', `pipeline "${name}" is ${d.status.name.toLowerCase()}`);
-      return h;
+      const d = await this.handle(name).describe();
+      if (memoOf(d.memo).deleted) throw new WorkflowNotFoundError('deleted', workflowIdOf(name), undefined);
+      return d;
     } catch (e) {
       if (e instanceof WorkflowNotFoundError) throw new SluiceError('NOT_FOUND', `no pipeline named "${name}"`);
       throw e;
     }
+  }
+
+  /** The running workflow's handle and description; BAD_STATE if it finished. */
+  private async runningRun(name: string): Promise<[WorkflowHandle, WorkflowExecutionDescription]> {
+    const d = await this.describe(name);
+    if (d.status.name !== 'RUNNING') throw new SluiceError('BAD_STATE', `pipeline "${name}" is ${d.status.name.toLowerCase()}`);
+    return [this.handle(name), d];
+  }
+
+  private async running(name: string): Promise<WorkflowHandle> {
+    return (await this.runningRun(name))[0];
   }
 
   async create(input: unknown): Promise<PipelineState> {
@@ -60,50 +98,105 @@ export class PipelineService {
         taskQueue: this.taskQueue,
         workflowId: workflowIdOf(spec.name),
         args: [{ spec } satisfies PipelineInput],
+        memo: { spec } satisfies PipelineMemo,
       });
     } catch (e) {
       if (e instanceof WorkflowExecutionAlreadyStartedError) throw new SluiceError('ALREADY_EXISTS', `pipeline "${spec.name}" already exists; use update`);
       throw e;
     }
+    this.lastKnown.delete(spec.name);
     return this.status(spec.name);
   }
 
-  /** Status and counters; for a finished pipeline, the state it ended with. */
+  /**
+   * Status and counters; for a finished pipeline, the state it ended with. Without a worker to
+   * answer: NO_WORKER with the last known figures. Ingest lag is measured in Kafka.
+   */
   async status(name: string): Promise<PipelineState> {
+    const d = await this.describe(name);
+    const memo = memoOf(d.memo);
     const h = this.handle(name);
-    try {
-      const d = await h.describe();
-      if (d.status.name === 'RUNNING') {
-        // answered by a worker: without one polling the pipeline's task queue there is no answer
-        return await this.client.withDeadline(Date.now() + QUERY_TIMEOUT_MS, () => h.query(statusQuery)).catch((): PipelineState => ({
-          name, status: 'FAILED', specVersion: 0, ingest: {}, sink: {}, updatedAt: Date.now(),
-          error: `no worker answered within ${QUERY_TIMEOUT_MS / 1000}s: is a Sluice worker running on task queue "${d.taskQueue}"?`,
-        }));
-      }
-      if (d.status.name === 'COMPLETED') return (await h.result()) as PipelineState;
-      return { name, status: 'FAILED', specVersion: 0, error: `workflow ${d.status.name.toLowerCase()}`, ingest: {}, sink: {}, updatedAt: d.closeTime?.getTime() ?? Date.now() };
-    } catch (e) {
-      if (e instanceof WorkflowNotFoundError) throw new SluiceError('NOT_FOUND', `no pipeline named "${name}"`);
-      throw e;
+    let s: PipelineState;
+    if (d.status.name === 'RUNNING') {
+      // answered by a worker: without one polling the pipeline's task queue there is no answer
+      s = await this.client.withDeadline(Date.now() + QUERY_TIMEOUT_MS, () => h.query(statusQuery)).then((fresh) => {
+        this.lastKnown.set(name, fresh);
+        return fresh;
+      }, (e): PipelineState => {
+        if (!isDeadline(e)) throw e;
+        return {
+          ...(this.lastKnown.get(name) ?? memo.state ?? blank(name)),
+          status: 'NO_WORKER',
+          error: `no worker answered within ${QUERY_TIMEOUT_MS / 1000}s: is a Sluice worker running on task queue "${d.taskQueue}"? (figures as last known)`,
+        };
+      });
+    } else if (d.status.name === 'COMPLETED') {
+      s = (await h.result()) as PipelineState;
+    } else {
+      s = { ...(memo.state ?? blank(name)), status: 'FAILED', error: `workflow ${d.status.name.toLowerCase()}`, updatedAt: d.closeTime?.getTime() ?? Date.now() };
     }
+    return this.withLag(s, memo.spec);
+  }
+
+  /** Ingest lag from Kafka's offsets where it can be read; otherwise ingest's own figure only while it runs fine. */
+  private async withLag(s: PipelineState, spec: PipelineSpec | undefined): Promise<PipelineState> {
+    if (!spec) return s;
+    let measured = this.lag.get(s.name);
+    if (!measured || Date.now() - measured.at > LAG_TTL_MS) {
+      measured = { at: Date.now(), lag: sourceLag(spec) };
+      this.lag.set(s.name, measured);
+    }
+    const lag = await measured.lag;
+    const ingest = { ...s.ingest };
+    for (const { name } of spec.sources) {
+      const counters = { ...ingest[name] };
+      const kafka = lag[name];
+      if (kafka !== undefined) counters.lag = kafka;
+      else if (s.status !== 'RUNNING' || s.sourceErrors?.[name]) delete counters.lag; // what ingest last saw is stale
+      ingest[name] = counters;
+    }
+    return { ...s, ingest };
   }
 
   async spec(name: string): Promise<PipelineSpec> {
     return (await this.running(name)).query(specQuery);
   }
 
+  /**
+   * Every pipeline, by name, but the deleted ones. A pipeline whose state this API cannot read
+   * (e.g. encrypted with another SLUICE_CODEC_KEY) is listed as FAILED with the reason.
+   */
   async list(): Promise<PipelineState[]> {
     const names = new Set<string>();
-    for await (const w of this.client.workflow.list({ query: `WorkflowType = '${WORKFLOW_TYPE}'` })) {
-      const name = w.workflowId.replace(/^sluice-pipeline-/, '');
-      names.add(name);
-    }
-    return Promise.all([...names].sort().map((n) => this.status(n)));
+    let nextPageToken: Uint8Array | undefined;
+    do {
+      // the raw listing: the client's iterator decodes every memo and stops at the first it cannot decode
+      const page = await this.client.workflowService.listWorkflowExecutions({
+        namespace: settings.temporalNamespace, query: `WorkflowType = '${WORKFLOW_TYPE}'`, nextPageToken,
+      });
+      for (const e of page.executions ?? []) names.add((e.execution?.workflowId ?? '').replace(/^sluice-pipeline-/, ''));
+      nextPageToken = page.nextPageToken?.length ? page.nextPageToken : undefined;
+    } while (nextPageToken);
+    const all = await Promise.all([...names].sort().map((n) => this.status(n).catch((e): PipelineState | undefined => {
+      if (e instanceof SluiceError && e.code === 'NOT_FOUND') return undefined; // deleted
+      return { ...blank(n), status: 'FAILED', error: `cannot read its state: ${(e as Error).message}` };
+    })));
+    return all.filter((s): s is PipelineState => s !== undefined);
   }
 
-  async pause(name: string) { await (await this.running(name)).signal(pauseSignal); }
-  async resume(name: string) { await (await this.running(name)).signal(resumeSignal); }
-  async stop(name: string) { await (await this.running(name)).signal(stopSignal, {}); }
+  /** Pause, resume and stop answer with the state they caused (PAUSING/STOPPING while the stages still wind down). */
+  pause(name: string) { return this.lifecycle(name, (h) => h.executeUpdate(pauseUpdate)); }
+  resume(name: string) { return this.lifecycle(name, (h) => h.executeUpdate(resumeUpdate)); }
+  stop(name: string) { return this.lifecycle(name, (h) => h.executeUpdate(stopUpdate, { args: [{}] })); }
+
+  private async lifecycle(name: string, update: (h: WorkflowHandle) => Promise<PipelineState>): Promise<PipelineState> {
+    const [h, d] = await this.runningRun(name);
+    const s = await this.client.withDeadline(Date.now() + UPDATE_TIMEOUT_MS, () => update(h)).catch((e) => {
+      throw new SluiceError('UNAVAILABLE', `pipeline "${name}" did not answer within ${UPDATE_TIMEOUT_MS / 1000}s (${(e as Error).message}): is a Sluice worker running on task queue "${d.taskQueue}"?`);
+    });
+    this.lastKnown.set(name, s);
+    return this.withLag(s, memoOf(d.memo).spec);
+  }
 
   async update(name: string, input: unknown): Promise<void> {
     const spec = specFrom(input);
@@ -135,31 +228,32 @@ export class PipelineService {
     }
   }
 
-  /** Stops (draining) and removes the pipeline's streams and consumer groups; the ClickHouse table is kept. */
+  /**
+   * Stops (draining) and removes the pipeline's streams and consumer groups; the ClickHouse table is
+   * kept. Works in every state the list shows: a finished (stopped, failed, terminated) pipeline is
+   * started once more just to tear down, with the spec its workflow recorded in its memo.
+   */
   async delete(name: string, spec?: PipelineSpec): Promise<void> {
     const h = this.handle(name);
-    let last: PipelineSpec | undefined = spec;
-    try {
-      const d = await h.describe();
-      if (d.status.name === 'RUNNING') {
-        await h.signal(stopSignal, { delete: true });
-        const finished = await Promise.race([h.result().then(() => true), sleep(DELETE_TIMEOUT_MS).then(() => false)]);
-        if (finished) return;
-        // no worker is running the pipeline (its task queue has no poller): end it here and tear down below
-        await h.terminate(`delete: no worker stopped the pipeline within ${DELETE_TIMEOUT_MS / 1000}s`);
-        if (!last) throw new SluiceError('UNAVAILABLE', `pipeline "${name}" had no worker to stop it; it was terminated, but its streams stay until deleted with its spec`);
-      }
-    } catch (e) {
-      if (!(e instanceof WorkflowNotFoundError)) throw e;
-      if (!last) throw new SluiceError('NOT_FOUND', `no pipeline named "${name}"`);
+    const d = await this.describe(name).catch((e) => { if (spec && e instanceof SluiceError && e.code === 'NOT_FOUND') return undefined; throw e; });
+    const last = memoOf(d?.memo).spec ?? spec;
+    const taskQueue = d?.taskQueue ?? this.taskQueue;
+    this.lastKnown.delete(name);
+    if (d?.status.name === 'RUNNING') {
+      await h.signal(stopSignal, { delete: true });
+      if (await this.finishedWithin(h, DELETE_TIMEOUT_MS)) return;
+      // no worker is running the pipeline (its task queue has no poller): end it here and tear down below
+      await h.terminate(`delete: no worker stopped the pipeline within ${DELETE_TIMEOUT_MS / 1000}s`);
     }
-    if (!last) throw new SluiceError('NOT_FOUND', `pipeline "${name}" is not running; pass its spec to delete its streams`);
+    if (!last) throw new SluiceError('NOT_FOUND', `pipeline "${name}" has no recorded spec (an older Sluice started it): pass its spec to delete its streams`);
     // a finished pipeline: start it just to tear down (it stops before provisioning anything)
     const started = await this.client.workflow.signalWithStart(WORKFLOW_TYPE, {
-      taskQueue: this.taskQueue, workflowId: workflowIdOf(name), args: [{ spec: last }],
+      taskQueue, workflowId: workflowIdOf(name), args: [{ spec: last } satisfies PipelineInput], memo: { spec: last } satisfies PipelineMemo,
       signal: stopSignal, signalArgs: [{ delete: true }],
     });
-    await started.result();
+    if (!(await this.finishedWithin(started, DELETE_TIMEOUT_MS))) {
+      throw new SluiceError('UNAVAILABLE', `pipeline "${name}" is being deleted: its streams go once a Sluice worker polls task queue "${taskQueue}"`);
+    }
   }
 
   /** The pipeline's running stage activities: type, attempt, last failure (from Temporal). */
@@ -180,7 +274,7 @@ export class PipelineService {
       const s = await this.status(name).catch(() => undefined);
       if (s && done(s)) return s;
       if (Date.now() > until) throw new SluiceError('UNAVAILABLE', `timed out waiting for pipeline "${name}" (last status ${s?.status ?? 'none'})`);
-      await new Promise((r) => setTimeout(r, 250));
+      await sleep(250);
     }
   }
 }

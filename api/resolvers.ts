@@ -40,7 +40,10 @@ const view = (s: PipelineState, extra: { spec?: unknown; stages?: unknown[] } = 
     late: 0, batches: 0, keysHeld: 0, ...s.sink,
     join: s.sink.matched === undefined ? null : { matched: 0, unmatched: 0, waiting: 0, side: 0, rejectedRows: 0, ...s.sink, held: s.sink.joinHeld ?? 0 },
   },
-  ingest: Object.entries(s.ingest).map(([source, c]) => ({ source, read: c.read ?? 0, published: c.published ?? 0, lag: c.lag ?? 0 })),
+  ingest: [...new Set([...Object.keys(s.ingest), ...Object.keys(s.sourceErrors ?? {})])].map((source) => {
+    const c = s.ingest[source] ?? {};
+    return { source, read: c.read ?? 0, published: c.published ?? 0, lag: c.lag ?? null, error: s.sourceErrors?.[source] ?? null };
+  }),
   spec: extra.spec === undefined ? null : JSON.stringify(extra.spec),
   stages: extra.stages ?? [],
   updatedAt: new Date(s.updatedAt).toISOString(),
@@ -55,7 +58,8 @@ const toId = (text: string | undefined, field: string): number => {
 
 async function pipelineView(svc: PipelineService, id: string) {
   const s = await svc.status(id);
-  const live = s.status !== 'STOPPED' && s.status !== 'FAILED';
+  // spec and stages come from the worker (NO_WORKER: none answers, so do not wait for it twice)
+  const live = s.status !== 'STOPPED' && s.status !== 'FAILED' && s.status !== 'NO_WORKER';
   const spec = live ? await svc.spec(id).then(redactSpec).catch(() => undefined) : undefined;
   const stages = live ? await svc.describeStages(id).catch(() => []) : [];
   return view(s, { spec, stages });
@@ -106,9 +110,9 @@ export const resolvers = {
   Mutation: {
     createPipeline: mutation(async (_, args: Args, { svc }) => view(await svc.create(specArg(args)))),
     updatePipeline: mutation(async (_, args: Args, { svc }) => { await svc.update(args.id, specArg(args)); return view(await svc.status(args.id)); }),
-    pausePipeline: mutation(async (_, { id }: Args, { svc }) => { await svc.pause(id); return view(await svc.status(id)); }),
-    resumePipeline: mutation(async (_, { id }: Args, { svc }) => { await svc.resume(id); return view(await svc.status(id)); }),
-    stopPipeline: mutation(async (_, { id }: Args, { svc }) => { await svc.stop(id); return view(await svc.status(id)); }),
+    pausePipeline: mutation(async (_, { id }: Args, { svc }) => view(await svc.pause(id))),
+    resumePipeline: mutation(async (_, { id }: Args, { svc }) => view(await svc.resume(id))),
+    stopPipeline: mutation(async (_, { id }: Args, { svc }) => view(await svc.stop(id))),
     deletePipeline: mutation(async (_, { id }: Args, { svc }) => { await svc.delete(id); return true; }),
     replayDlq: mutation(async (_, { pipelineId, ids }: Args, { svc }) => svc.replayDlq(pipelineId, ids.map((i) => toId(i, 'ids')))),
     purgeDlq: mutation(async (_, { pipelineId }: Args, { svc }) => svc.purgeDlq(pipelineId)),

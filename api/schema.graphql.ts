@@ -1,7 +1,13 @@
 // The GraphQL schema: it reads as the API's documentation.
 export const typeDefs = /* GraphQL */ `
-  "A pipeline's lifecycle state, owned by its Temporal workflow."
-  enum PipelineStatus { PROVISIONING RUNNING PAUSED STOPPING STOPPED FAILED }
+  """
+  A pipeline's lifecycle state, owned by its Temporal workflow. PROVISIONING with an error: the
+  last attempt failed and is retried (e.g. ClickHouse down); FAILED: it cannot pass as specified
+  (e.g. ClickHouse refused the DDL; the error says why) until updated. PAUSING/STOPPING: asked to,
+  the stages are winding down. NO_WORKER: no worker answers for the pipeline (nothing failed);
+  the counters are the last known ones.
+  """
+  enum PipelineStatus { PROVISIONING RUNNING PAUSING PAUSED STOPPING STOPPED FAILED NO_WORKER }
 
   "Counters of the dedup (+ join) + sink stage since the pipeline was created. Without a join: read = inserted + duplicates + dlq."
   type SinkCounters {
@@ -39,15 +45,17 @@ export const typeDefs = /* GraphQL */ `
     read: Float!
     "JetStream messages published (each up to 500 records)"
     published: Float!
-    "Kafka records not yet read, summed over partitions (as of the last fetch)"
-    lag: Float!
+    "Kafka records not yet read, summed over partitions: the topic's end offsets minus the consumer group's committed offsets (also while paused or failing); null when Kafka cannot be asked"
+    lag: Float
+    "why this source's ingest fails right now (e.g. Kafka refuses the credentials); null while it works"
+    error: String
   }
 
   type Pipeline {
     "the pipeline name (also its id)"
     id: ID!
     status: PipelineStatus!
-    "the failure message when status is FAILED"
+    "what is wrong: why it FAILED, the failure a PROVISIONING retry follows, a failing source while RUNNING, or NO_WORKER's reason"
     error: String
     specVersion: Int!
     sink: SinkCounters
@@ -132,11 +140,13 @@ export const typeDefs = /* GraphQL */ `
     createPipeline(spec: String, input: PipelineSpecInput): Pipeline!
     "Applies a new spec version (spec or input, exactly one) to a running pipeline."
     updatePipeline(id: ID!, spec: String, input: PipelineSpecInput): Pipeline!
+    "Pauses the stages; answers once PAUSED (or PAUSING if that takes longer than 15 s)."
     pausePipeline(id: ID!): Pipeline!
+    "Resumes a paused pipeline; answers with its status once the stages restart."
     resumePipeline(id: ID!): Pipeline!
-    "Stops reading, drains what was read into ClickHouse, then finishes."
+    "Stops reading, drains what was read into ClickHouse, then finishes; answers once STOPPED (or STOPPING)."
     stopPipeline(id: ID!): Pipeline!
-    "Stops the pipeline and removes its JetStream streams and consumer groups; the ClickHouse table is kept."
+    "Removes the pipeline's JetStream streams and consumer groups (stopping it first if it runs), whatever its status; the ClickHouse table is kept, the pipeline is no longer listed."
     deletePipeline(id: ID!): Boolean!
     "Sends DLQ entries back to their source topic (after fixing the producer or the spec); returns how many."
     replayDlq(pipelineId: ID!, ids: [ID!]!): Int!

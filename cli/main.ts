@@ -42,9 +42,9 @@ async function gql<T>(query: string, variables: Record<string, unknown> = {}): P
   return body.data as T;
 }
 
-const PIPELINE = 'id status error specVersion sink { read inserted duplicates dlq late keysHeld join { matched unmatched waiting side held } } ingest { source read }';
+const PIPELINE = 'id status error specVersion sink { read inserted duplicates dlq late keysHeld join { matched unmatched waiting side held } } ingest { source read lag error }';
 type Counters = Record<string, number> & { join?: Record<string, number> | null };
-type Pipeline = { id: string; status: string; error?: string; specVersion: number; sink?: Counters; ingest: Array<{ source: string; read: number }> };
+type Pipeline = { id: string; status: string; error?: string; specVersion: number; sink?: Counters; ingest: Array<{ source: string; read: number; lag: number | null; error: string | null }> };
 
 const line = (p: Pipeline) => {
   const c = p.sink;
@@ -134,7 +134,7 @@ async function main(argv: string[]): Promise<void> {
         `query($id: ID!) { pipeline(id: $id) { ${PIPELINE} stages { type attempt lastFailure } } }`, { id: name() });
       if (!r.pipeline) throw new Error(`no pipeline named "${args[0]}"`);
       console.log(line(r.pipeline));
-      for (const i of r.pipeline.ingest) console.log(`  ingest ${i.source}: read ${i.read}`);
+      for (const i of r.pipeline.ingest) console.log(`  ingest ${i.source}: read ${i.read}, lag ${i.lag ?? 'unknown'}${i.error ? `, failing: ${i.error}` : ''}`);
       for (const st of r.pipeline.stages) console.log(`  stage ${st.type}: attempt ${st.attempt}${st.lastFailure ? `, last failure: ${st.lastFailure}` : ''}`);
       return;
     }

@@ -9,9 +9,18 @@ import { settings } from '../core/settings';
 import { jsonLogger } from './logging';
 import { dataConverter } from '../core/payloadCodec';
 import { prebuiltBundle, workflowsPath } from './workflowBundle';
+import { shutdownGraceMs, shutdownPlan } from './shutdown';
 
 async function main(): Promise<void> {
   Runtime.install({ logger: jsonLogger((process.env.SLUICE_LOG_LEVEL ?? 'INFO').toUpperCase() as 'INFO'), telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } } });
+  const plan = shutdownPlan(shutdownGraceMs());
+  // Temporal's runtime turns SIGTERM/SIGINT into worker.shutdown(); this makes sure the process is gone by the grace time
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      console.log(`[worker] ${signal}: stopping (exit within ${plan.exitByMs / 1000}s)`);
+      setTimeout(() => { console.error('[worker] grace time over: exiting'); process.exit(1); }, plan.exitByMs).unref();
+    });
+  }
   const connection = await NativeConnection.connect({ address: settings.temporalAddress });
   const bundle = process.env.SLUICE_WORKFLOW_BUNDLE === 'off' ? undefined : prebuiltBundle();
   if (!bundle) console.log('[worker] no prebuilt workflow bundle (or an outdated one): bundling the workflows now');
@@ -23,7 +32,8 @@ async function main(): Promise<void> {
     ...(bundle ? { workflowBundle: { codePath: bundle } } : { workflowsPath }),
     activities,
     maxConcurrentActivityTaskExecutions: 200,
-    shutdownGraceTime: '20s',
+    shutdownGraceTime: plan.shutdownGraceTime,
+    shutdownForceTime: plan.shutdownForceTime,
     // heartbeats carry cancellation (pause, update, stop) back to the stages: send them at least every second
     maxHeartbeatThrottleInterval: '1s',
   });
@@ -46,12 +56,14 @@ async function main(): Promise<void> {
     await worker.run();
   } finally {
     metrics.close();
-    await closeNats();
+    metrics.closeAllConnections();
+    await closeNats().catch(() => undefined);
     await connection.close();
   }
 }
 
-main().catch((e) => {
+// exit once the worker stopped: a stage's leftover socket or timer must not keep the process alive
+main().then(() => process.exit(0), (e) => {
   console.error('[worker] fatal:', e);
   process.exit(1);
 });

@@ -1,20 +1,24 @@
 // One workflow per pipeline owns its lifecycle: provision -> run stages -> pause/resume/update
 // -> stop (drain) / delete. Deterministic: all I/O is in activities.
 import {
-  ActivityCancellationType, CancellationScope, condition, continueAsNew, isCancellation,
-  proxyActivities, setHandler, workflowInfo,
+  ActivityCancellationType, ActivityFailure, ApplicationFailure, CancellationScope, allHandlersFinished, condition, isCancellation,
+  makeContinueAsNewFunc, proxyActivities, setHandler, upsertMemo, workflowInfo,
 } from '@temporalio/workflow';
 import type * as activities from '../activities';
 import type { PipelineSpec } from '../core/spec/schema';
 import {
-  pauseSignal, progressSignal, purgeDlqUpdate, replayDlqUpdate, resumeSignal, specQuery, statusQuery, stopSignal, updateSignal,
-  type PipelineInput, type PipelineState, type StopOptions,
+  pauseUpdate, progressSignal, purgeDlqUpdate, replayDlqUpdate, resumeUpdate, specQuery, statusQuery, stopSignal, stopUpdate, updateSignal,
+  type PipelineInput, type PipelineMemo, type PipelineState, type StageProgress, type StopOptions,
 } from './signals';
 
 const setup = proxyActivities<typeof activities>({
   startToCloseTimeout: '2 minutes',
   retry: { initialInterval: '2s', maximumInterval: '30s', maximumAttempts: 10 },
 });
+// Provisioning: one attempt per call. The workflow retries what may pass later (server down) itself,
+// with the last failure in the status; an error ClickHouse answered (bad DDL) fails for good.
+const provisioner = proxyActivities<typeof activities>({ startToCloseTimeout: '2 minutes', retry: { maximumAttempts: 1 } });
+const PROVISION_RETRY_MS = { first: 2_000, max: 30_000 };
 // Long-lived loops: retried forever (a dead worker's stage restarts elsewhere after the heartbeat timeout).
 const stages = proxyActivities<typeof activities>({
   startToCloseTimeout: '3650 days',
@@ -28,12 +32,23 @@ const drainer = proxyActivities<typeof activities>({
   heartbeatTimeout: '10s',
   retry: { initialInterval: '1s', maximumInterval: '10s', maximumAttempts: 5 },
 });
+/** pause/resume/stop answer once their effect shows, or after this long with PAUSING/STOPPING */
+const ANSWER_WITHIN_MS = 15_000;
+/** the memo's copy of the state follows every status change, and the counters at most this often */
+const MEMO_EVERY_MS = 30_000;
 
 const failureMessage = (e: unknown): string => {
   let err = e as { message?: string; cause?: unknown };
   while (err?.cause) err = err.cause as typeof err;
   return err?.message ?? String(e);
 };
+const failedForGood = (e: unknown) => e instanceof ActivityFailure && e.cause instanceof ApplicationFailure && e.cause.nonRetryable;
+
+/** A report behind what is shown: fewer sink batches committed, or fewer records ingested. */
+function isOlder(p: StageProgress, shown: Record<string, number> | undefined): boolean {
+  const mark = p.stage === 'sink' ? 'batches' : 'read';
+  return shown?.[mark] !== undefined && (p.counters[mark] ?? 0) < shown[mark];
+}
 
 export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineState> {
   let spec: PipelineSpec = input.spec;
@@ -43,27 +58,85 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineSt
   let paused = input.carried?.paused ?? false;
   let pendingSpec: PipelineSpec | undefined;
   let stop: StopOptions | undefined;
+  let memoAt = 0;
+  const remember = (more: PipelineMemo = {}) => {
+    memoAt = Date.now();
+    upsertMemo({ state: { ...state }, ...more } satisfies PipelineMemo);
+  };
   const set = (status: PipelineState['status'], error?: string) => {
+    const changed = status !== state.status || error !== state.error;
     state.status = status;
     state.error = error;
     state.updatedAt = Date.now();
+    if (changed) remember();
+  };
+  const asked = () => paused || stop !== undefined || pendingSpec !== undefined;
+  const answerOnce = async (done: () => boolean) => { await condition(done, ANSWER_WITHIN_MS); return state; };
+  const askStop = (opts: StopOptions | undefined) => {
+    stop = { ...stop, ...opts };
+    if (state.status !== 'STOPPED') set('STOPPING');
   };
 
   setHandler(statusQuery, () => state);
   setHandler(specQuery, () => spec);
-  setHandler(pauseSignal, () => { paused = true; });
-  setHandler(resumeSignal, () => { paused = false; });
+  setHandler(pauseUpdate, () => {
+    paused = true;
+    if (state.status === 'RUNNING' || state.status === 'PROVISIONING') set('PAUSING');
+    return answerOnce(() => state.status !== 'PAUSING');
+  });
+  setHandler(resumeUpdate, () => {
+    paused = false;
+    return answerOnce(() => state.status !== 'PAUSED' && state.status !== 'PAUSING');
+  });
+  setHandler(stopUpdate, (opts) => {
+    askStop(opts);
+    return answerOnce(() => state.status === 'STOPPED');
+  });
+  setHandler(stopSignal, askStop);
   setHandler(updateSignal, (next) => { pendingSpec = next; });
-  setHandler(stopSignal, (opts) => { stop = opts ?? {}; });
   setHandler(replayDlqUpdate, (ids) => setup.replayDlq(spec, ids));
   setHandler(purgeDlqUpdate, () => setup.purgeDlq(spec));
   setHandler(progressSignal, (p) => {
-    if (p.stage === 'ingest' && p.source) state.ingest[p.source] = p.counters;
+    // a stale attempt (a frozen worker thawing after its stage moved on) reports older figures: keep the newer ones
+    if (isOlder(p, p.stage === 'sink' ? state.sink : state.ingest[p.source ?? ''])) return;
+    if (p.stage === 'ingest' && p.source) {
+      state.ingest[p.source] = p.counters;
+      const errors = { ...state.sourceErrors };
+      if (p.error) errors[p.source] = p.error;
+      else delete errors[p.source];
+      state.sourceErrors = errors;
+      if (state.status === 'RUNNING') {
+        const failing = Object.entries(errors).map(([source, error]) => `source "${source}" is failing: ${error}`);
+        set('RUNNING', failing.length ? failing.join('; ') : undefined);
+      }
+    }
     if (p.stage === 'sink') state.sink = p.counters;
+    if (Date.now() - memoAt >= MEMO_EVERY_MS) remember();
   });
+  const continueAsNew = (next: PipelineInput) => makeContinueAsNewFunc<typeof pipelineWorkflow>({ memo: workflowInfo().memo })(next);
+
+  /** True once streams and table exist; false if asked to do something else, or FAILED for good. */
+  const provision = async (): Promise<boolean> => {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await provisioner.provisionStreams(spec);
+        await provisioner.provisionTable(spec);
+        return true;
+      } catch (e) {
+        if (asked()) return false;
+        if (failedForGood(e)) {
+          set('FAILED', `provisioning failed: ${failureMessage(e)}`);
+          return false;
+        }
+        set('PROVISIONING', `provisioning failed, retrying: ${failureMessage(e)}`);
+        if (await condition(asked, Math.min(PROVISION_RETRY_MS.first * 2 ** attempt, PROVISION_RETRY_MS.max))) return false;
+        if (workflowInfo().continueAsNewSuggested) await continueAsNew({ spec, carried: { state, paused } });
+      }
+    }
+  };
 
   let provisioned = false;
-  const interrupted = () => paused || stop !== undefined || pendingSpec !== undefined || workflowInfo().continueAsNewSuggested;
+  const interrupted = () => asked() || workflowInfo().continueAsNewSuggested;
 
   for (;;) {
     if (pendingSpec) {
@@ -71,6 +144,7 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineSt
       pendingSpec = undefined;
       state.specVersion++;
       provisioned = false;
+      upsertMemo({ spec } satisfies PipelineMemo);
     }
     if (stop) break;
     if (paused) {
@@ -80,23 +154,19 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineSt
     }
     if (!provisioned) {
       set('PROVISIONING');
-      try {
-        await setup.provisionStreams(spec);
-        await setup.provisionTable(spec);
-        provisioned = true;
-      } catch (e) {
-        set('FAILED', `provisioning failed: ${failureMessage(e)}`);
-        await condition(() => stop !== undefined || pendingSpec !== undefined);
-        continue;
-      }
+      provisioned = await provision();
+      if (!provisioned && state.status === 'FAILED') await condition(() => stop !== undefined || pendingSpec !== undefined);
+      if (!provisioned || asked()) continue;
     }
+    state.sourceErrors = {};
     set('RUNNING');
     const ingestScope = new CancellationScope();
     const sinkScope = new CancellationScope();
     let failed: string | undefined;
     const fail = (e: unknown) => { if (!isCancellation(e)) failed ??= failureMessage(e); };
     const running = Promise.all([
-      ...spec.sources.map((_, source) => ingestScope.run(() => stages.ingest({ spec, source })).catch(fail)),
+      // counters carry on from the last progress the stage reported (a restarted stage continues them)
+      ...spec.sources.map((src, source) => ingestScope.run(() => stages.ingest({ spec, source, counters: state.ingest[src.name] })).catch(fail)),
       sinkScope.run(() => stages.dedupSink({ spec })).catch(fail),
     ]);
     await condition(() => interrupted() || failed !== undefined);
@@ -109,9 +179,7 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineSt
       await condition(() => stop !== undefined || pendingSpec !== undefined);
       continue;
     }
-    if (!stop && !pendingSpec && !paused && workflowInfo().continueAsNewSuggested) {
-      await continueAsNew<typeof pipelineWorkflow>({ spec, carried: { state, paused } });
-    }
+    if (!asked() && workflowInfo().continueAsNewSuggested) await continueAsNew({ spec, carried: { state, paused } });
   }
 
   set('STOPPING');
@@ -119,7 +187,11 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineSt
     // drain: commit whatever ingest already put into JetStream
     await drainer.dedupSink({ spec, drain: true }).catch((e) => { state.error = `drain failed: ${failureMessage(e)}`; });
   }
-  if (stop?.delete) await setup.teardown(spec);
+  if (stop?.delete) {
+    await setup.teardown(spec);
+    remember({ deleted: true });
+  }
   set('STOPPED', state.error);
+  await condition(allHandlersFinished);
   return state;
 }

@@ -3,12 +3,18 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { PipelineSpec } from '../core/spec/schema';
 
-export type PipelineStatus = 'PROVISIONING' | 'RUNNING' | 'PAUSED' | 'STOPPING' | 'STOPPED' | 'FAILED';
+/**
+ * PAUSING / STOPPING: asked to, the stages are winding down. NO_WORKER is never the workflow's own
+ * status: the API reports it when no worker answers for the pipeline (with the last known figures).
+ */
+export type PipelineStatus = 'PROVISIONING' | 'RUNNING' | 'PAUSING' | 'PAUSED' | 'STOPPING' | 'STOPPED' | 'FAILED' | 'NO_WORKER';
 
 export interface StageProgress {
   stage: 'ingest' | 'sink';
   source?: string;
   counters: Record<string, number>;
+  /** set while the stage fails (e.g. Kafka refuses the credentials), cleared once it works again */
+  error?: string;
   at: number;
 }
 
@@ -19,8 +25,20 @@ export interface PipelineState {
   error?: string;
   /** ingest counters per source, and the sink's */
   ingest: Record<string, Record<string, number>>;
+  /** per source: why its ingest fails right now (absent when it works) */
+  sourceErrors?: Record<string, string>;
   sink: Record<string, number>;
   updatedAt: number;
+}
+
+/**
+ * The workflow's memo (encrypted like every payload): what the API reads without asking a
+ * worker — the spec it runs (for delete and lag), the last state it reported, and whether it was deleted.
+ */
+export interface PipelineMemo {
+  spec?: PipelineSpec;
+  state?: PipelineState;
+  deleted?: boolean;
 }
 
 export interface PipelineInput {
@@ -34,9 +52,12 @@ export interface StopOptions {
   delete?: boolean;
 }
 
-export const pauseSignal = defineSignal('pause');
-export const resumeSignal = defineSignal('resume');
+/** Pause, resume and stop answer with the state once it took effect (or PAUSING/STOPPING if that takes longer). */
+export const pauseUpdate = defineUpdate<PipelineState, []>('pausePipeline');
+export const resumeUpdate = defineUpdate<PipelineState, []>('resumePipeline');
+export const stopUpdate = defineUpdate<PipelineState, [StopOptions]>('stopPipeline');
 export const updateSignal = defineSignal<[PipelineSpec]>('update');
+/** For signal-with-start: delete starts a finished pipeline again just to tear it down. */
 export const stopSignal = defineSignal<[StopOptions]>('stop');
 export const progressSignal = defineSignal<[StageProgress]>('progress');
 export const statusQuery = defineQuery<PipelineState>('status');

@@ -62,6 +62,9 @@
     const { pipeline: p, dlq } = data;
     $('#detail').hidden = !p;
     if (!p) { selected = null; return; }
+    // the list was read a moment earlier: show the detail's (newer) status there too, so the two never disagree
+    const listed = [...document.querySelectorAll('#pipelines tbody tr')].find((tr) => tr.firstChild?.textContent === p.id);
+    if (listed) listed.children[1].textContent = p.status;
     $('#detail-name').textContent = p.id;
     $('#detail-status').textContent = `${p.status} · spec v${p.specVersion}`;
     $('#detail-error').textContent = p.error ?? '';
@@ -74,7 +77,7 @@
       const dd = document.createElement('dd'); dd.textContent = Number(v).toLocaleString('en');
       return [dt, dd];
     }));
-    fill('#ingest', p.ingest.map((i) => row([cell(i.source), num(i.read), num(i.published), num(i.lag)])));
+    fill('#ingest', p.ingest.map((i) => row([cell(i.source), num(i.read), num(i.published), num(i.lag), cell(i.error)])));
     fill('#stages', p.stages.map((s) => row([cell(s.type), num(s.attempt), cell(s.lastFailure)])));
     $('#dlq-total').textContent = `(${dlq.total} entries; the first 20)`;
     fill('#dlq', dlq.items.map((d) => row([cell(d.id), cell(d.source), cell(d.reason), cell(d.error), cell(d.value, 'value')])));
