@@ -23,15 +23,15 @@ import { findRejected } from '../core/bisect';
 import { JournalCompactor } from '../core/journalCompactor';
 import { BATCH_COLUMN } from '../core/spec/columns';
 import { tableRef, probeTableSql, probeTableRef } from '../core/ddl';
-import { clickhouseFor, kafkaFor, natsConnection } from './connections';
+import { clickhouseFor, kafkaFor, natsConnection } from '../runtime/connections';
 import { ProgressReporter } from './progress';
 import { faultPoint, faultRows } from './faultPoints';
 import { takeOver, openFence } from './writerFence';
 import { insertSettings } from './clickhouseServer';
 import { batchIdOf, incarnationFromMetadata } from '../core/incarnation';
-import { settings } from '../core/settings';
+import { settings } from '../runtime/settings';
 import { JoinSnapshots } from './joinSnapshots';
-import { batchRows, dlqEvents, endToEndSeconds, insertSeconds, rawPending } from './metrics';
+import { batchRows, dlqEvents, endToEndSeconds, insertSeconds, rawPending } from '../runtime/metrics';
 
 /** how long a starting sink waits for its first heartbeat's answer before it takes the table over */
 const STALE_ATTEMPT_CHECK_MS = 1_000;

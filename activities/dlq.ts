@@ -3,7 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { PipelineSpec } from '../core/spec/schema';
 import type { DlqEntry } from '../core/sinkState';
 import { streamsOf } from '../core/names';
-import { kafkaFor, natsConnection } from './connections';
+import { kafkaFor, natsConnection } from '../runtime/connections';
 
 /** Sends the chosen DLQ entries' original values back to their source topic and removes them from the DLQ. */
 export async function replayDlq(spec: PipelineSpec, ids: number[]): Promise<number> {

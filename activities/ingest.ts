@@ -5,10 +5,10 @@ import { Context } from '@temporalio/activity';
 import type { PipelineSpec } from '../core/spec/schema';
 import { streamsOf, consumerGroupOf } from '../core/names';
 import { chunk, encodeRawBatch, rawBatchMsgId, rawBatchOf } from '../core/envelope';
-import { settings } from '../core/settings';
-import { kafkaFor, natsConnection } from './connections';
+import { settings } from '../runtime/settings';
+import { kafkaFor, natsConnection } from '../runtime/connections';
 import { ProgressReporter, cancelled } from './progress';
-import { kafkaLag } from './metrics';
+import { kafkaLag } from '../runtime/metrics';
 
 /** Kafka records per JetStream message. */
 const RECORDS_PER_MESSAGE = 500;

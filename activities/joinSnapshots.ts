@@ -5,7 +5,7 @@ import { StorageType, type JetStreamClient, type ObjectStore } from 'nats';
 import type { PipelineSpec } from '../core/spec/schema';
 import type { JoinSnapshot } from '../core/join/joinState';
 import { streamsOf } from '../core/names';
-import { settings } from '../core/settings';
+import { settings } from '../runtime/settings';
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();

@@ -3,7 +3,7 @@
 import { Context } from '@temporalio/activity';
 import { workflowIdOf } from '../core/names';
 import type { StageProgress } from '../workflows/signals';
-import { stageCounter } from './metrics';
+import { stageCounter } from '../runtime/metrics';
 
 export class ProgressReporter {
   private timer: NodeJS.Timeout;

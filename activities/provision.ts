@@ -6,9 +6,9 @@ import { ClickHouseError } from '@clickhouse/client';
 import type { PipelineSpec } from '../core/spec/schema';
 import { streamsOf, consumerGroupOf } from '../core/names';
 import { createTableSql, columnMismatches, tableRef, quoteIdent } from '../core/ddl';
-import { settings } from '../core/settings';
+import { settings } from '../runtime/settings';
 import { clickhouseErrorCode, isDeterministicClickHouseError } from '../core/clickhouseErrors';
-import { clickhouseFor, kafkaFor, natsConnection } from './connections';
+import { clickhouseFor, kafkaFor, natsConnection } from '../runtime/connections';
 import { checkExistingRows, ensureIncarnation } from './tableOwnership';
 import { takeOver } from './writerFence';
 

@@ -4,7 +4,7 @@ import type { PipelineSpec, Secret } from '../core/spec/schema';
 import type { SpecProblem } from '../core/spec/validate';
 import { columnMismatches, tableRef } from '../core/ddl';
 import type { Admin } from 'kafkajs';
-import { clickhouseFor, kafkaFor } from '../activities/connections';
+import { clickhouseFor, kafkaFor } from '../runtime/connections';
 
 export const withTimeout = <T>(p: Promise<T>, ms: number, what: string) =>
   Promise.race([p, new Promise<never>((_, rej) => setTimeout(() => rej(new Error(`${what}: no answer within ${ms / 1000}s`)), ms))]);

@@ -1,8 +1,8 @@
 // Reading a pipeline's dead-letter queue (a JetStream stream): entries in order, by id (= stream sequence).
 import { streamsOf } from '../core/names';
 import type { DlqEntry } from '../core/sinkState';
-import { SluiceError } from './errors';
-import { natsConnection } from '../activities/connections';
+import { SluiceError } from '../client/errors';
+import { natsConnection } from '../runtime/connections';
 
 export interface DlqItem extends DlqEntry { id: number }
 export interface DlqPage { items: DlqItem[]; total: number; nextAfter: number | null }

@@ -1,7 +1,7 @@
 // Each dependency asked directly: Temporal, NATS JetStream, Kafka, ClickHouse.
 import { connect } from 'nats';
 import { Connection } from '@temporalio/client';
-import { settings } from '../core/settings';
+import { settings } from '../runtime/settings';
 import { Kafka, logLevel } from 'kafkajs';
 
 export interface Dependency { name: string; up: boolean; detail?: string }

@@ -1,9 +1,9 @@
 // The API process: `npm run api` (started by `npm start`).
 import { createApp } from './server';
-import { PipelineService } from './pipelines';
+import { PipelineService } from '../client/pipelines';
 import { parseTokens } from './auth';
-import { closeNats } from '../activities/connections';
-import { settings } from '../core/settings';
+import { closeNats } from '../runtime/connections';
+import { settings } from '../runtime/settings';
 
 async function main(): Promise<void> {
   const tokens = parseTokens(process.env.SLUICE_API_TOKENS);

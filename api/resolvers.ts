@@ -1,9 +1,9 @@
 // Thin resolvers: every one calls the service layer; SluiceErrors become GraphQL errors with
 // `extensions.code` and, for specs, `extensions.problems` (path + message of each bad field).
 import { GraphQLError } from 'graphql';
-import { PipelineService, specFrom } from './pipelines';
-import { SluiceError } from './errors';
-import { redactSpec } from './redact';
+import { PipelineService, specFrom } from '../client/pipelines';
+import { SluiceError } from '../client/errors';
+import { redactSpec } from '../core/spec/redact';
 import { dependencies } from './health';
 import { readDlq } from './dlq';
 import { checkConnections } from './connectionCheck';

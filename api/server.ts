@@ -10,7 +10,7 @@ import { typeDefs } from './schema.graphql';
 import { resolvers, type ApiContext } from './resolvers';
 import { authenticate, type Role } from './auth';
 import { limitsRule } from './limits';
-import type { PipelineService } from './pipelines';
+import type { PipelineService } from '../client/pipelines';
 
 /** The web UI's files: api/ui in the repository (this file runs from dist/api). */
 export const UI_DIR = join(__dirname, '..', '..', 'api', 'ui');

@@ -4,7 +4,7 @@
 import type { Admin } from 'kafkajs';
 import type { PipelineSpec } from '../core/spec/schema';
 import { consumerGroupOf } from '../core/names';
-import { kafkaFor } from '../activities/connections';
+import { kafkaFor } from '../runtime/connections';
 import { withTimeout } from './connectionCheck';
 
 const ANSWER_WITHIN_MS = 3000;

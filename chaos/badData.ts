@@ -1,6 +1,6 @@
 // Event sets for the bad-data scenarios: what each event must become is decided here, up front.
 import type { PipelineSpec } from '../core/spec/schema';
-import { specFrom } from '../api/pipelines';
+import { specFrom } from '../client/pipelines';
 import type { GeneratedEvent } from '../loadtest/purchases';
 
 export interface ChaosEvent {

@@ -4,9 +4,9 @@
 // restarted. Join-state snapshots every 5,000 inputs, so restarts begin from a snapshot plus the
 // journal. Every joined row is compared with the expected one.
 import { randomBytes } from 'node:crypto';
-import { PipelineService } from '../api/pipelines';
+import { PipelineService } from '../client/pipelines';
 import { mustValidateSpec } from '../core/spec/validate';
-import { settings } from '../core/settings';
+import { settings } from '../runtime/settings';
 import { joinScenarioSpec } from '../loadtest/joinScenario';
 import { joinReconciles, runJoinBench } from '../loadtest/benchJoin';
 import { waitForPollers } from '../loadtest/localWorker';

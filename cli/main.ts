@@ -4,7 +4,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { lineDiff } from './diff';
 import { validateSpecText } from '../core/spec/validate';
-import { redactSpec } from '../api/redact';
+import { redactSpec } from '../core/spec/redact';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 
 const API = process.env.SLUICE_API_URL ?? `http://127.0.0.1:${process.env.SLUICE_API_PORT ?? 4000}/graphql`;

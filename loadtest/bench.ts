@@ -5,7 +5,7 @@
 //   join    purchases ⋈ profiles ⋈ payments (loadtest/joinScenario.ts), ~230,000 events at 5,000/s
 //           (--join-rate=N): joined rows/s, latency, every row checked
 //   memory  bytes of dedup state per key, and of join state per buffered event
-import { PipelineService } from '../api/pipelines';
+import { PipelineService } from '../client/pipelines';
 import type { PipelineSpec } from '../core/spec/schema';
 import { SinkState } from '../core/sinkState';
 import type { RawBatch } from '../core/envelope';

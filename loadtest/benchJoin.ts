@@ -5,13 +5,13 @@
 // row visible in ClickHouse, which includes waiting for the payment or for the window to close),
 // worker CPU and memory, and the bytes of join state per buffered event.
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { PipelineService } from '../api/pipelines';
+import type { PipelineService } from '../client/pipelines';
 import type { PipelineSpec } from '../core/spec/schema';
 import { mustValidateSpec } from '../core/spec/validate';
 import { tableRef } from '../core/ddl';
 import { joinPlan } from '../core/join/plan';
 import { JoinState } from '../core/join/joinState';
-import { settings } from '../core/settings';
+import { settings } from '../runtime/settings';
 import { JOINED_ROWS_SQL, diffJoined, joinScenario, joinScenarioSpec, type ExpectedRow } from './joinScenario';
 import { kafkaClient, kafkaSender, recreateTopic } from './kafka';
 import { clickhouse, latencies, watchRows } from './clickhouse';

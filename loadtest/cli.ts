@@ -2,8 +2,8 @@
 // Progress and logs go to stderr, the summary to stdout; exit 99 when a threshold fails, as k6.
 import { writeFileSync } from 'node:fs';
 import type { ChildProcess } from 'node:child_process';
-import { PipelineService } from '../api/pipelines';
-import { settings } from '../core/settings';
+import { PipelineService } from '../client/pipelines';
+import { settings } from '../runtime/settings';
 import { parseArgs, USAGE, type CliArgs } from './args';
 import { scheduleOf } from './executors';
 import { startWorker, waitForPollers } from './localWorker';

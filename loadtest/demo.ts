@@ -5,7 +5,7 @@
 // with profiles, purchases and payments (about 24,000 events at 2,000/s), every joined row checked.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PipelineService, specFrom } from '../api/pipelines';
+import { PipelineService, specFrom } from '../client/pipelines';
 import { seedScenario } from './purchases';
 import { printResult, runScenario } from './scenario';
 import { printJoinResult, runJoinBench } from './benchJoin';

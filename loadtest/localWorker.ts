@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, openSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Connection } from '@temporalio/client';
-import { settings } from '../core/settings';
+import { settings } from '../runtime/settings';
 
 export const repoRoot = resolve(__dirname, '..', '..');
 export const stackDir = process.env.SLUICE_STACK_DIR ?? join(repoRoot, '.stack');

@@ -1,10 +1,10 @@
 // One load test against the real services: reset the pipeline's copy, run the script's scenarios
 // into Kafka on schedule, wait for ClickHouse, and measure everything the summary reports.
-import type { PipelineService } from '../api/pipelines';
+import type { PipelineService } from '../client/pipelines';
 import { tableRef } from '../core/ddl';
 import { parseDuration } from '../core/duration';
 import type { PipelineSpec } from '../core/spec/schema';
-import { clickhouseFor, kafkaFor } from '../activities/connections';
+import { clickhouseFor, kafkaFor } from '../runtime/connections';
 import { countDistinct, countRows, sampleRows } from './clickhouse';
 import type { LoadEvent } from './event';
 import { scheduleOf, startDelayMs } from './executors';

@@ -3,7 +3,7 @@
 // shares its reset and start.
 import type { Kafka } from 'kafkajs';
 import type { ClickHouseClient } from '@clickhouse/client';
-import type { PipelineService } from '../api/pipelines';
+import type { PipelineService } from '../client/pipelines';
 import type { PipelineSpec } from '../core/spec/schema';
 import { tableRef } from '../core/ddl';
 import { purchaseEvents, type ScenarioOptions } from './purchases';

@@ -2,7 +2,7 @@
 // groups and table, so a run never touches the pipeline it copies (or its data).
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
-import { specFrom } from '../api/pipelines';
+import { specFrom } from '../client/pipelines';
 import type { PipelineSpec } from '../core/spec/schema';
 import { repoRoot } from './localWorker';
 

@@ -3,11 +3,11 @@
 import { createServer } from 'node:http';
 import { NativeConnection, Worker, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
 import * as activities from '../activities';
-import { registry } from '../activities/metrics';
-import { closeNats } from '../activities/connections';
-import { settings } from '../core/settings';
+import { registry } from '../runtime/metrics';
+import { closeNats } from '../runtime/connections';
+import { settings } from '../runtime/settings';
 import { jsonLogger } from './logging';
-import { dataConverter } from '../core/payloadCodec';
+import { dataConverter } from '../runtime/payloadCodec';
 import { prebuiltBundle, workflowsPath } from './workflowBundle';
 import { shutdownGraceMs, shutdownPlan } from './shutdown';
 

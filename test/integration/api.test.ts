@@ -5,7 +5,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { stringify } from 'yaml';
 import { createApp, MAX_REQUEST_BYTES } from '../../api/server';
-import { closeNats } from '../../activities/connections';
+import { closeNats } from '../../runtime/connections';
 import { newTopic, openHarness, purchase, purchaseSpec, rows, send, uniqueName, type Harness } from './harness';
 
 let h: Harness;

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { getIntrospectionQuery } from 'graphql';
 import { stringify } from 'yaml';
 import { createApp } from '../../api/server';
-import { PipelineService } from '../../api/pipelines';
+import { PipelineService } from '../../client/pipelines';
 import { purchaseSpec, uniqueName } from './harness';
 
 let svc: PipelineService;

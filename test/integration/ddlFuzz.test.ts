@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { prng } from '../../loadtest/purchases';
 import { randomBytes } from 'node:crypto';
 import type { ClickHouseClient } from '@clickhouse/client';
-import { settings } from '../../core/settings';
+import { settings } from '../../runtime/settings';
 import { clickhouse } from '../../loadtest/clickhouse';
 import { createTableSql, expectedColumns, quoteIdent, quoteString } from '../../core/ddl';
 import { validateSpec, formatProblem } from '../../core/spec/validate';

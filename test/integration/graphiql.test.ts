@@ -7,7 +7,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { chromium, type Browser } from 'playwright-core';
 import { createApp } from '../../api/server';
-import { PipelineService } from '../../api/pipelines';
+import { PipelineService } from '../../client/pipelines';
 import { uniqueName } from './harness';
 
 const CHROMIUM = process.env.SLUICE_CHROMIUM ?? '/usr/bin/chromium';

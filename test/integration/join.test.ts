@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { createApp } from '../../api/server';
-import { settings } from '../../core/settings';
+import { settings } from '../../runtime/settings';
 import { kafkaSender } from '../../loadtest/kafka';
 import { JOINED_ROWS_SQL, diffJoined, joinScenario, joinScenarioSpec, type ExpectedRow } from '../../loadtest/joinScenario';
 import { DB, createRunning, sinkStarts, newTopic, openHarness, send, untilRows, tableOf, uniqueName, untilRead, type Harness } from './harness';

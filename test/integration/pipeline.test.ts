@@ -3,8 +3,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { streamsOf } from '../../core/names';
-import { specFrom } from '../../api/pipelines';
-import type { SluiceError } from '../../api/errors';
+import { specFrom } from '../../client/pipelines';
+import type { SluiceError } from '../../client/errors';
 import { scalar } from '../../loadtest/clickhouse';
 import {
   createRunning, newTopic, openHarness, purchase, purchaseSpec, rows, send, tableOf, uniqueName, untilRead,

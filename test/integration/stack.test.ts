@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { connect, StorageType } from 'nats';
 import { Worker, NativeConnection } from '@temporalio/worker';
 import { Client, Connection } from '@temporalio/client';
-import { settings } from '../../core/settings';
+import { settings } from '../../runtime/settings';
 import { kafkaClient, recreateTopic } from '../../loadtest/kafka';
 import { clickhouse } from '../../loadtest/clickhouse';
 

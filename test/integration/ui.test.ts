@@ -7,7 +7,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { runInNewContext } from 'node:vm';
 import { createApp } from '../../api/server';
-import { closeNats } from '../../activities/connections';
+import { closeNats } from '../../runtime/connections';
 import { createRunning, newTopic, openHarness, purchase, purchaseSpec, send, uniqueName, until, untilRead, type Harness } from './harness';
 
 let h: Harness;

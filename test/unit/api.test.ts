@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { buildSchema, parse, printSchema, validate } from 'graphql';
 import { authenticate, parseTokens } from '../../api/auth';
 import { limitsRule, MAX_DEPTH } from '../../api/limits';
-import { redactSpec } from '../../api/redact';
+import { redactSpec } from '../../core/spec/redact';
 import { typeDefs } from '../../api/schema.graphql';
 import { mustValidateSpec } from '../../core/spec/validate';
 import { purchaseSpec } from './fixtures';

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { defaultPayloadConverter } from '@temporalio/common';
-import { EncryptionCodec } from '../../core/payloadCodec';
+import { EncryptionCodec } from '../../runtime/payloadCodec';
 
 test('payloads are encrypted (no secret in the bytes) and decode back to the same value', async () => {
   const codec = new EncryptionCodec(randomBytes(32));

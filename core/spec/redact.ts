@@ -1,5 +1,5 @@
 // Secrets never leave the API: inline passwords and keys are replaced, env references are kept.
-import type { PipelineSpec } from '../core/spec/schema';
+import type { PipelineSpec } from './schema';
 
 const HIDDEN = '***';
 const redactSecret = <T>(s: T): T | string => (typeof s === 'string' ? HIDDEN : s);

@@ -1,5 +1,5 @@
 // Process settings from the environment, with the local stack's defaults.
-import { DEFAULT_SNAPSHOT_MIN_INPUTS } from './join/joinRunner';
+import { DEFAULT_SNAPSHOT_MIN_INPUTS } from '../core/join/joinRunner';
 
 export const settings = {
   natsUrl: process.env.SLUICE_NATS_URL ?? 'nats://127.0.0.1:4222',

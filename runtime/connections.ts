@@ -4,7 +4,7 @@ import { connect, type NatsConnection } from 'nats';
 import { Kafka, logLevel, type KafkaConfig, type SASLOptions } from 'kafkajs';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { settings } from '../core/settings';
+import { settings } from './settings';
 import type { PipelineSpec, Secret, SourceSpec } from '../core/spec/schema';
 
 let nats: Promise<NatsConnection> | undefined;

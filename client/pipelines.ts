@@ -2,8 +2,8 @@
 // Temporal only (start, signal, query); the workflow owns all pipeline logic.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type WorkflowExecutionDescription, type WorkflowHandle } from '@temporalio/client';
-import { settings } from '../core/settings';
-import { dataConverter } from '../core/payloadCodec';
+import { settings } from '../runtime/settings';
+import { dataConverter } from '../runtime/payloadCodec';
 import { workflowIdOf } from '../core/names';
 import { formatProblem, validateSpec, validateSpecText } from '../core/spec/validate';
 import { updateProblems } from '../core/spec/updateRules';
@@ -13,7 +13,7 @@ import {
   pauseUpdate, purgeDlqUpdate, replayDlqUpdate, resumeUpdate, specQuery, statusQuery, stopSignal, stopUpdate, updateSignal,
   type PipelineInput, type PipelineMemo, type PipelineState,
 } from '../workflows/signals';
-import { sourceLag } from './sourceLag';
+import { sourceLag } from '../api/sourceLag';
 
 const WORKFLOW_TYPE = 'pipelineWorkflow';
 const QUERY_TIMEOUT_MS = 5000;
