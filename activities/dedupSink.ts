@@ -26,6 +26,7 @@ import { tableRef, probeTableSql, probeTableRef } from '../core/ddl';
 import { clickhouseFor, kafkaFor, natsConnection } from '../runtime/connections';
 import { ProgressReporter } from './progress';
 import { faultPoint, faultRows } from './faultPoints';
+import { withTimeout } from '../runtime/withTimeout';
 import { takeOver, openFence } from './writerFence';
 import { insertSettings } from './clickhouseServer';
 import { batchIdOf, incarnationFromMetadata } from '../core/incarnation';
@@ -118,10 +119,7 @@ async function partitionsOf(spec: PipelineSpec): Promise<Array<[number, number]>
   for (let i = 0; i < spec.sources.length; i++) {
     const admin = kafkaFor(spec, i).admin();
     try {
-      const meta = await Promise.race([
-        admin.connect().then(() => admin.fetchTopicMetadata({ topics: [spec.sources[i].kafka.topic] })),
-        sleep(5_000).then(() => { throw new Error('timed out'); }),
-      ]);
+      const meta = await withTimeout(admin.connect().then(() => admin.fetchTopicMetadata({ topics: [spec.sources[i].kafka.topic] })), 5_000, 'topic metadata');
       for (const p of meta.topics[0]?.partitions ?? []) out.push([i, p.partitionId]);
     } catch (e) {
       Context.current().log.warn('could not list the partitions of a joined topic; each counts from its first event', { source: spec.sources[i].name, error: (e as Error).message });

@@ -5,9 +5,8 @@ import type { SpecProblem } from '../core/spec/validate';
 import { columnMismatches, tableRef } from '../core/ddl';
 import type { Admin } from 'kafkajs';
 import { clickhouseFor, kafkaFor } from '../runtime/connections';
+import { withTimeout } from '../runtime/withTimeout';
 
-export const withTimeout = <T>(p: Promise<T>, ms: number, what: string) =>
-  Promise.race([p, new Promise<never>((_, rej) => setTimeout(() => rej(new Error(`${what}: no answer within ${ms / 1000}s`)), ms))]);
 
 /**
  * Secrets given as { env: NAME } that this process lacks: the worker resolves them, where they

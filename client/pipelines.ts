@@ -13,7 +13,7 @@ import {
   pauseUpdate, purgeDlqUpdate, replayDlqUpdate, resumeUpdate, specQuery, statusQuery, stopSignal, stopUpdate, updateSignal,
   type PipelineInput, type PipelineMemo, type PipelineState,
 } from '../workflows/signals';
-import { sourceLag } from '../api/sourceLag';
+import { sourceLag } from './sourceLag';
 
 const WORKFLOW_TYPE = 'pipelineWorkflow';
 const QUERY_TIMEOUT_MS = 5000;

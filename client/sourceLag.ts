@@ -5,7 +5,7 @@ import type { Admin } from 'kafkajs';
 import type { PipelineSpec } from '../core/spec/schema';
 import { consumerGroupOf } from '../core/names';
 import { kafkaFor } from '../runtime/connections';
-import { withTimeout } from './connectionCheck';
+import { withTimeout } from '../runtime/withTimeout';
 
 const ANSWER_WITHIN_MS = 3000;
 
