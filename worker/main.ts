@@ -32,6 +32,9 @@ async function main(): Promise<void> {
     ...(bundle ? { workflowBundle: { codePath: bundle } } : { workflowsPath }),
     activities,
     maxConcurrentActivityTaskExecutions: 200,
+    // few open activity polls: a frozen worker's open polls still take tasks (each then waits out a
+    // heartbeat timeout before it is retried elsewhere), so fewer polls move a frozen worker's stages sooner
+    maxConcurrentActivityTaskPolls: 2,
     shutdownGraceTime: plan.shutdownGraceTime,
     shutdownForceTime: plan.shutdownForceTime,
     // heartbeats carry cancellation (pause, update, stop) back to the stages: send them at least every second

@@ -25,7 +25,8 @@ const stages = proxyActivities<typeof activities>({
   // workers heartbeat every second (worker/main.ts), so 5 s of silence means the worker is gone
   heartbeatTimeout: '5s',
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-  retry: { initialInterval: '1s', maximumInterval: '20s', backoffCoefficient: 2 },
+  // at most 5 s between attempts: after a takeover or a service restart the stage runs again soon
+  retry: { initialInterval: '1s', maximumInterval: '5s', backoffCoefficient: 2 },
 });
 const drainer = proxyActivities<typeof activities>({
   startToCloseTimeout: '30 minutes',
