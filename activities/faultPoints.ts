@@ -3,6 +3,8 @@
 //   SLUICE_FAULT_POINT="after-journal:4:freeze:5"   SIGSTOP it (a frozen process: GC pause, VM stall) at
 //                                                   the 4th, 8th, ... hit, 5 times at most; the chaos
 //                                                   runner sees the stopped process and sends SIGCONT
+//   SLUICE_FAULT_POINT="after-journal:3:wedge"      the 3rd time, the sink's commit waits forever (a
+//                                                   request that never returns) while the process lives
 // Points: after-journal (journal entry written, INSERT not begun), mid-insert (half of the
 // INSERT's rows sent), after-insert (rows in ClickHouse, nothing acknowledged).
 import { Readable } from 'node:stream';
@@ -15,12 +17,15 @@ const times = action === 'freeze' ? Number(timesText ?? 1) : 1;
 let hits = 0;
 let fired = 0;
 
-export function faultPoint(at: FaultPoint): void {
-  if (at !== point || fired >= times) return;
+/** Reaches a fault point: kills or freezes this process, or (wedge) gives a promise that never settles. */
+export function faultPoint(at: FaultPoint): Promise<never> | undefined {
+  if (at !== point || fired >= times) return undefined;
   hits++;
-  if (hits % nth !== 0) return;
+  if (hits % nth !== 0) return undefined;
   fired++;
+  if (action === 'wedge') return new Promise<never>(() => undefined);
   process.kill(process.pid, action === 'freeze' ? 'SIGSTOP' : 'SIGKILL');
+  return undefined;
 }
 
 /**
@@ -32,7 +37,7 @@ export function faultRows<T>(at: FaultPoint, rows: T[]): T[] | Readable {
   const half = rows.length >> 1;
   return Readable.from((function* () {
     for (let i = 0; i < rows.length; i++) {
-      if (i === half) faultPoint(at);
+      if (i === half) void faultPoint(at);
       yield rows[i];
     }
   })(), { objectMode: true });

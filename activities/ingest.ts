@@ -45,6 +45,8 @@ export async function ingest({ spec, source, counters }: IngestInput): Promise<v
   const crashed = new Promise<never>((_, reject) => {
     consumer.on(consumer.events.CRASH, (e) => reject(e.payload.error));
   });
+  // the consumer's fetch loop turns every maxWaitTimeInMs, also on an idle topic: that is this stage's liveness
+  consumer.on(consumer.events.FETCH_START, () => progress.turned());
   try {
     await consumer.connect();
     await consumer.subscribe({ topic: src.kafka.topic, fromBeginning: src.kafka.startFrom === 'earliest' });

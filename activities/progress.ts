@@ -1,14 +1,19 @@
 // Long-lived stages report progress two ways: Temporal heartbeats (liveness, and the details a
 // retried attempt can read) and a `progress` signal to the pipeline's workflow (its status query).
+// Liveness comes from the stage's own loop: it calls turned() on every healthy turn, and the
+// heartbeat stops once it has not for SLUICE_STAGE_STALL_MS — a wedged loop (a request that never
+// returns, a consumer stuck in a rebalance) stops heartbeating, and Temporal moves the stage.
 import { Context } from '@temporalio/activity';
 import { workflowIdOf } from '../core/names';
 import type { StageProgress } from '../workflows/signals';
 import { stageCounter } from '../runtime/metrics';
+import { settings } from '../runtime/settings';
 
 export class ProgressReporter {
   private timer: NodeJS.Timeout;
   private latest: StageProgress;
   private lastSignalled = '';
+  private lastTurn = Date.now();
 
   constructor(private readonly pipeline: string, stage: StageProgress['stage'], source: string | undefined, everyMs = 2000) {
     this.latest = { stage, source, counters: {}, at: Date.now() };
@@ -23,7 +28,18 @@ export class ProgressReporter {
     return out;
   }
 
+  /** The stage's loop made a healthy turn (processed input, or waits for it with nothing stuck). */
+  turned(): void {
+    this.lastTurn = Date.now();
+  }
+
+  /** False once the loop has not turned for the stall limit: no more heartbeats. */
+  get alive(): boolean {
+    return Date.now() - this.lastTurn < settings.stageStallMs;
+  }
+
   update(counters: Record<string, number>): void {
+    this.turned();
     this.latest = { ...this.latest, counters, at: Date.now() };
     for (const [counter, v] of Object.entries(counters)) {
       stageCounter.set({ pipeline: this.pipeline, stage: this.latest.stage, source: this.latest.source ?? '', counter }, v);
@@ -39,6 +55,10 @@ export class ProgressReporter {
 
   async flush(): Promise<void> {
     const ctx = Context.current();
+    if (!this.alive) {
+      ctx.log.warn('stage loop stalled: no heartbeat, so Temporal moves the stage', { pipeline: this.pipeline, stage: this.latest.stage, stalledMs: Date.now() - this.lastTurn });
+      return;
+    }
     ctx.heartbeat(this.latest);
     const text = JSON.stringify([this.latest.counters, this.latest.error]);
     // nothing to say yet (an attempt that ends before its first update must not blank the figures shown)

@@ -19,5 +19,7 @@ export const settings = {
   /** bytes of raw events JetStream may hold per pipeline before ingest is held back */
   rawStreamMaxBytes: Number(process.env.SLUICE_RAW_STREAM_MAX_BYTES ?? 2 ** 30),
   /** join pipelines: a join-state snapshot once at least this many inputs were journaled since the last one */
+  /** a stage whose loop has not turned for this long stops heartbeating, so Temporal moves it (longer than a Kafka rebalance and an INSERT's timeout) */
+  stageStallMs: Number(process.env.SLUICE_STAGE_STALL_MS ?? 90_000),
   joinSnapshotMinInputs: Number(process.env.SLUICE_JOIN_SNAPSHOT_MIN_INPUTS ?? DEFAULT_SNAPSHOT_MIN_INPUTS),
 };

@@ -1,0 +1,62 @@
+// The sink's ClickHouse side: INSERTs through this writer's fence only (core/fence.ts), the count
+// of one batch's rows for recovery, and the search for rows the server refuses.
+import { ClickHouseError, type ClickHouseClient } from '@clickhouse/client';
+import type { PipelineSpec } from '../../core/spec/schema';
+import type { Row } from '../../core/sinkState';
+import { findRejected } from '../../core/bisect';
+import { BATCH_COLUMN } from '../../core/spec/columns';
+import { tableRef, probeTableSql, probeTableRef } from '../../core/ddl';
+import { faultRows } from '../faultPoints';
+import { insertSettings } from '../clickhouseServer';
+
+/** This writer was fenced out: a newer sink attempt dropped its fence. Retried like any failure (the attempt is stale). */
+export class FencedOut extends Error {}
+
+/** An error ClickHouse itself answered with (as opposed to no answer at all); old servers' messages are not parsed into ClickHouseError. */
+export const isServerError = (e: unknown) => e instanceof ClickHouseError || (e instanceof Error && /^Code: \d+/.test(e.message));
+
+/** ClickHouse's UNKNOWN_TABLE (code 60), as current servers (a parsed ClickHouseError) and 18.16 (a message) say it. */
+const isUnknownTable = (e: unknown) => (e instanceof ClickHouseError && e.code === '60') || (e instanceof Error && /^Code: 60\b/.test(e.message));
+
+/** Rows of one batch id in the sink table (recovery's question about the last journaled batch). */
+export async function rowsOfBatch(ch: ClickHouseClient, spec: PipelineSpec, batchId: number): Promise<number> {
+  const rs = await ch.query({ query: `SELECT count() AS n FROM ${tableRef(spec)} WHERE ${BATCH_COLUMN} = ${batchId}`, format: 'JSONEachRow' });
+  const [row] = await rs.json<{ n: string | number }>();
+  return Number(row?.n ?? 0);
+}
+
+export class ClickHouseWriter {
+  private probeCreated = false;
+
+  private constructor(private readonly ch: ClickHouseClient, private readonly spec: PipelineSpec, private readonly insertInto: string,
+    private readonly settings: Record<string, 0 | 1>) {}
+
+  /** A writer into `insertInto` (this writer's fence input), with the settings the server takes. */
+  static async open(ch: ClickHouseClient, spec: PipelineSpec, insertInto: string): Promise<ClickHouseWriter> {
+    return new ClickHouseWriter(ch, spec, insertInto, await insertSettings(ch));
+  }
+
+  /** One INSERT of a batch's rows; a mid-insert fault point streams them to stop halfway. */
+  async insert(rows: Row[]): Promise<void> {
+    try {
+      await this.ch.insert({ table: this.insertInto, values: faultRows('mid-insert', rows), format: 'JSONEachRow', clickhouse_settings: this.settings });
+    } catch (e) {
+      if (isUnknownTable(e)) throw new FencedOut(`sink: this writer's fence ${this.insertInto} is gone: another sink attempt took the table over (${(e as Error).message})`);
+      throw e;
+    }
+  }
+
+  /** The rows ClickHouse refuses, by index with its message: tried against a Null-engine copy of the table, which converts and discards them. */
+  rejected(rows: Row[]): Promise<Map<number, string>> {
+    return findRejected(rows, async (part) => {
+      if (!this.probeCreated) { await this.ch.command({ query: probeTableSql(this.spec) }); this.probeCreated = true; }
+      try {
+        await this.ch.insert({ table: probeTableRef(this.spec), values: part, format: 'JSONEachRow', clickhouse_settings: this.settings });
+        return undefined;
+      } catch (e) {
+        if (isServerError(e)) return (e as Error).message;
+        throw e;
+      }
+    });
+  }
+}
