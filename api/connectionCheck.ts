@@ -1,7 +1,7 @@
 // The dry run's second half: does the Kafka topic exist, and would the ClickHouse table take the rows?
 // Read-only: metadata and DESCRIBE, nothing is created.
 import type { PipelineSpec, Secret } from '../core/spec/schema';
-import type { SpecProblem } from '../core/spec/validate';
+import type { SpecProblem } from '../core/spec/problem';
 import { columnMismatches, tableRef } from '../core/ddl';
 import type { Admin } from 'kafkajs';
 import { clickhouseFor, kafkaFor } from '../runtime/connections';

@@ -1,7 +1,7 @@
 // Event sets for the bad-data scenarios: what each event must become is decided here, up front.
 import type { PipelineSpec } from '../core/spec/schema';
 import { specFrom } from '../client/pipelines';
-import type { GeneratedEvent } from '../loadtest/purchases';
+import type { GeneratedEvent } from '../loadtest/seedEvents';
 
 export interface ChaosEvent {
   key: string;

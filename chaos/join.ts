@@ -1,4 +1,4 @@
-// The chaos suite's join scenarios: the join scenario (loadtest/joinScenario.ts: profiles,
+// The chaos suite's join scenarios: the join scenario (loadtest/joinDataset.ts: profiles,
 // purchases with copies and malformed ones, payments) while a fault hits during the purchases:
 // every worker SIGKILLed three times, or NATS (journal, join snapshots), ClickHouse or Temporal
 // restarted. Join-state snapshots every 5,000 inputs, so restarts begin from a snapshot plus the
@@ -7,12 +7,12 @@ import { randomBytes } from 'node:crypto';
 import { PipelineService } from '../client/pipelines';
 import { mustValidateSpec } from '../core/spec/validate';
 import { settings } from '../runtime/settings';
-import { joinScenarioSpec } from '../loadtest/joinScenario';
+import { joinScenarioSpec } from '../loadtest/joinDataset';
 import { joinReconciles, runJoinBench } from '../loadtest/benchJoin';
 import { waitForPollers } from '../loadtest/localWorker';
-import { prng } from '../loadtest/purchases';
+import { prng } from '../loadtest/seedEvents';
 import { restartService, sleep, worstRecoverySeconds, Workers } from './faults';
-import type { ChaosRow } from './run';
+import type { ChaosRow } from './report';
 
 interface JoinScenario {
   name: string;

@@ -10,7 +10,7 @@ import { PipelineService, specFrom } from '../client/pipelines';
 import type { PipelineSpec } from '../core/spec/schema';
 import { tableRef } from '../core/ddl';
 import { settings } from '../runtime/settings';
-import { purchaseEvents, prng } from '../loadtest/purchases';
+import { purchaseEvents, prng } from '../loadtest/seedEvents';
 import { fromGenerated, MAX_EVENT_BYTES, rejectingSpec, withBadInput, withRejectedDates, type ChaosEvent } from './badData';
 import { recreateTopic } from '../loadtest/kafka';
 import { isolatedSpec } from '../loadtest/specs';
@@ -19,6 +19,7 @@ import { repoRoot, waitForPollers } from '../loadtest/localWorker';
 import type { ChildProcess } from 'node:child_process';
 import { restartService, sleep, worstRecoverySeconds, Workers } from './faults';
 import { JOIN_SCENARIOS, runJoinChaos } from './join';
+import { failedRow, printTable, type ChaosRow } from './report';
 
 interface Ctx { workers: Workers; rand: () => number; faultOver: (at?: number) => void }
 interface Scenario {
@@ -159,7 +160,6 @@ function chaosSpec(name: string): PipelineSpec {
   return specFrom({ ...spec, sink: { ...spec.sink, batch: { maxRows: 2000, maxDelay: '200ms' } } });
 }
 
-export interface ChaosRow { scenario: string; events: number; expected: number; rows: number; missing: number; doubled: number; dlq: number; dlqExpected: number; recoveryS: number; reconciles: boolean; leaks: number; pass: boolean }
 
 async function runOne(sc: Scenario, seed: number): Promise<ChaosRow> {
   const taskQueue = `sluice-chaos-${randomBytes(3).toString('hex')}`;
@@ -217,13 +217,6 @@ async function runOne(sc: Scenario, seed: number): Promise<ChaosRow> {
   }
 }
 
-/** A scenario that could not finish: a FAIL row saying why, and the suite goes on. */
-function failedRow(scenario: string, e: unknown): ChaosRow {
-  const why = e instanceof Error ? e.message : String(e);
-  console.error(`[chaos] ${scenario}: could not finish: ${why}`);
-  return { scenario: `${scenario} (could not finish: ${why})`, events: NaN, expected: NaN, rows: NaN, missing: NaN, doubled: NaN, dlq: NaN, dlqExpected: NaN, recoveryS: NaN, reconciles: false, leaks: NaN, pass: false };
-}
-
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2);
   const known = [...SCENARIOS, ...JOIN_SCENARIOS].map((s) => s.name);
@@ -242,11 +235,7 @@ async function main(): Promise<void> {
     rows.push(await runJoinChaos(sc, 100 + SCENARIOS.length + i).catch((e) => failedRow(sc.name, e)));
     console.log(`[chaos] ${sc.name}: ${rows[rows.length - 1].pass ? 'PASS' : 'FAIL'}`);
   }
-  console.log('\n| scenario | events | expected rows | rows | missing | doubled | dlq (expected) | recovery (fault → next row) | counters reconcile | stages left after delete | result |');
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|');
-  for (const r of rows) {
-    console.log(`| ${r.scenario} | ${r.events} | ${r.expected} | ${r.rows} | ${r.missing} | ${r.doubled} | ${r.dlq} (${r.dlqExpected}) | ${Number.isFinite(r.recoveryS) ? `${r.recoveryS.toFixed(1)} s` : '—'} | ${r.reconciles ? 'yes' : 'NO'} | ${r.leaks} | ${r.pass ? 'PASS' : 'FAIL'} |`);
-  }
+  printTable(rows);
   const passed = rows.filter((r) => r.pass).length;
   console.log(`\nchaos: ${passed} passed, ${rows.length - passed} failed`);
   if (passed !== rows.length) process.exitCode = 1;

@@ -5,7 +5,8 @@ import { Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowNotFo
 import { settings } from '../runtime/settings';
 import { dataConverter } from '../runtime/payloadCodec';
 import { workflowIdOf } from '../core/names';
-import { formatProblem, validateSpec, validateSpecText } from '../core/spec/validate';
+import { validateSpec, validateSpecText } from '../core/spec/validate';
+import { formatProblem } from '../core/spec/problem';
 import { updateProblems } from '../core/spec/updateRules';
 import type { PipelineSpec } from '../core/spec/schema';
 import { SluiceError } from './errors';

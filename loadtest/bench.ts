@@ -2,14 +2,14 @@
 // pass/fail on timing). Runs on its own task queue with its own worker, whose CPU and memory are measured.
 //   steady  300,000 events at 3,000 events/s: exact counts, seconds after the last event, latency
 //   max     500,000 events preloaded into Kafka, then the pipeline started: end-to-end events/s
-//   join    purchases ⋈ profiles ⋈ payments (loadtest/joinScenario.ts), ~230,000 events at 5,000/s
+//   join    purchases ⋈ profiles ⋈ payments (loadtest/joinDataset.ts), ~230,000 events at 5,000/s
 //           (--join-rate=N): joined rows/s, latency, every row checked
 //   memory  bytes of dedup state per key, and of join state per buffered event
 import { PipelineService } from '../client/pipelines';
 import type { PipelineSpec } from '../core/spec/schema';
 import { SinkState } from '../core/sinkState';
 import type { RawBatch } from '../core/envelope';
-import { printResult, runScenario, type ScenarioResult } from './scenario';
+import { printResult, runScenario, type ScenarioResult } from './pipelineRun';
 import { startWorker, waitForPollers } from './localWorker';
 import { isolatedSpec, specFile } from './specs';
 import { benchJoinSpec, joinStateBytesPerEvent, printJoinResult, runJoinBench } from './benchJoin';

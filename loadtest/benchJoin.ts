@@ -1,4 +1,4 @@
-// The join scenario (loadtest/joinScenario.ts) run end to end at a paced rate (the benchmark's
+// The join scenario (loadtest/joinDataset.ts) run end to end at a paced rate (the benchmark's
 // join scenario and `npm run demo -- join`), with event
 // time running at the pace of the clock (so the 10 s windows and the payment delays of up to
 // 3 s are real seconds). Prints joined rows/s, latency (purchase acknowledged by Kafka -> its
@@ -12,12 +12,12 @@ import { tableRef } from '../core/ddl';
 import { joinPlan } from '../core/join/plan';
 import { JoinState } from '../core/join/joinState';
 import { settings } from '../runtime/settings';
-import { JOINED_ROWS_SQL, diffJoined, joinScenario, joinScenarioSpec, type ExpectedRow } from './joinScenario';
+import { JOINED_ROWS_SQL, diffJoined, joinScenario, joinScenarioSpec, type ExpectedRow } from './joinDataset';
 import { kafkaClient, kafkaSender, recreateTopic } from './kafka';
 import { clickhouse, latencies, watchRows } from './clickhouse';
 import { percentile } from './metrics';
 import { cpuSeconds, peakRssMiB } from './procstat';
-import { startPipeline } from './scenario';
+import { startPipeline } from './pipelineRun';
 
 export interface JoinBenchResult {
   events: number;

@@ -6,8 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PipelineService, specFrom } from '../client/pipelines';
-import { seedScenario } from './purchases';
-import { printResult, runScenario } from './scenario';
+import { seedScenario } from './seedEvents';
+import { printResult, runScenario } from './pipelineRun';
 import { printJoinResult, runJoinBench } from './benchJoin';
 import { repoRoot, startWorker, waitForPollers } from './localWorker';
 

@@ -1,6 +1,6 @@
 // Kafka helpers of the load generator: a fresh topic, and a producer that holds a target rate.
 import { Kafka, logLevel, CompressionTypes, Partitioners, type Producer } from 'kafkajs';
-import type { GeneratedEvent } from './purchases';
+import type { GeneratedEvent } from './seedEvents';
 import { scheduleOf, type ExecutorConfig } from './executors';
 import { PacedRun, realClock } from './pacer';
 

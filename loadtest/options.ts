@@ -4,7 +4,7 @@ import { parseDuration } from '../core/duration';
 import type { ExecutorConfig } from './executors';
 import type { ThresholdInput } from './thresholds';
 import type { PipelineSpec } from '../core/spec/schema';
-import type { Iteration, LoadEvent } from './event';
+import type { Iteration, LoadEvent } from './iteration';
 
 /** Generator parameters the CLI can set (--duplication-rate, --malformed-rate, --seed). */
 export interface Params {

@@ -1,5 +1,5 @@
 // From what was sent and what ClickHouse and the pipeline's counters hold, to metrics and checks (pure).
-import type { Expect } from './event';
+import type { Expect } from './iteration';
 import { latencies } from './clickhouse';
 import { pacing, type Metric, type MetricValue, type Contains, type Pacing } from './metrics';
 import type { PacedResult } from './pacer';

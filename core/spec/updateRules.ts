@@ -5,7 +5,7 @@
 // key's first occurrence (README "Semantics"); keys a shorter window already freed stay freed.
 import { canonicalJson } from '../dedupKey';
 import type { PipelineSpec, SourceSpec } from './schema';
-import type { SpecProblem } from './validate';
+import type { SpecProblem } from './problem';
 
 const same = (a: unknown, b: unknown) => canonicalJson(a ?? null) === canonicalJson(b ?? null);
 const NEW_PIPELINE = 'create a new pipeline instead';

@@ -7,12 +7,9 @@ import { declaredType, isSupportedClickhouseType, nullableKeyMessage, parseField
 import { NAME_RULE, NAME_RULE_TEXT, PROTOTYPE_NAMES, fieldNameProblem, keyColumnProblem, parseEngine, parseKeyExpression } from './identifiers';
 import { resolveColumns } from './columns';
 import { joinProblems } from './validateJoin';
+import { formatPath, formatProblem, type SpecProblem } from './problem';
 import { outputEntries } from '../join/plan';
 
-export interface SpecProblem {
-  path: string;
-  message: string;
-}
 export type SpecResult = { ok: true; spec: PipelineSpec } | { ok: false; problems: SpecProblem[] };
 
 export class SpecError extends Error {
@@ -22,13 +19,6 @@ export class SpecError extends Error {
   }
 }
 
-export const formatProblem = (p: SpecProblem) => (p.path ? `${p.path}: ${p.message}` : p.message);
-
-export function formatPath(path: ReadonlyArray<PropertyKey>): string {
-  let out = '';
-  for (const step of path) out += typeof step === 'number' ? `[${step}]` : out ? `.${String(step)}` : String(step);
-  return out;
-}
 
 /** Parses YAML (JSON is YAML too) into a plain object; syntax errors become one problem with the line. */
 export function parseSpecText(text: string): { ok: true; value: unknown } | { ok: false; problems: SpecProblem[] } {

@@ -1,7 +1,7 @@
 // Cross-field rules of a join: every source named exists and takes part once, key fields exist
 // on their side with the same types as the left key, and every output field exists.
 import type { PipelineSpec } from './schema';
-import type { SpecProblem } from './validate';
+import type { SpecProblem } from './problem';
 import { declaredType, nullableKeyMessage, parseFieldType } from './fieldTypes';
 import { asList, outputEntries } from '../join/plan';
 

@@ -1,8 +1,8 @@
 // Three related streams for join pipelines: user profiles, purchases by those users, and the
 // payment of each purchase a little later. Every payment names a purchase sent before it, and
 // every purchase a user whose profile was sent before it, so a join always finds its match.
-import { prng } from '../purchases';
-import type { Iteration, LoadEvent } from '../event';
+import { prng } from '../seedEvents';
+import type { Iteration, LoadEvent } from '../iteration';
 import { DelayQueue } from './delayQueue';
 import { malformedEvent, share } from './malformed';
 

@@ -1,5 +1,5 @@
 // Events the pipeline must send to its DLQ, whatever the source's schema: none of them decodes.
-import type { LoadEvent } from '../event';
+import type { LoadEvent } from '../iteration';
 
 const FORMS: Array<(id: string) => string> = [
   (id) => `{"event_id": "${id}", "amount": `, // cut off mid-message: malformed_json

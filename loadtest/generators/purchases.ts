@@ -2,8 +2,8 @@
 // later (same purchase, other _event_source_), some resent as exact copies by a retrying
 // producer, some copies only after the dedup window (they must become rows again), and a share
 // of malformed events. Seeded: the same options make the same events.
-import { prng } from '../purchases';
-import type { Iteration, LoadEvent, Expect } from '../event';
+import { prng } from '../seedEvents';
+import type { Iteration, LoadEvent, Expect } from '../iteration';
 import { DelayQueue } from './delayQueue';
 import { malformedEvent, share } from './malformed';
 

@@ -2,7 +2,7 @@
 // the purchase and must be inserted again (expect: 'repeat-row'); the rest are dropped. Runs on a
 // copy of the checkout pipeline with the window shortened by the script's pipeline file.
 import type { Options, SetupContext } from '../options';
-import type { Iteration } from '../event';
+import type { Iteration } from '../iteration';
 import { purchases } from '../generators/purchases';
 
 export const options: Options = {

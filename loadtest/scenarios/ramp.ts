@@ -2,7 +2,7 @@
 // over two minutes, holds for one, then a second scenario sends exact resends (producer retries)
 // in parallel. Watch e2e_latency and dropped_iterations.
 import type { Options, SetupContext } from '../options';
-import type { Iteration } from '../event';
+import type { Iteration } from '../iteration';
 import { purchases } from '../generators/purchases';
 
 export const options: Options = {

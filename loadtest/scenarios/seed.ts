@@ -2,7 +2,7 @@
 // second later), 0.5% malformed, at a constant rate. `npm run loadtest` runs 10,000 at 1,000/s;
 // `npm run loadtest -- --events 300000 --rps 3000` the long run.
 import type { Options, SetupContext } from '../options';
-import type { Iteration } from '../event';
+import type { Iteration } from '../iteration';
 import { purchases } from '../generators/purchases';
 
 export const options: Options = {

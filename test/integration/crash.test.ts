@@ -3,7 +3,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { scalar } from '../../loadtest/clickhouse';
-import { purchaseEvents } from '../../loadtest/purchases';
+import { purchaseEvents } from '../../loadtest/seedEvents';
 import { createRunning, sinkStarts, until, untilRows, newTopic, openHarness, purchaseSpec, rows, send, tableOf, uniqueName, untilRead, type Harness } from './harness';
 
 let h: Harness;

@@ -4,13 +4,14 @@
 // with exactly the columns, engine and keys the spec says — nothing more.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { prng } from '../../loadtest/purchases';
+import { prng } from '../../loadtest/seedEvents';
 import { randomBytes } from 'node:crypto';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { settings } from '../../runtime/settings';
 import { clickhouse } from '../../loadtest/clickhouse';
 import { createTableSql, expectedColumns, quoteIdent, quoteString } from '../../core/ddl';
-import { validateSpec, formatProblem } from '../../core/spec/validate';
+import { validateSpec } from '../../core/spec/validate';
+import { formatProblem } from '../../core/spec/problem';
 import { parseEngine } from '../../core/spec/identifiers';
 import type { PipelineSpecInput } from '../../core/spec/schema';
 

@@ -5,7 +5,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { scalar } from '../../loadtest/clickhouse';
-import { purchaseEvents } from '../../loadtest/purchases';
+import { purchaseEvents } from '../../loadtest/seedEvents';
 import { startWorker } from '../../loadtest/localWorker';
 import { isStopped } from '../../chaos/faults';
 import { createRunning, newTopic, openHarness, purchaseSpec, rows, send, sinkStarts, tableOf, uniqueName, until, untilRead, untilRows, type Harness } from './harness';

@@ -1,6 +1,6 @@
 // Joins end to end on the real services: purchases enriched with the latest user profile and
 // their payment (left join), 50,000 events, a SIGKILL of the worker in the middle; ClickHouse
-// must hold exactly the rows the documented rules give (loadtest/joinScenario.ts computes them).
+// must hold exactly the rows the documented rules give (loadtest/joinDataset.ts computes them).
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { createApp } from '../../api/server';
 import { settings } from '../../runtime/settings';
 import { kafkaSender } from '../../loadtest/kafka';
-import { JOINED_ROWS_SQL, diffJoined, joinScenario, joinScenarioSpec, type ExpectedRow } from '../../loadtest/joinScenario';
+import { JOINED_ROWS_SQL, diffJoined, joinScenario, joinScenarioSpec, type ExpectedRow } from '../../loadtest/joinDataset';
 import { DB, createRunning, sinkStarts, newTopic, openHarness, send, untilRows, tableOf, uniqueName, untilRead, type Harness } from './harness';
 
 let h: Harness;

@@ -1,6 +1,6 @@
 // Specs shared by the unit tests.
 import type { PipelineSpecInput } from '../../core/spec/schema';
-import { joinScenarioSpec } from '../../loadtest/joinScenario';
+import { joinScenarioSpec } from '../../loadtest/joinDataset';
 
 export function purchaseSpec(over: Partial<PipelineSpecInput> = {}): PipelineSpecInput {
   return {

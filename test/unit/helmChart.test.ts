@@ -12,7 +12,8 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parse, parseAllDocuments, stringify } from 'yaml';
-import { formatProblem, validateSpecText } from '../../core/spec/validate';
+import { validateSpecText } from '../../core/spec/validate';
+import { formatProblem } from '../../core/spec/problem';
 
 const REPO = join(__dirname, '..', '..', '..');
 const CHART = join(REPO, 'deploy', 'chart', 'sluice');

@@ -2,9 +2,10 @@
 // and engines are parsed, and the DDL is written from the parsed form.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { prng } from '../../loadtest/purchases';
+import { prng } from '../../loadtest/seedEvents';
 import { createTableSql, quoteIdent, quoteString } from '../../core/ddl';
-import { validateSpec, formatProblem } from '../../core/spec/validate';
+import { validateSpec } from '../../core/spec/validate';
+import { formatProblem } from '../../core/spec/problem';
 import { parseEngine, parseKeyExpression } from '../../core/spec/identifiers';
 import { purchaseSpec } from './fixtures';
 

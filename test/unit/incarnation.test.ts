@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { batchIdOf, BATCH_SPAN, chooseIncarnation, incarnationFromMetadata, incarnationOfBatchId, INCARNATION_METADATA, MAX_INCARNATION } from '../../core/incarnation';
 import { SinkState } from '../../core/sinkState';
 import { validateSpec } from '../../core/spec/validate';
-import { prng } from '../../loadtest/purchases';
+import { prng } from '../../loadtest/seedEvents';
 import { purchaseSpec } from './fixtures';
 
 test('batch ids of two incarnations never meet, and stay exact integers', () => {

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { JoinState, type Vals } from '../../core/join/joinState';
 import type { JoinPlan } from '../../core/join/plan';
-import { prng } from '../../loadtest/purchases';
+import { prng } from '../../loadtest/seedEvents';
 import { referenceJoin, type Emissions, type RefInput } from './joinReference';
 
 /** left: [key, id]; right sides: [key, id]; output is not used by JoinState */

@@ -4,7 +4,7 @@ import { SinkState, type JournalEntry, type Row } from '../../core/sinkState';
 import { validateSpec } from '../../core/spec/validate';
 import type { RawBatch } from '../../core/envelope';
 import type { JoinSnapshot } from '../../core/join/joinState';
-import { prng } from '../../loadtest/purchases';
+import { prng } from '../../loadtest/seedEvents';
 import { joinSpec } from './fixtures';
 
 const specOf = (time: 'event' | 'arrival') => {

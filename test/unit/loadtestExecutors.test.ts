@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { scheduleOf } from '../../loadtest/executors';
 import { PacedRun, Pacer, type Clock } from '../../loadtest/pacer';
 import { pacing } from '../../loadtest/metrics';
-import { prng } from '../../loadtest/purchases';
+import { prng } from '../../loadtest/seedEvents';
 
 /** Virtual time: sleep() advances it (plus jitter, like a busy event loop) and fires due timers. */
 class FakeClock implements Clock {

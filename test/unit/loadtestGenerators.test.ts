@@ -5,8 +5,8 @@ import assert from 'node:assert/strict';
 import { purchases, type PurchaseOptions } from '../../loadtest/generators/purchases';
 import { joinStreams } from '../../loadtest/generators/joinStreams';
 import { DelayQueue } from '../../loadtest/generators/delayQueue';
-import { prng } from '../../loadtest/purchases';
-import type { Iteration, LoadEvent } from '../../loadtest/event';
+import { prng } from '../../loadtest/seedEvents';
+import type { Iteration, LoadEvent } from '../../loadtest/iteration';
 
 /** n iterations at `rate` per second, as a constant-arrival-rate scenario calls the generator */
 function run(next: (it: Iteration) => LoadEvent, n: number, rate = 1000): Array<LoadEvent & { at: number }> {

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { stringify } from 'yaml';
 import { EventDecoder, EventError } from '../../core/event';
 import { SinkState } from '../../core/sinkState';
-import { validateSpec, validateSpecText, formatProblem } from '../../core/spec/validate';
+import { validateSpec, validateSpecText } from '../../core/spec/validate';
+import { formatProblem } from '../../core/spec/problem';
 import { purchaseSpec } from './fixtures';
 
 const withFields = (extra: Record<string, string>, over: (s: any) => void = () => undefined) => {

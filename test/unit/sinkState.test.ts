@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { SinkState, type JournalEntry, type Row } from '../../core/sinkState';
 import { validateSpec } from '../../core/spec/validate';
 import type { RawBatch } from '../../core/envelope';
-import { prng } from '../../loadtest/purchases';
+import { prng } from '../../loadtest/seedEvents';
 import { purchaseSpec } from './fixtures';
 
 const spec = (() => {

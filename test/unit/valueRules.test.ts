@@ -2,7 +2,7 @@
 // and for keys in every mode, and written in the JSON Schema and the README.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { prng } from '../../loadtest/purchases';
+import { prng } from '../../loadtest/seedEvents';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EventDecoder, EventError, checkValue } from '../../core/event';
@@ -10,7 +10,8 @@ import { keyFunction } from '../../core/dedupKey';
 import { SinkState } from '../../core/sinkState';
 import { parseFieldType, VALUE_RULES } from '../../core/spec/fieldTypes';
 import { pipelineJsonSchema } from '../../core/spec/schema';
-import { validateSpec, formatProblem } from '../../core/spec/validate';
+import { validateSpec } from '../../core/spec/validate';
+import { formatProblem } from '../../core/spec/problem';
 import { joinSpec, purchaseSpec } from './fixtures';
 
 const read = (type: string, v: unknown) => {

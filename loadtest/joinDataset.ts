@@ -9,7 +9,7 @@
 //      new country; each phase is read by the sink before the next is sent, so this is exact)
 //   D  more purchases of those users, with payments
 //   E  one far-future purchase and payment per partition: moves event time past every window
-import { prng } from './purchases';
+import { prng } from './seedEvents';
 import { clickhouseDateTime } from '../core/event';
 import type { OutMessage } from './kafka';
 import type { PipelineSpecInput } from '../core/spec/schema';

@@ -6,7 +6,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import type { PipelineService } from '../client/pipelines';
 import type { PipelineSpec } from '../core/spec/schema';
 import { tableRef } from '../core/ddl';
-import { purchaseEvents, type ScenarioOptions } from './purchases';
+import { purchaseEvents, type ScenarioOptions } from './seedEvents';
 import { kafkaClient, produceAtRate, recreateTopic } from './kafka';
 import { clickhouse, countDistinct, countRows, latencies, watchRows } from './clickhouse';
 import { percentile } from './metrics';
