@@ -5,6 +5,7 @@
 # `stack.sh down clickhouse` first to switch).
 #
 #   stack.sh up [service...]     install what is missing, start, wait for each health check (idempotent)
+#   stack.sh install [service...] only install what is missing into the cache
 #   stack.sh down [service...]   stop only the processes this script started
 #   stack.sh status              one line per service
 #   stack.sh logs [service] [-f] show (or follow) a service's log
@@ -167,15 +168,17 @@ up_one() {
   if ! pid_of "$s" >/dev/null && port_open "$(main_port "$s")"; then
     die "$s: port $(main_port "$s") is taken by another process that does not answer as $s (set SLUICE_${s^^}_PORT)"
   fi
-  pid_of "$s" >/dev/null || "start_$s"
-  local t0=$SECONDS
+  local t0=$SECONDS started=
+  pid_of "$s" >/dev/null || { "start_$s"; started=1; }
   until healthy "$s"; do
     if ! pid_of "$s" >/dev/null; then
+      # the process found at first may have been on its way out (just killed): start one then
+      [ -z "$started" ] && { say "$s: pid $(cat "$RUN/$s.pid") ended; starting it again"; "start_$s"; started=1; continue; }
       tail -n 20 "$(log_of "$s")" >&2 || true
       die "$s: process exited during start; log: $(log_of "$s")"
     fi
     [ $((SECONDS - t0)) -lt "$START_TIMEOUT" ] || die "$s: no healthy answer after ${START_TIMEOUT}s; log: $(log_of "$s")"
-    sleep 1
+    sleep 0.25
   done
   say "$s: up on 127.0.0.1:$(main_port "$s") in $((SECONDS - t0))s (log: $(log_of "$s"))"
 }
@@ -226,6 +229,7 @@ case "$cmd" in
   logs)
     if [ "${1:-}" != "" ] && [ "${1:-}" != -f ]; then f="$(log_of "$1")"; shift; [ "${1:-}" = -f ] && exec tail -n 100 -F "$f"; tail -n 100 "$f"
     else for s in "${SERVICES[@]}"; do echo "==> $(log_of "$s") <=="; tail -n 20 "$(log_of "$s")" 2>/dev/null || true; done; fi ;;
+  install) for s in "${targets[@]}"; do install "$s"; done ;;
   env) print_env ;;
-  *) die "unknown command '$cmd' (use up|down|status|logs|env)" ;;
+  *) die "unknown command '$cmd' (use up|down|status|logs|install|env)" ;;
 esac
