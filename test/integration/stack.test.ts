@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -87,14 +87,22 @@ const freePort = () => new Promise<number>((resolve) => {
   });
 });
 
-test('current ClickHouse (chdb-core): the launcher refuses to start without a config.xml', () => {
+test('current ClickHouse (chdb-core): the launcher refuses to start without a config.xml naming its ports (else 8123/9000)', () => {
   stack({ SLUICE_CLICKHOUSE: '26.9' }, 'install', 'clickhouse');
-  const empty = mkdtempSync(join(tmpdir(), 'sluice-ch-'));
+  const work = mkdtempSync(join(tmpdir(), 'sluice-ch-'));
   const chdb = join(stackDir, 'cache', `chdb-core-${/^CHDB_VERSION=(.+)$/m.exec(readFileSync(stackScript, 'utf8'))![1]}`);
-  const r = spawnSync('python3', [join(repoRoot, 'stack', 'clickhouse-current.py'), chdb, empty], { encoding: 'utf8', timeout: 30_000 });
-  rmSync(empty, { recursive: true });
-  assert.equal(r.status, 2, r.stderr);
-  assert.match(r.stderr, /no config\.xml in .*refusing to start/);
+  const launch = () => spawnSync('python3', [join(repoRoot, 'stack', 'clickhouse-current.py'), chdb, work], { encoding: 'utf8', timeout: 30_000 });
+  try {
+    const none = launch();
+    assert.equal(none.status, 2, none.stderr);
+    assert.match(none.stderr, /no config\.xml in .*refusing to start/);
+    writeFileSync(join(work, 'config.xml'), `<clickhouse><listen_host>127.0.0.1</listen_host><http_port>1</http_port><path>${work}/data/</path></clickhouse>`);
+    const noTcp = launch();
+    assert.equal(noTcp.status, 2, noTcp.stderr);
+    assert.match(noTcp.stderr, /config\.xml lacks <tcp_port>: refusing to start/);
+  } finally {
+    rmSync(work, { recursive: true });
+  }
 });
 
 test('current ClickHouse (chdb-core): a table\'s rows survive a SIGKILL and a restart by the stack script', async () => {
