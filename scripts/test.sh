@@ -4,6 +4,8 @@
 #   npm test                      all of them
 #   npm test -- unit              only the unit tests (no services)
 #   npm test -- dist/test/integration/crash.test.js   one file (after a build)
+# ClickHouse is the current engine (26.9) unless SLUICE_CLICKHOUSE=18.16 (see stack/stack.sh);
+# .ci/run runs the ClickHouse-facing integration tests on both.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 ensure_deps

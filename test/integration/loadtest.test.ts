@@ -8,6 +8,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { streamsOf } from '../../core/names';
+import { settings } from '../../core/settings';
+import type { PipelineSpec } from '../../core/spec/schema';
 import { scalar } from '../../loadtest/clickhouse';
 import { scheduleOf } from '../../loadtest/executors';
 import { repoRoot } from '../../loadtest/localWorker';
@@ -23,7 +25,15 @@ let h: Harness;
 before(async () => { h = await openHarness(); });
 after(async () => { await h?.close(); });
 
-const checkout = () => specFile('pipelines/checkout-purchases.yaml')!.spec;
+/** The demo pipeline, pointed at the services the tests use (the file names the default ports). */
+function checkout(): PipelineSpec {
+  const spec = specFile('pipelines/checkout-purchases.yaml')!.spec;
+  return {
+    ...spec,
+    sources: spec.sources.map((s) => ({ ...s, kafka: { ...s.kafka, brokers: settings.kafkaBrokers } })),
+    sink: { ...spec.sink, clickhouse: { ...spec.sink.clickhouse, url: settings.clickhouseUrl } },
+  };
+}
 
 test('5,000 events at 1,000/s, 20% duplicates, 1% malformed: the summary agrees with ClickHouse, the DLQ and the counters', async () => {
   const name = uniqueName('it-loadtest');
