@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { streamsOf } from '../../core/names';
-import { settings } from '../../core/settings';
+import { settings } from '../../runtime/settings';
 import type { PipelineSpec } from '../../core/spec/schema';
 import { scalar } from '../../loadtest/clickhouse';
 import { scheduleOf } from '../../loadtest/executors';
