@@ -34,19 +34,19 @@ export type KeyFunction = keyof typeof KEY_FUNCTIONS;
 /** One orderBy / partitionBy entry: a column, or fn(column). */
 export interface KeyExpression { fn?: KeyFunction; column: string }
 
-const KEY_EXPRESSION = /^\s*(?:([A-Za-z0-9_]+)\s*\(\s*([^()]*?)\s*\)|([^()]*?))\s*$/;
+const CALL = /^([A-Za-z0-9_]+)\s*\(([^()]*)\)$/;
 
-/** "toYYYYMM(ts)" -> { fn: toYYYYMM, column: ts }; a problem text for anything else. */
+/** "toYYYYMM(ts)" -> { fn: toYYYYMM, column: ts }; a problem text for anything else. (No backtracking: linear in the text.) */
 export function parseKeyExpression(text: string): KeyExpression | string {
-  const m = KEY_EXPRESSION.exec(text);
   const fnList = Object.keys(KEY_FUNCTIONS).join(', ');
   const expected = `expected a column name or one of ${fnList} applied to one column, e.g. toYYYYMM(ts)`;
-  if (!m) return expected;
-  const [, fn, arg, bare] = m;
-  const column = fn !== undefined ? arg : bare;
-  if (fn !== undefined && !Object.hasOwn(KEY_FUNCTIONS, fn)) return `unknown function "${fn}": ${expected}`;
-  if (!NAME_RULE.test(column)) return expected;
-  return fn === undefined ? { column } : { fn: fn as KeyFunction, column };
+  const t = text.trim();
+  const call = CALL.exec(t);
+  if (!call) return NAME_RULE.test(t) ? { column: t } : expected;
+  const [, fn, arg] = call;
+  if (!Object.hasOwn(KEY_FUNCTIONS, fn)) return `unknown function "${fn}": ${expected}`;
+  const column = arg.trim();
+  return NAME_RULE.test(column) ? { fn: fn as KeyFunction, column } : expected;
 }
 
 /** The column types a key column may have: not Nullable, not Array (MergeTree keys refuse them on older servers). */
@@ -63,13 +63,13 @@ export const ENGINES = ['MergeTree', 'ReplacingMergeTree', 'SummingMergeTree', '
 export type EngineArg = { column: string } | { text: string };
 export interface Engine { name: string; args: EngineArg[] }
 
-const ENGINE = /^\s*([A-Za-z]+)\s*(?:\((.*)\))?\s*$/s;
+const ENGINE = /^([A-Za-z]+)\s*(?:\((.*)\))?$/s;
 
 /** "ReplicatedMergeTree('/clickhouse/{shard}/t', '{replica}')" -> its parts; a problem text for anything else. */
 export function parseEngine(text: string): Engine | string {
   const names = ENGINES.flatMap((e) => [e, `Replicated${e}`]);
   const expected = `expected one of ${names.join(', ')}, optionally with arguments that are column names or 'text' (no quotes or backslashes inside)`;
-  const m = ENGINE.exec(text);
+  const m = ENGINE.exec(text.trim());
   if (!m || !names.includes(m[1])) return expected;
   const args: EngineArg[] = [];
   const inner = m[2]?.trim() ?? '';

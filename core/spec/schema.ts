@@ -114,10 +114,10 @@ export const sinkSchema = z
     columns: z.array(columnSchema).min(1).optional().describe('default: one column per source field'),
     createTable: z
       .object({
-        engine: z.string().default('MergeTree')
+        engine: z.string().max(500).default('MergeTree')
           .describe(`${ENGINES.join(', ')} (or Replicated...), optionally with arguments that are column names or 'text'`),
-        orderBy: z.array(z.string().min(1)).min(1).describe(KEY_TEXT),
-        partitionBy: z.string().optional().describe(KEY_TEXT),
+        orderBy: z.array(z.string().min(1).max(200)).min(1).describe(KEY_TEXT),
+        partitionBy: z.string().max(200).optional().describe(KEY_TEXT),
       })
       .strict()
       .optional(),

@@ -38,9 +38,12 @@ export function validateSpec(input: unknown): SpecResult {
   return problems.length ? { ok: false, problems } : { ok: true, spec: parsed.data };
 }
 
-/** Every own "__proto__" member of the document (JSON.parse and YAML keep it as a member; objects built from it lose it). */
+/**
+ * Every own "__proto__" member of the document (JSON.parse and YAML keep it as a member; objects
+ * built from it lose it). A spec is a few levels deep: deeper parts are refused by the schema anyway.
+ */
 function prototypeKeyProblems(v: unknown, path: PropertyKey[]): SpecProblem[] {
-  if (v === null || typeof v !== 'object') return [];
+  if (v === null || typeof v !== 'object' || path.length > 12) return [];
   if (Array.isArray(v)) return v.flatMap((x, i) => prototypeKeyProblems(x, [...path, i]));
   return Object.keys(v).flatMap((k) => PROTOTYPE_NAMES.has(k)
     ? [{ path: formatPath([...path, k]), message: `"${k}" cannot be used as a name (it is the prototype of a JavaScript object)` }]

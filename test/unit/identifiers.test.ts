@@ -97,6 +97,10 @@ test('orderBy / partitionBy: a column or a documented function of one, with a ty
   assert.deepEqual(parseKeyExpression(' event_id '), { column: 'event_id' });
   for (const bad of ['ts, 1', 'toYYYYMM(ts) -- x', 'sleep(3)', 'toDate(toStartOfHour(ts))', 'ts)', '1', '`ts`', 'toYYYYMM(ts, 1)'])
     assert.equal(typeof parseKeyExpression(bad), 'string', bad);
+  const started = Date.now();
+  for (const long of [`${' '.repeat(50_000)}x(${' '.repeat(50_000)}y`, `${'a'.repeat(100_000)}(`]) assert.equal(typeof parseKeyExpression(long), 'string');
+  assert.equal(typeof parseEngine(`MergeTree(${' '.repeat(100_000)}`), 'string');
+  assert.ok(Date.now() - started < 500, 'parsing is linear in the text (no backtracking)');
   const problemsFor = (orderBy: string[], partitionBy?: string) => {
     const spec = purchaseSpec();
     spec.sink.createTable = { engine: 'MergeTree', orderBy, partitionBy };
