@@ -15,14 +15,17 @@ async function lagOf(spec: PipelineSpec, i: number): Promise<number | undefined>
   // what the admin client is doing: it is disconnected only after that settles (a connect that
   // outlived the timeout would otherwise leave its connection open)
   let busy: Promise<unknown> = Promise.resolve();
-  const step = <T>(p: Promise<T>, what: string) => { busy = p; return withTimeout(p, ANSWER_WITHIN_MS, what); };
+  const step = <T extends unknown[]>(calls: { [K in keyof T]: Promise<T[K]> }, what: string): Promise<T> => {
+    busy = Promise.allSettled(calls);
+    return withTimeout(Promise.all(calls) as Promise<T>, ANSWER_WITHIN_MS, what);
+  };
   try {
     admin = kafkaFor(spec, i).admin();
-    await step(admin.connect(), 'connect');
-    const [ends, committed] = await step(Promise.all([
+    await step([admin.connect()], 'connect');
+    const [ends, committed] = await step([
       admin.fetchTopicOffsets(src.kafka.topic),
       admin.fetchOffsets({ groupId: consumerGroupOf(spec.name, src.name, src.kafka.groupId), topics: [src.kafka.topic] }),
-    ]), 'offsets');
+    ], 'offsets');
     const done = new Map((committed[0]?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
     let lag = 0;
     for (const p of ends) {
