@@ -19,7 +19,7 @@ after(async () => {
   await h?.close();
 });
 
-test('a writer frozen between journal entry and INSERT for 20 s: its INSERT never lands after the takeover', async () => {
+test('a writer frozen between journal entry and INSERT for 20 s: its INSERT never lands after the takeover', async (t) => {
   const name = uniqueName('it-freeze');
   await newTopic(h, name, 2);
   await createRunning(h, purchaseSpec(name, name, { batch: { maxRows: 500, maxDelay: '100ms' } }));
@@ -39,6 +39,7 @@ test('a writer frozen between journal entry and INSERT for 20 s: its INSERT neve
   await until('the sink to start on the live worker', () => sinkStarts(name).length >= 2, HOLD_MS + 60_000);
   await until('rows from the live worker', async () => (await rows(h, name)) > rowsAtFreeze, 60_000);
   const takeoverSeconds = (Date.now() - frozenAt) / 1000;
+  t.diagnostic(`the live worker inserted again ${takeoverSeconds.toFixed(1)} s after the freeze`);
   await sleep(Math.max(0, HOLD_MS - (Date.now() - frozenAt)));
   assert.ok(isStopped(frozen), 'the writer was still frozen when the takeover was done');
   process.kill(frozen.pid!, 'SIGCONT');
