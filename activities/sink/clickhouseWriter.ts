@@ -4,6 +4,7 @@ import { ClickHouseError, type ClickHouseClient } from '@clickhouse/client';
 import type { PipelineSpec } from '../../core/spec/schema';
 import type { Row } from '../../core/sinkState';
 import { findRejected } from '../../core/bisect';
+import { clickhouseErrorCode } from '../../core/clickhouseErrors';
 import { BATCH_COLUMN } from '../../core/spec/columns';
 import { tableRef, probeTableSql, probeTableRef } from '../../core/ddl';
 import { faultRows } from '../faultPoints';
@@ -12,11 +13,11 @@ import { insertSettings } from '../clickhouseServer';
 /** This writer was fenced out: a newer sink attempt dropped its fence. Retried like any failure (the attempt is stale). */
 export class FencedOut extends Error {}
 
-/** An error ClickHouse itself answered with (as opposed to no answer at all); old servers' messages are not parsed into ClickHouseError. */
-export const isServerError = (e: unknown) => e instanceof ClickHouseError || (e instanceof Error && /^Code: \d+/.test(e.message));
-
-/** ClickHouse's UNKNOWN_TABLE (code 60), as current servers (a parsed ClickHouseError) and 18.16 (a message) say it. */
-const isUnknownTable = (e: unknown) => (e instanceof ClickHouseError && e.code === '60') || (e instanceof Error && /^Code: 60\b/.test(e.message));
+/** The code of an error ClickHouse itself answered with (undefined: no answer at all); old servers' messages are not parsed into ClickHouseError. */
+const codeOf = (e: unknown): number | undefined =>
+  e instanceof ClickHouseError ? Number(e.code) : e instanceof Error ? clickhouseErrorCode(e.message) : undefined;
+export const isServerError = (e: unknown) => codeOf(e) !== undefined;
+const UNKNOWN_TABLE = 60;
 
 /** Rows of one batch id in the sink table (recovery's question about the last journaled batch). */
 export async function rowsOfBatch(ch: ClickHouseClient, spec: PipelineSpec, batchId: number): Promise<number> {
@@ -41,7 +42,7 @@ export class ClickHouseWriter {
     try {
       await this.ch.insert({ table: this.insertInto, values: faultRows('mid-insert', rows), format: 'JSONEachRow', clickhouse_settings: this.settings });
     } catch (e) {
-      if (isUnknownTable(e)) throw new FencedOut(`sink: this writer's fence ${this.insertInto} is gone: another sink attempt took the table over (${(e as Error).message})`);
+      if (codeOf(e) === UNKNOWN_TABLE) throw new FencedOut(`sink: this writer's fence ${this.insertInto} is gone: another sink attempt took the table over (${(e as Error).message})`);
       throw e;
     }
   }
