@@ -238,7 +238,8 @@ export class PipelineService {
     const h = this.handle(name);
     const d = await this.describe(name).catch((e) => { if (spec && e instanceof SluiceError && e.code === 'NOT_FOUND') return undefined; throw e; });
     const last = memoOf(d?.memo).spec ?? spec;
-    const taskQueue = d?.taskQueue ?? this.taskQueue;
+    // a finished pipeline is torn down by this service's workers: the queue it ran on may have none any more
+    const taskQueue = this.taskQueue;
     this.lastKnown.delete(name);
     if (d?.status.name === 'RUNNING') {
       await h.signal(stopSignal, { delete: true });
