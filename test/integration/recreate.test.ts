@@ -4,7 +4,8 @@
 // A table that already holds rows is refused unless the spec says to append.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startWorker } from '../../loadtest/localWorker';
+import { startWorker, waitForPollers } from '../../loadtest/localWorker';
+import { PipelineService } from '../../client/pipelines';
 import { BATCH_SPAN } from '../../core/incarnation';
 import type { PipelineSpecInput } from '../../core/spec/schema';
 import { createRunning, newTopic, openHarness, purchase, purchaseSpec, rows, send, tableOf, uniqueName, until, untilRead, untilRows, type Harness } from './harness';
@@ -63,5 +64,28 @@ test('create, delete, create again into the kept table, crashing at each fault p
     assert.equal(s.sink.inserted, EVENTS, 'the new pipeline counts its own rows only');
     assert.equal(s.sink.read, s.sink.inserted + s.sink.duplicates + s.sink.dlq);
     await h.svc.delete(name);
+  }
+});
+
+test("a stopped pipeline whose task queue has no worker any more is deleted by the deleting service's workers", async () => {
+  const name = uniqueName('it-requeue');
+  await newTopic(h, name);
+  const spec = purchaseSpec(name, name);
+  await createRunning(h, spec);
+  await h.svc.stop(name);
+  await h.svc.waitFor(name, (s) => s.status === 'STOPPED');
+  await stopWorkers(); // nothing polls the queue it ran on now
+  const otherQueue = uniqueName('sluice-test-other');
+  const other = startWorker('test-worker', { SLUICE_TASK_QUEUE: otherQueue });
+  h.workers.push(other);
+  await waitForPollers(otherQueue);
+  const svc = await PipelineService.connect(otherQueue);
+  try {
+    await svc.delete(name);
+    await svc.create({ ...spec, sink: { ...spec.sink, onExistingRows: 'append' } as PipelineSpecInput['sink'] });
+    await svc.waitFor(name, (s) => s.status === 'RUNNING');
+    await svc.delete(name);
+  } finally {
+    await svc.close();
   }
 });
