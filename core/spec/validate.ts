@@ -130,15 +130,19 @@ function crossCheck(spec: PipelineSpec): SpecProblem[] {
   const ct = spec.sink.createTable;
   if (!ct) return problems;
   const typeOf = new Map(columns.map((c) => [c.name, c.type]));
-  const checkKey = (text: string, path: string) => {
+  const seen = new Set<string>();
+  const checkKey = (text: string, path: string, unique = false) => {
     const e = parseKeyExpression(text);
     if (typeof e === 'string') return add(path, e);
+    // current servers refuse a sorting key that repeats an expression (18.16 took it)
+    if (unique && seen.has(JSON.stringify(e))) return add(path, `"${text}" is already in orderBy`);
+    if (unique) seen.add(JSON.stringify(e));
     const type = typeOf.get(e.column);
     if (type === undefined) return add(path, `unknown column "${e.column}"`);
     const bad = keyColumnProblem(e, type);
     if (bad) add(path, bad);
   };
-  ct.orderBy.forEach((text, i) => checkKey(text, `${sinkAt}.createTable.orderBy[${i}]`));
+  ct.orderBy.forEach((text, i) => checkKey(text, `${sinkAt}.createTable.orderBy[${i}]`, true));
   if (ct.partitionBy !== undefined) checkKey(ct.partitionBy, `${sinkAt}.createTable.partitionBy`);
   const engine = parseEngine(ct.engine);
   if (typeof engine === 'string') add(`${sinkAt}.createTable.engine`, engine);
