@@ -130,13 +130,13 @@ function crossCheck(spec: PipelineSpec): SpecProblem[] {
   const ct = spec.sink.createTable;
   if (!ct) return problems;
   const typeOf = new Map(columns.map((c) => [c.name, c.type]));
-  const seen = new Set<string>();
+  const keysSeen = new Set<string>();
   const checkKey = (text: string, path: string, unique = false) => {
     const e = parseKeyExpression(text);
     if (typeof e === 'string') return add(path, e);
     // current servers refuse a sorting key that repeats an expression (18.16 took it)
-    if (unique && seen.has(JSON.stringify(e))) return add(path, `"${text}" is already in orderBy`);
-    if (unique) seen.add(JSON.stringify(e));
+    if (unique && keysSeen.has(JSON.stringify(e))) return add(path, `"${text}" is already in orderBy`);
+    if (unique) keysSeen.add(JSON.stringify(e));
     const type = typeOf.get(e.column);
     if (type === undefined) return add(path, `unknown column "${e.column}"`);
     const bad = keyColumnProblem(e, type);
