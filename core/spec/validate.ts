@@ -143,7 +143,12 @@ function crossCheck(spec: PipelineSpec): SpecProblem[] {
     if (bad) add(path, bad);
   };
   ct.orderBy.forEach((text, i) => checkKey(text, `${sinkAt}.createTable.orderBy[${i}]`, true));
-  if (ct.partitionBy !== undefined) checkKey(ct.partitionBy, `${sinkAt}.createTable.partitionBy`);
+  if (ct.partitionBy !== undefined) {
+    checkKey(ct.partitionBy, `${sinkAt}.createTable.partitionBy`);
+    // current servers refuse a floating-point partition key (18.16 took it)
+    const e = parseKeyExpression(ct.partitionBy);
+    if (typeof e !== 'string' && !e.fn && /^Float/.test(typeOf.get(e.column) ?? '')) add(`${sinkAt}.createTable.partitionBy`, `"${e.column}" is ${typeOf.get(e.column)}: a partition key cannot be a floating-point number`);
+  }
   const engine = parseEngine(ct.engine);
   if (typeof engine === 'string') add(`${sinkAt}.createTable.engine`, engine);
   else for (const a of engine.args) if ('column' in a && !typeOf.has(a.column)) add(`${sinkAt}.createTable.engine`, `unknown column "${a.column}"`);

@@ -118,6 +118,8 @@ test('orderBy / partitionBy: a column or a documented function of one, with a ty
   // ClickHouse 26.x refuses a sorting key with a repeated expression (the DDL fuzz found it)
   assert.deepEqual(problemsFor(['ts', 'event_id', ' event_id']), ['sink.createTable.orderBy[2]: " event_id" is already in orderBy']);
   assert.deepEqual(problemsFor(['event_id', 'cityHash64(event_id)']), [], 'a function of a column is another expression');
+  // and a floating-point partition key
+  assert.deepEqual(problemsFor(['event_id'], 'amount'), ['sink.createTable.partitionBy: "amount" is Float64: a partition key cannot be a floating-point number']);
 });
 
 test('engines: the MergeTree family, arguments only columns or plain text', () => {
