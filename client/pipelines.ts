@@ -35,13 +35,14 @@ const memoOf = (m: Record<string, unknown> | undefined) => (m ?? {}) as Pipeline
 const blank = (name: string): PipelineState => ({ name, status: 'PROVISIONING', specVersion: 0, ingest: {}, sink: {}, updatedAt: Date.now() });
 /** A gRPC DEADLINE_EXCEEDED anywhere in the error's causes: nobody answered in time. */
 /**
- * No worker answered the query: the deadline passed (no poller), or Temporal gave up on the
+ * No worker answered the query: the deadline passed (no poller; gRPC says DEADLINE_EXCEEDED, or
+ * CANCELLED when the client's own deadline ends the call), or Temporal gave up on the
  * worker that holds the pipeline (its sticky queue was not served within 5 s: a busy or frozen
  * worker), which it reports as "Failed to query Workflow".
  */
 function isDeadline(e: unknown): boolean {
   for (let c = e as { code?: unknown; message?: string; cause?: unknown } | undefined; c; c = c.cause as typeof c) {
-    if (c.code === 4 || c.code === 14 || /deadline exceeded|failed to query workflow|sticky/i.test(c.message ?? '')) return true;
+    if (c.code === 1 || c.code === 4 || c.code === 14 || /deadline exceeded|failed to query workflow|sticky/i.test(c.message ?? '')) return true;
   }
   return false;
 }
