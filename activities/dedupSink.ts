@@ -77,9 +77,12 @@ export async function dedupSink({ spec, drain = false }: SinkInput): Promise<voi
     /** when the commit now running began (undefined: none runs) */
     let committingSince: number | undefined;
     const flush = (): Promise<void> => {
-      if (state.hasPending) {
+      if (state.hasPending && !writeError) {
         const b = state.takeBatch(Date.now());
         writes = writes.then(async () => {
+          // once a commit failed, no later batch may commit: the failed one may be journaled without
+          // its rows, and recovery redoes only the journal's last entry
+          if (writeError) return;
           committingSince = Date.now();
           await committer.commit(b);
           committingSince = undefined;

@@ -5,9 +5,15 @@
 //                                                   runner sees the stopped process and sends SIGCONT
 //   SLUICE_FAULT_POINT="after-journal:3:wedge"      the 3rd time, the sink's commit waits forever (a
 //                                                   request that never returns) while the process lives
+//   SLUICE_FAULT_POINT="after-journal:3:fail"       the 3rd time, the commit fails after 2 s, as an INSERT
+//                                                   whose connection is dropped (no answer from ClickHouse)
 // Points: after-journal (journal entry written, INSERT not begun), mid-insert (half of the
 // INSERT's rows sent), after-insert (rows in ClickHouse, nothing acknowledged).
 import { Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/** a failing commit takes this long to fail, so the sink's clock takes more batches meanwhile */
+const FAIL_AFTER_MS = 2_000;
 
 export type FaultPoint = 'after-journal' | 'mid-insert' | 'after-insert';
 
@@ -24,6 +30,7 @@ export function faultPoint(at: FaultPoint): Promise<never> | undefined {
   if (hits % nth !== 0) return undefined;
   fired++;
   if (action === 'wedge') return new Promise<never>(() => undefined);
+  if (action === 'fail') return sleep(FAIL_AFTER_MS).then(() => { throw new Error('fault point: socket hang up (injected)'); });
   process.kill(process.pid, action === 'freeze' ? 'SIGSTOP' : 'SIGKILL');
   return undefined;
 }
