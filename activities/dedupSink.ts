@@ -31,6 +31,7 @@ import { insertSettings } from './clickhouseServer';
 import { batchIdOf, incarnationFromMetadata } from '../core/incarnation';
 import { settings } from '../core/settings';
 import { JoinSnapshots } from './joinSnapshots';
+import { DedupSnapshots } from './dedupSnapshots'; // issue 18
 import { batchRows, dlqEvents, endToEndSeconds, insertSeconds, rawPending } from './metrics';
 
 /** how long a starting sink waits for its first heartbeat's answer before it takes the table over */
@@ -66,12 +67,14 @@ async function rowsOfBatch(ch: ClickHouseClient, spec: PipelineSpec, batch: numb
  * join snapshot covers, and the table reference to insert into.
  */
 async function recover(state: SinkState, compactor: JournalCompactor, spec: PipelineSpec, jsm: JetStreamManager, js: JetStreamClient, ch: ClickHouseClient,
-  snapshots: JoinSnapshots | undefined, info: StreamInfo): Promise<{ journalSeq: number; snapshotBatch: number; insertInto: string }> {
+  snapshots: JoinSnapshots | undefined, info: StreamInfo, dedupSnapshots: DedupSnapshots | undefined): Promise<{ journalSeq: number; snapshotBatch: number; insertInto: string }> {
   const s = streamsOf(spec.name);
   const snap = await snapshots?.latest();
   if (snap) state.join!.restore(snap.snapshot);
   const snapshotBatch = snap?.batch ?? 0;
-  const apply = (entry: JournalEntry) => state.apply(entry, entry.batch > snapshotBatch);
+  // issue 18: the newest dedup snapshot; entries up to its batch replay no keys
+  const keysFrom = (await dedupSnapshots?.restore(state)) ?? 0;
+  const apply = (entry: JournalEntry) => state.apply(entry, entry.batch > snapshotBatch, entry.batch > keysFrom);
   const journalSeq = info.state.last_seq;
   let previous: { seq: number; entry: JournalEntry } | undefined;
   if (info.state.messages > 0) {
@@ -182,7 +185,8 @@ export async function dedupSink({ spec, drain = false }: SinkInput): Promise<voi
     await Promise.race([sleep(STALE_ATTEMPT_CHECK_MS), ctx.cancelled.catch(() => undefined)]);
     if (ctx.cancellationSignal.aborted) return;
     const snapshots = state.join ? await JoinSnapshots.open(js, spec) : undefined;
-    let { journalSeq, snapshotBatch, insertInto } = await recover(state, compactor, spec, jsm, js, ch, snapshots, journalInfo);
+    const dedupSnapshots = await DedupSnapshots.open(js, spec); // issue 18
+    let { journalSeq, snapshotBatch, insertInto } = await recover(state, compactor, spec, jsm, js, ch, snapshots, journalInfo, dedupSnapshots);
     const insertSettingsOfServer = await insertSettings(ch);
     report();
     ctx.log.info('sink recovered', { pipeline: spec.name, batch: state.batch, rawSeq: state.rawSeq, keys: state.heldKeys(), join: state.join?.stats(), snapshotBatch });
@@ -235,13 +239,16 @@ export async function dedupSink({ spec, drain = false }: SinkInput): Promise<voi
         await snapshots.write(entry.batch, b.snapshot);
         snapshotBatch = entry.batch;
       }
+      // issue 18: the dedup state after this batch, when one was taken and is still valid
+      const dedupSnap = state.dedupSnapshotToWrite(b);
+      if (dedupSnap && dedupSnapshots) await dedupSnapshots.write(dedupSnap);
       report();
       void jsm.streams.info(s.raw).then((i) => rawPending.set(labels, Math.max(0, i.state.last_seq - entry.rawSeq)), () => undefined);
       if (entry.batch % PURGE_EVERY_BATCHES === 0) {
         // raw batches up to the committed position, and journal entries whose keys have all expired
         try {
           await jsm.streams.purge(s.raw, { seq: entry.rawSeq + 1 });
-          const keepFrom = compactor.purgeBelow(state.watermarks(), state.join ? snapshotBatch : undefined);
+          const keepFrom = compactor.purgeBelow(state.watermarks(), state.join ? snapshotBatch : undefined, dedupSnapshots?.batch); // issue 18: keys before the dedup snapshot
           if (keepFrom !== undefined) await jsm.streams.purge(s.journal, { seq: keepFrom });
         } catch (e) {
           ctx.log.warn('purging committed raw batches / expired journal entries failed; will retry', { error: (e as Error).message });
