@@ -197,7 +197,8 @@ export async function dedupSink({ spec, drain = false }: SinkInput): Promise<voi
     const publishBatch = async ({ entry, dlq }: TakenBatch) => {
       await Promise.all(dlq.map((d) => js.publish(s.dlqSubject, enc.encode(JSON.stringify(d)), { msgID: `${d.topic}:${d.partition}:${d.offset}` })));
       for (const d of dlq) dlqEvents.inc({ pipeline: spec.name, source: d.source, reason: d.reason });
-      const ack = await js.publish(s.journalSubject, enc.encode(JSON.stringify(entry)), { expect: { lastSequence: journalSeq } });
+      // issue 18: entryToPublish adds rows rejected in an earlier batch after this one was taken
+      const ack = await js.publish(s.journalSubject, enc.encode(JSON.stringify(state.entryToPublish(entry))), { expect: { lastSequence: journalSeq } });
       journalSeq = ack.seq;
       compactor.add(ack.seq, entry);
     };

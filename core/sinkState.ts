@@ -122,6 +122,9 @@ export class SinkState {
   private keysSinceSnapshot = 0;
   /** amendments that forgot keys so far (a dedup snapshot taken before one of them is stale) */
   private rejections = 0;
+  /** rows moved from inserted to the DLQ by rejectRows so far, and as of when each taken entry was taken */
+  private rejectedRowsTotal = 0;
+  private readonly rejectedAtTake = new WeakMap<JournalEntry, number>();
 
   /** which incarnation of the pipeline this is (core/incarnation.ts): the high part of every row's batch id */
   readonly incarnation: number;
@@ -256,6 +259,7 @@ export class SinkState {
       keys: this.sources.flatMap((s, i) => (s.newKeys.length ? [{ s: i, k: s.newKeys.join(''), t: s.newTimes }] : [])),
     };
     if (j?.length) entry.j = j;
+    this.rejectedAtTake.set(entry, this.rejectedRowsTotal);
     const snapshot = this.join?.snapshotIfDue();
     for (const s of this.sources) { s.newKeys = []; s.newTimes = []; s.window?.evict(); }
     this.rows = [];
@@ -310,6 +314,23 @@ export class SinkState {
   }
 
   /**
+   * A taken batch's journal entry as it is to be published: a batch taken while an earlier one
+   * was still being written misses the rows rejected in that one since (their counts moved from
+   * inserted to dlq); they are added here (in place, so a retried publish and rejectRows see them).
+   */
+  entryToPublish(entry: JournalEntry): JournalEntry {
+    const at = this.rejectedAtTake.get(entry);
+    if (at === undefined || at === this.rejectedRowsTotal) return entry;
+    const n = this.rejectedRowsTotal - at;
+    const c = entry.counters;
+    c.inserted -= n;
+    c.dlq += n;
+    if (c.join) c.join.rejectedRows += n;
+    this.rejectedAtTake.set(entry, this.rejectedRowsTotal);
+    return entry;
+  }
+
+  /**
    * ClickHouse refused some rows of a taken batch (by index, with its message): they become DLQ
    * entries, their keys are forgotten (a later copy may pass), and the batch is amended.
    */
@@ -328,7 +349,8 @@ export class SinkState {
     });
     // a dedup snapshot taken before this (of this batch or the next, already taken) still holds the keys: see dedupSnapshotToWrite
     if (forget.length) this.rejections++;
-    // the next batch may already be filling: move the counts in both the live counters and the batch's own
+    // the next batch may already be filling (or taken: see entryToPublish): move the counts in both the live counters and the batch's own
+    this.rejectedRowsTotal += dlq.length;
     this.counters.inserted -= dlq.length;
     this.counters.dlq += dlq.length;
     if (this.counters.join) this.counters.join.rejectedRows += dlq.length;
