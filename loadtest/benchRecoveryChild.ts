@@ -33,7 +33,7 @@ async function main(): Promise<void> {
   }
   state.evictAll();
   const journalReplayed = performance.now();
-  const raw = await js.consumers.get(s.raw, { deliver_policy: DeliverPolicy.All });
+  const raw = await js.consumers.get(s.raw, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: 1 });
   const m = await raw.next({ expires: 5000 });
   if (!m) throw new Error('no raw batch to process');
   state.process(m.seq, decodeRawBatch(m.data));

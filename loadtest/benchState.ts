@@ -42,6 +42,8 @@ const TAIL_KEYS = 5_000;
 
 /** Writes a dedup snapshot of `n` keys and a journal tail for `spec`'s pipeline (streams recreated). */
 async function prepareRecovery(spec: PipelineSpec, n: number): Promise<{ writeSeconds: number; snapshotBytes: number }> {
+  const log = (what: string) => console.log(`[bench] recovery ${n.toLocaleString('en')} keys: ${what} (${((Date.now() - began) / 1000).toFixed(1)} s)`);
+  const began = Date.now();
   const nc = await natsConnection();
   const jsm = await nc.jetstreamManager();
   const s = streamsOf(spec.name);
@@ -52,6 +54,7 @@ async function prepareRecovery(spec: PipelineSpec, n: number): Promise<{ writeSe
   await ch.command({ query: `DROP TABLE IF EXISTS ${tableRef(spec)}` });
   await ch.command({ query: createTableSql(spec) });
   await ch.close();
+  log('streams and table ready');
   // the state: n keys seen over the last half hour of a one-hour window
   const now = Date.now();
   const state = new SinkState(spec);
@@ -71,6 +74,7 @@ async function prepareRecovery(spec: PipelineSpec, n: number): Promise<{ writeSe
   const started = Date.now();
   await (await DedupSnapshots.open(js, spec))!.write(snap);
   const writeSeconds = (Date.now() - started) / 1000;
+  log('snapshot written');
   // the journal: the snapshot's own entry, then TAIL_BATCHES entries of new keys
   for (let b = SNAPSHOT_BATCH; b <= SNAPSHOT_BATCH + TAIL_BATCHES; b++) {
     const ids = b === SNAPSHOT_BATCH ? [] : Array.from({ length: TAIL_KEYS }, (_, i) => hashKey(`{"event_id":"tail-${b}-${i}"}`));
@@ -99,7 +103,8 @@ export async function recoveryBench(spec: PipelineSpec, n: number): Promise<Reco
     child.on('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(`recovery process exited with ${code}`))));
   });
   const child = JSON.parse(out.trim().split('\n').pop()!) as Record<string, number>;
-  if (child.keys !== n + TAIL_BATCHES * TAIL_KEYS) throw new Error(`recovered ${child.keys} keys, expected ${n + TAIL_BATCHES * TAIL_KEYS}`);
+  const expected = n + TAIL_BATCHES * TAIL_KEYS + child.rows;
+  if (child.rows !== 500 || child.keys !== expected) throw new Error(`recovered and processed ${child.keys} keys (${child.rows} new rows), expected ${expected}`);
   const jsm = await (await natsConnection()).jetstreamManager();
   const s = streamsOf(spec.name);
   for (const name of [s.raw, s.journal, s.dlq, s.joinBucketStream]) await jsm.streams.delete(name).catch(() => undefined);
