@@ -32,6 +32,7 @@ import { batchIdOf, incarnationFromMetadata } from '../core/incarnation';
 import { settings } from '../core/settings';
 import { JoinSnapshots } from './joinSnapshots';
 import { DedupSnapshots } from './dedupSnapshots'; // issue 18
+import { spillFor } from './dedupSpill'; // issue 18
 import { batchRows, dlqEvents, endToEndSeconds, insertSeconds, rawPending } from './metrics';
 
 /** how long a starting sink waits for its first heartbeat's answer before it takes the table over */
@@ -167,7 +168,8 @@ export async function dedupSink({ spec, drain = false }: SinkInput): Promise<voi
   const s = streamsOf(spec.name);
   const ch = clickhouseFor(spec);
   const journalInfo = await jsm.streams.info(s.journal);
-  const state = new SinkState(spec, { joinSnapshotMinInputs: settings.joinSnapshotMinInputs, incarnation: incarnationFromMetadata(journalInfo.config.metadata) });
+  const spill = spillFor(spec); // issue 18: keys past the worker's memory cap go to LMDB
+  const state = new SinkState(spec, { joinSnapshotMinInputs: settings.joinSnapshotMinInputs, incarnation: incarnationFromMetadata(journalInfo.config.metadata), dedupSpill: spill.options });
   const compactor = new JournalCompactor(state.windowsMs());
   const { maxRows } = spec.sink.batch;
   const maxDelay = parseDuration(spec.sink.batch.maxDelay)!;
@@ -318,6 +320,7 @@ export async function dedupSink({ spec, drain = false }: SinkInput): Promise<voi
   } finally {
     await progress.stop();
     await ch.close();
+    spill.close(); // issue 18
   }
   if (ctx.cancellationSignal.aborted) await ctx.cancelled;
 }

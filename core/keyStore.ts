@@ -19,6 +19,26 @@ export interface KeyStoreDump {
   timeHi: Uint16Array;
 }
 
+/** The time of key j of a dump. */
+export const dumpTime = (d: KeyStoreDump, j: number): number => d.timeHi[j] * TWO32 + d.timeLo[j] - TIME_OFFSET;
+
+/** The keys of several dumps in one. */
+export function concatDumps(parts: KeyStoreDump[]): KeyStoreDump {
+  const n = parts.reduce((a, d) => a + d.timeLo.length, 0);
+  const out: KeyStoreDump = { keys: new Uint32Array(2 * n), timeLo: new Uint32Array(n), timeHi: new Uint16Array(n) };
+  let j = 0;
+  for (const d of parts) {
+    out.keys.set(d.keys, 2 * j);
+    out.timeLo.set(d.timeLo, j);
+    out.timeHi.set(d.timeHi, j);
+    j += d.timeLo.length;
+  }
+  return out;
+}
+
+/** Slots a store may have so that its arrays stay within `bytes` (a power of two); 3/4 of them hold keys. */
+export const slotsWithin = (bytes: number): number => 2 ** Math.floor(Math.log2(Math.max(MIN_CAPACITY * 14, bytes) / 14));
+
 export class KeyStore {
   private keys: Uint32Array; // [hi, lo] per slot
   private timeLo: Uint32Array;

@@ -20,4 +20,8 @@ export const settings = {
   rawStreamMaxBytes: Number(process.env.SLUICE_RAW_STREAM_MAX_BYTES ?? 2 ** 30),
   /** join pipelines: a join-state snapshot once at least this many inputs were journaled since the last one */
   joinSnapshotMinInputs: Number(process.env.SLUICE_JOIN_SNAPSHOT_MIN_INPUTS ?? DEFAULT_SNAPSHOT_MIN_INPUTS),
+  /** dedup: MiB of keys in memory per source of a sink; past it keys go to LMDB on local disk (unset: no cap) */
+  dedupMemoryMaxMiB: process.env.SLUICE_DEDUP_MEMORY_MAX_MB === undefined ? undefined : Number(process.env.SLUICE_DEDUP_MEMORY_MAX_MB),
+  /** dedup: where keys past the memory cap go (default: <tmpdir>/sluice-state) */
+  stateDir: process.env.SLUICE_STATE_DIR,
 };

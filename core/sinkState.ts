@@ -4,7 +4,7 @@
 import type { PipelineSpec } from './spec/schema';
 import { parseDuration } from './duration';
 import { resolveColumns, BATCH_COLUMN, type Column } from './spec/columns';
-import { DedupWindow } from './dedupWindow';
+import { DedupWindow, type SpillOptions } from './dedupWindow';
 import { batchIdOf } from './incarnation';
 import { EventDecoder, EventError, checkValue, type DecodedEvent, type DlqReason } from './event';
 import { keyFieldsOf, keyFunction, legacyHashKey } from './dedupKey';
@@ -129,7 +129,11 @@ export class SinkState {
   /** which incarnation of the pipeline this is (core/incarnation.ts): the high part of every row's batch id */
   readonly incarnation: number;
 
-  constructor(spec: PipelineSpec, opts: { joinSnapshotMinInputs?: number; incarnation?: number; dedupSnapshotEveryKeys?: number } = {}) {
+  constructor(spec: PipelineSpec, opts: {
+    joinSnapshotMinInputs?: number; incarnation?: number; dedupSnapshotEveryKeys?: number;
+    /** a dedup source's store on disk past its memory cap (activities/dedupSpill.ts); none: all in memory */
+    dedupSpill?: (source: number) => SpillOptions | undefined;
+  } = {}) {
     this.columns = resolveColumns(spec);
     this.spec = spec;
     this.incarnation = opts.incarnation ?? 0;
@@ -141,7 +145,7 @@ export class SinkState {
     this.sources = spec.sources.map((s, i) => ({
       name: s.name,
       decoder: new EventDecoder(s, new Set([...keyFieldsOf(s.dedup), ...(this.join?.keyFieldsOf(i) ?? [])])),
-      window: s.dedup ? new DedupWindow(parseDuration(s.dedup.window)!) : undefined,
+      window: s.dedup ? new DedupWindow(parseDuration(s.dedup.window)!, opts.dedupSpill?.(i)) : undefined,
       key: s.dedup ? keyFunction(s.dedup) : undefined,
       time: s.dedup?.time ?? 'arrival',
       newKeys: [],

@@ -8,6 +8,10 @@ import { purchaseSpec } from './fixtures';
 import { JournalCompactor } from '../../core/journalCompactor';
 import { decodeDedupSnapshot, encodeDedupSnapshot } from '../../core/dedupSnapshot';
 import { legacyHashKey } from '../../core/dedupKey';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { LmdbSpill } from '../../activities/dedupSpill';
 
 const spec = (() => {
   const r = validateSpec(purchaseSpec());
@@ -126,7 +130,7 @@ test('values that are not UTF-8 or too large are dead-lettered with their reason
   assert.equal(entry.counters.read, 3);
 });
 
-test('state rebuilt from a dedup snapshot and the journal after it decides as before the crash (snapshots mid-window, rows rejected, journal purged)', () => {
+for (const spilled of [false, true]) test(`state rebuilt from a dedup snapshot and the journal after it decides as before the crash (snapshots mid-window, rows rejected, journal purged${spilled ? ', keys past a memory cap on disk' : ''})`, () => {
   const r = validateSpec(purchaseSpec({ sources: [{ ...purchaseSpec().sources[0], dedup: { key: 'event_id', window: '10s', time: 'arrival' } }] }));
   assert.ok(r.ok);
   const windowSpec = r.spec;
@@ -138,7 +142,14 @@ test('state rebuilt from a dedup snapshot and the journal after it decides as be
     raw.push(batch(0, vals.map(() => offset++), vals, b * 700)); // a 10 s window spans ~14 raw batches
   }
   interface Store { journal: Array<{ seq: number; entry: JournalEntry }>; snapshot?: Uint8Array; snapBatch: number; rows: Row[]; seq: number }
-  const opts = { dedupSnapshotEveryKeys: 25 };
+  const dir = mkdtempSync(join(tmpdir(), 'sluice-sink-spill-'));
+  const stores: LmdbSpill[] = [];
+  const spill = () => {
+    const store = new LmdbSpill(join(dir, String(stores.length)));
+    stores.push(store);
+    return { store, maxKeysInMemory: 40 };
+  };
+  const opts = { dedupSnapshotEveryKeys: 25, ...(spilled ? { dedupSpill: spill } : {}) };
   // the sink: a batch every 3 raw batches, written one batch late (the next one is taken first),
   // row 0 of every 4th batch rejected by "ClickHouse", the journal purged after every write
   const run = (st: SinkState, store: Store, from: number, crashAt = raw.length) => {
@@ -187,6 +198,8 @@ test('state rebuilt from a dedup snapshot and the journal after it decides as be
     assert.deepEqual(store.rows.map((x) => x.event_id), refStore.rows.map((x) => x.event_id), `crash at raw batch ${crashAt}`);
     assert.deepEqual(recovered.counters, ref.counters, `crash at raw batch ${crashAt}`);
   }
+  for (const st of stores) st.close();
+  rmSync(dir, { recursive: true, force: true });
 });
 
 test('after an upgrade, a journal of MD5 keys (version 1) still catches repeats until its keys expire', () => {
