@@ -8,7 +8,7 @@
 //   recovery  process start -> first new row inserted, with 1 and 10 million keys held (loadtest/benchState.ts)
 import { PipelineService } from '../api/pipelines';
 import type { PipelineSpec } from '../core/spec/schema';
-import { closeNats, dedupBytesPerKey, recoveryBench } from './benchState';
+import { closeNats, dedupBytesPerKey, recoveryBench, spillCost } from './benchState';
 import { printResult, runScenario, type ScenarioResult } from './scenario';
 import { startWorker, waitForPollers } from './localWorker';
 import { isolatedSpec, specFile } from './specs';
@@ -27,6 +27,10 @@ async function main(): Promise<void> {
   if (want('memory')) {
     const m = dedupBytesPerKey();
     console.log(`[bench] memory: dedup state ${m.bytesPerKey.toFixed(1)} bytes per key held, 10,000,000 keys (V8 heap + typed arrays; the key store's own arrays: ${m.storeBytesPerKey.toFixed(1)}); ${m.nsPerAdmit.toFixed(0)} ns per new key (hash + admit)`);
+    const sp = spillCost();
+    console.log(`[bench] memory: at a cap of 1,000,000 keys in memory with 5,000,000 held (${sp.gens} generations in LMDB): a new key (amortized: a spill of 1,000,000 keys to LMDB per 1,000,000 new keys) ${(sp.newNs / 1000).toFixed(2)} µs ` +
+      `(${sp.diskReadsPerNew.toFixed(3)} disk reads), a repeat of a key on disk ${(sp.repeatNs / 1000).toFixed(2)} µs (${sp.diskReadsPerRepeat.toFixed(2)} disk reads), vs ${(sp.inMemoryNs / 1000).toFixed(2)} µs a new key all in memory; ` +
+      `${sp.memoryBytesPerKey.toFixed(1)} bytes in memory per key held`);
     const j = joinStateBytesPerEvent();
     console.log(`[bench] memory: join state ${j.bytesPerEvent.toFixed(0)} bytes per buffered event (${j.buffered} purchases and payments buffered; V8 heap)`);
   }

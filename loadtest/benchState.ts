@@ -5,6 +5,9 @@
 //             (loadtest/benchRecoveryChild.ts) recovers from them, processes a new raw batch and
 //             inserts its rows into ClickHouse; printed: process start -> first new row inserted.
 import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { LmdbSpill } from '../activities/dedupSpill';
 import type { PipelineSpec } from '../core/spec/schema';
 import { DedupWindow } from '../core/dedupWindow';
 import { hashKey } from '../core/dedupKey';
@@ -31,6 +34,38 @@ export function dedupBytesPerKey(n = 10_000_000): { bytesPerKey: number; storeBy
   const bytes = memory() - before;
   if (w.size !== n) throw new Error(`expected ${n} keys held, got ${w.size}`);
   return { bytesPerKey: bytes / n, storeBytesPerKey: w.bytes / n, nsPerAdmit: ns / n };
+}
+
+/**
+ * Cost per event of a window at its memory cap: `cap` keys in memory, `total` new keys in all (the
+ * rest on disk in LMDB generations), then `cap` new keys (one spill included) and `probe` repeats of keys on disk, timed apart.
+ */
+export function spillCost(cap = 1_000_000, total = 5_000_000, probe = 200_000): { gens: number; memoryBytesPerKey: number; newNs: number; repeatNs: number; inMemoryNs: number; diskReadsPerNew: number; diskReadsPerRepeat: number } {
+  const dir = join(tmpdir(), `sluice-bench-spill-${process.pid}`);
+  const store = new LmdbSpill(dir);
+  try {
+    const w = new DedupWindow(3_600_000, { store, maxKeysInMemory: cap });
+    const t0 = Date.UTC(2026, 10, 29);
+    const key = (i: number) => hashKey(`{"event_id":"e${i}"}`);
+    for (let i = 0; i < total; i++) w.admit(key(i), t0 + Math.floor(i / 1000));
+    const time = (f: (i: number) => void, probe: number) => {
+      const reads = w.diskReads;
+      const start = process.hrtime.bigint();
+      for (let i = 0; i < probe; i++) f(i);
+      return { ns: Number(process.hrtime.bigint() - start) / probe, reads: (w.diskReads - reads) / probe };
+    };
+    const t = t0 + total / 1000;
+    // new keys over a whole memory store's worth: one spill of `cap` keys to LMDB included (its amortized cost)
+    const fresh = time((i) => { if (!w.admit(key(total + i), t)) throw new Error('a new key was taken for a repeat'); }, cap);
+    // repeats of keys spread over every generation on disk
+    const repeat = time((i) => { if (w.admit(key((i * 7919) % (total - 2 * cap)), t)) throw new Error('a repeat passed'); }, probe);
+    const mem = new DedupWindow(3_600_000);
+    for (let i = 0; i < cap; i++) mem.admit(key(i), t0);
+    const inMemory = time((i) => mem.admit(key(cap + i), t0), probe);
+    return { gens: Math.floor((total + cap) / cap) - 1, memoryBytesPerKey: w.bytes / w.size, newNs: fresh.ns, repeatNs: repeat.ns, inMemoryNs: inMemory.ns, diskReadsPerNew: fresh.reads, diskReadsPerRepeat: repeat.reads };
+  } finally {
+    store.close();
+  }
 }
 
 /** A purchase event as the bench pipeline reads it. */
