@@ -37,28 +37,22 @@ export interface JoinEvents {
   closed(rows: number, tag: Tag): void;
 }
 
-interface Held {
-  side: number;
-  seq: number;
-  t: number;
-  key: string;
-  vals: Vals;
+/** A right event (a class, not a literal: V8 then sizes its objects exactly). */
+class Held {
+  constructor(readonly side: number, readonly seq: number, readonly t: number, readonly key: string, readonly vals: Vals) {}
 }
 
 // Memory per buffered event matters (README "Benchmark"): lists are allocated at their size (a
 // push onto an empty array reserves 16 slots) and empty ones are one shared array; a key with one
 // event maps to the event itself, not to a list of one (`Some`); window ends and expiry times
 // are computed from the event's time (not stored); open events are counted rather than kept in
-// a map (the close queue holds exactly them).
-interface Open {
-  id: number;
-  t: number;
-  vals: Vals;
-  tag: Tag;
-  matches: Held[][];
-  rows: number;
+// a map (the close queue holds exactly them); a left event with no match yet shares one list of
+// empty lists (copied on its first match).
+class Open {
+  rows = 0;
   /** false once closed */
-  isOpen: boolean;
+  isOpen = false;
+  constructor(readonly id: number, readonly t: number, readonly vals: Vals, readonly tag: Tag, public matches: Held[][]) {}
 }
 
 /** The empty list (shared: never pushed onto, see withMatch). */
@@ -137,6 +131,8 @@ export class JoinState {
   /** per right side: open left events by their key for that side that can still take a match there, in arrival order */
   private readonly waiting: Array<Map<string, Some<Open>>>;
   private openCount = 0;
+  /** the matches of a left event that has none yet (shared; never written to) */
+  private readonly noMatches: Held[][];
   /** open left events by window end (time + left window), then arrival */
   private readonly closing = new MinHeap<Open>((a, b) => a.t < b.t || (a.t === b.t && a.id < b.id));
   private readonly expiring = new MinHeap<Held>((a, b) => {
@@ -150,6 +146,7 @@ export class JoinState {
 
   constructor(private readonly plan: JoinPlan, private readonly on: JoinEvents) {
     this.heldEvents = plan.right.map(() => new Map());
+    this.noMatches = plan.right.map(() => NONE);
     this.heldLatest = plan.right.map(() => new Map());
     this.waiting = plan.right.map(() => new Map());
     this.lanes = [new Map(), ...plan.right.map(() => new Map<number, number>())];
@@ -255,7 +252,7 @@ export class JoinState {
       for (const h of listOf(this.heldEvents[i].get(key))) if (fits(h)) list = withMatch(list, h);
       return list;
     });
-    const o: Open = { id, t, vals, tag, matches, rows: 0, isOpen: false };
+    const o = new Open(id, t, vals, tag, matches.every((m) => m === NONE) ? this.noMatches : matches);
     if (o.matches.every((m) => m.length > 0)) this.emitProduct(o, o.matches);
     if (this.closesAt(o) <= this.closeWm) {
       this.late++;
@@ -293,6 +290,7 @@ export class JoinState {
     const waiting = listOf(this.waiting[i].get(h.key));
     for (const o of waiting) {
       if (!inWindows(side, this.plan.left.windowMs, o.t, t)) continue;
+      if (o.matches === this.noMatches) o.matches = o.matches.slice();
       o.matches[i] = withMatch(o.matches[i], h);
       if (o.matches.every((m) => m.length > 0)) this.emitProduct(o, o.matches.map((m, j) => (j === i ? [h] : m)));
     }
@@ -309,7 +307,7 @@ export class JoinState {
   /** A right event as held: kept until the left watermark passes t + its window + the left window. */
   private heldOf(side: number, seq: number, t: number, vals: Vals): Held {
     const plan = this.plan.right[side];
-    return { side, seq, t, key: keyOf(vals, plan.keyIdx), vals };
+    return new Held(side, seq, t, keyOf(vals, plan.keyIdx), vals);
   }
 
   /** When a held right event leaves: once the left watermark passes t + its window + the left window. */
@@ -393,17 +391,14 @@ export class JoinState {
     this.evictWm = s.evict ?? Number.NEGATIVE_INFINITY;
     this.seq = s.seq;
     const bySeq = new Map<number, Held>();
-    const lw = this.plan.left.windowMs;
     for (const [side, seq, t, vals, held] of [...s.r].sort((a, b) => a[1] - b[1])) {
       const h = this.heldOf(side, seq, t, vals);
       bySeq.set(seq, h);
       if (held) this.hold(h);
     }
     for (const [id, t, vals, tag, rows, matches] of [...s.l].sort((a, b) => a[0] - b[0])) {
-      const o: Open = {
-        id, t, vals, tag, rows, isOpen: false,
-        matches: matches.map((seqs) => (seqs.length ? seqs.map((q) => bySeq.get(q)!) : NONE)),
-      };
+      const o = new Open(id, t, vals, tag, matches.every((q) => q.length === 0) ? this.noMatches : matches.map((seqs) => (seqs.length ? seqs.map((q) => bySeq.get(q)!) : NONE)));
+      o.rows = rows;
       this.addOpen(o);
     }
   }
