@@ -169,7 +169,7 @@ export async function dedupSink({ spec, drain = false }: SinkInput): Promise<voi
   const ch = clickhouseFor(spec);
   const journalInfo = await jsm.streams.info(s.journal);
   const spill = spillFor(spec); // issue 18: keys past the worker's memory cap go to LMDB
-  const state = new SinkState(spec, { joinSnapshotMinInputs: settings.joinSnapshotMinInputs, incarnation: incarnationFromMetadata(journalInfo.config.metadata), dedupSpill: spill.options });
+  const state = new SinkState(spec, { joinSnapshotMinInputs: settings.joinSnapshotMinInputs, incarnation: incarnationFromMetadata(journalInfo.config.metadata), dedupSpill: spill.options, dedupSnapshotEveryKeys: settings.dedupSnapshotEveryKeys });
   const compactor = new JournalCompactor(state.windowsMs());
   const { maxRows } = spec.sink.batch;
   const maxDelay = parseDuration(spec.sink.batch.maxDelay)!;
@@ -191,7 +191,7 @@ export async function dedupSink({ spec, drain = false }: SinkInput): Promise<voi
     let { journalSeq, snapshotBatch, insertInto } = await recover(state, compactor, spec, jsm, js, ch, snapshots, journalInfo, dedupSnapshots);
     const insertSettingsOfServer = await insertSettings(ch);
     report();
-    ctx.log.info('sink recovered', { pipeline: spec.name, batch: state.batch, rawSeq: state.rawSeq, keys: state.heldKeys(), join: state.join?.stats(), snapshotBatch });
+    ctx.log.info('sink recovered', { pipeline: spec.name, batch: state.batch, rawSeq: state.rawSeq, keys: state.heldKeys(), join: state.join?.stats(), snapshotBatch, dedupSnapshotBatch: dedupSnapshots?.batch ?? 0 }); // issue 18: dedupSnapshotBatch
 
     // Batches are written one after another (journal order), while the next one fills.
     let writes: Promise<void> = Promise.resolve();

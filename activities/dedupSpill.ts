@@ -100,7 +100,7 @@ export const maxKeysWithin = (bytes: number): number => Math.floor(slotsWithin(b
  */
 export function spillFor(spec: PipelineSpec): { options: (source: number) => SpillOptions | undefined; close: () => void } {
   const capMiB = settings.dedupMemoryMaxMiB;
-  if (capMiB !== undefined && !(capMiB >= 1)) throw new Error(`SLUICE_DEDUP_MEMORY_MAX_MB must be a number of MiB of at least 1, got ${JSON.stringify(process.env.SLUICE_DEDUP_MEMORY_MAX_MB)}`);
+  if (capMiB !== undefined && !(capMiB > 0)) throw new Error(`SLUICE_DEDUP_MEMORY_MAX_MB must be a positive number of MiB, got ${JSON.stringify(process.env.SLUICE_DEDUP_MEMORY_MAX_MB)}`);
   const stores: LmdbSpill[] = [];
   const options = (source: number): SpillOptions | undefined => {
     if (capMiB === undefined) return undefined;

@@ -4,6 +4,9 @@
 // source (4-byte aligned) its key halves (u32 pairs), time low parts (u32) and time high parts (u16).
 import type { DedupWindowDump } from './dedupWindow';
 
+/** new keys between two dedup snapshots by default (SLUICE_DEDUP_SNAPSHOT_EVERY_KEYS) */
+export const DEDUP_SNAPSHOT_EVERY_KEYS = 1_000_000;
+
 export interface DedupSnapshot {
   /** the sink batch the state follows: journal entries up to it replay no keys */
   batch: number;

@@ -9,7 +9,7 @@ import { batchIdOf } from './incarnation';
 import { EventDecoder, EventError, checkValue, type DecodedEvent, type DlqReason } from './event';
 import { keyFieldsOf, keyFunction, legacyHashKey } from './dedupKey';
 import { storableTime } from './keyStore';
-import type { DedupSnapshot } from './dedupSnapshot';
+import { DEDUP_SNAPSHOT_EVERY_KEYS, type DedupSnapshot } from './dedupSnapshot';
 import type { RawBatch } from './envelope';
 import { JoinRunner, type JoinCounters, type JoinRecord, type LeftTag } from './join/joinRunner';
 import type { JoinSnapshot } from './join/joinState';
@@ -88,8 +88,6 @@ export interface TakenBatch {
   rejectionsAtSnapshot?: number;
 }
 
-/** new keys between two dedup snapshots by default */
-export const DEDUP_SNAPSHOT_EVERY_KEYS = 1_000_000;
 
 interface SourceRuntime {
   name: string;
