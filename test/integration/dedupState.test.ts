@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { streamsOf } from '../../core/names';
 import { scalar } from '../../loadtest/clickhouse';
 import { purchaseEvents } from '../../loadtest/purchases';
-import { createRunning, sinkStarts, until, untilRows, newTopic, openHarness, purchaseSpec, rows, send, tableOf, uniqueName, untilRead, type Harness } from './harness';
+import { createRunning, killWorkers, sinkStarts, until, untilRows, newTopic, openHarness, purchaseSpec, rows, send, tableOf, uniqueName, untilRead, type Harness } from './harness';
 
 let h: Harness;
 // a snapshot every 1,500 new keys; 0.05 MiB of keys in memory (1,536), the rest in LMDB
@@ -27,9 +27,7 @@ test('dedup snapshots + purged journal + keys on disk: a SIGKILLed sink recovers
   await until('a dedup snapshot in the object store', async () => (await dedupSnapshots()) > 0, 120_000);
   const seen = await untilRows(h, name, Math.floor(unique * 0.4));
   assert.ok(!sent && seen < unique, `the kill came before the end (${seen} of ${unique} rows)`);
-  const alive = h.workers.filter((w) => w.exitCode === null && w.signalCode === null);
-  for (const w of alive) w.kill('SIGKILL');
-  await Promise.all(alive.map((w) => new Promise((r) => w.once('exit', r))));
+  await killWorkers(h);
   h.startWorker();
   await until('the sink to start again', () => sinkStarts(name).length >= 2, 120_000);
   const restart = sinkStarts(name)[1] as { dedupSnapshotBatch?: number; batch: number };
