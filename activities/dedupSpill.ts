@@ -4,7 +4,7 @@
 // One named database per generation (key: the 8-byte hash; value: the 6-byte time), dropped
 // whole when it expires. It is a cache of this process only: the durable state is the dedup
 // snapshot + journal, so the directory is emptied at open and nothing is synced to disk.
-import { rmSync, mkdirSync } from 'node:fs';
+import { rmSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { open, type Database, type RootDatabase } from 'lmdb';
@@ -91,6 +91,20 @@ export class LmdbSpill implements SpillStore {
   }
 }
 
+const alive = (pid: number) => {
+  try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
+};
+
+/** Removes the stores `<prefix><pid>` of processes that are gone (a SIGKILLed worker leaves its store behind). */
+export function removeStaleStores(dir: string, prefix: string): void {
+  let names: string[];
+  try { names = readdirSync(dir); } catch { return; }
+  for (const n of names) {
+    const pid = n.startsWith(prefix) ? Number(n.slice(prefix.length)) : NaN;
+    if (Number.isInteger(pid) && pid !== process.pid && !alive(pid)) rmSync(join(dir, n), { recursive: true, force: true });
+  }
+}
+
 /** Memory cap for one dedup source's keys: the slots of SLUICE_DEDUP_MEMORY_MAX_MB, 3/4 of them used. */
 export const maxKeysWithin = (bytes: number): number => Math.floor(slotsWithin(bytes) * 0.75);
 
@@ -104,7 +118,9 @@ export function spillFor(spec: PipelineSpec): { options: (source: number) => Spi
   const stores: LmdbSpill[] = [];
   const options = (source: number): SpillOptions | undefined => {
     if (capMiB === undefined) return undefined;
-    const store = new LmdbSpill(join(settings.stateDir ?? join(tmpdir(), 'sluice-state'), `${spec.name}-${source}-${process.pid}`));
+    const dir = settings.stateDir ?? join(tmpdir(), 'sluice-state');
+    removeStaleStores(dir, `${spec.name}-${source}-`);
+    const store = new LmdbSpill(join(dir, `${spec.name}-${source}-${process.pid}`));
     stores.push(store);
     return { store, maxKeysInMemory: maxKeysWithin(capMiB * 2 ** 20) };
   };

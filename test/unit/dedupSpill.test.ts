@@ -1,11 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { DedupWindow } from '../../core/dedupWindow';
 import { hashKey } from '../../core/dedupKey';
-import { LmdbSpill, maxKeysWithin } from '../../activities/dedupSpill';
+import { LmdbSpill, maxKeysWithin, removeStaleStores } from '../../activities/dedupSpill';
 import { prng } from '../../loadtest/purchases';
 
 test('a window spilling to LMDB past its memory cap decides like one in memory: repeats, late events, forgets, sweeps, snapshots', () => {
@@ -47,4 +48,16 @@ test('a window spilling to LMDB past its memory cap decides like one in memory: 
 
 test('the memory cap in keys: 3/4 of the slots that fit', () => {
   assert.equal(maxKeysWithin(64 * 2 ** 20), Math.floor(2 ** 22 * 0.75), '64 MiB hold 4M slots of 14 bytes');
+});
+
+test('stores left by processes that are gone are removed; a live process\'s store stays', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sluice-spill-stale-'));
+  try {
+    const gone = spawnSync(process.execPath, ['-e', '0']).pid!; // exited: its pid is free
+    for (const n of [`p-0-${gone}`, `p-0-${process.pid}`, 'other-0-1']) mkdirSync(join(dir, n));
+    removeStaleStores(dir, 'p-0-');
+    assert.deepEqual(readdirSync(dir).sort(), ['other-0-1', `p-0-${process.pid}`]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
