@@ -21,6 +21,8 @@ import { clickhouseFor, natsConnection } from '../runtime/connections';
 import { settings } from '../runtime/settings';
 import { ProgressReporter } from './progress';
 import { JoinSnapshots } from './joinSnapshots';
+import { DedupSnapshots } from './dedupSnapshots';
+import { spillFor } from './dedupSpill';
 import { recover } from './sink/recovery';
 import { ClickHouseWriter } from './sink/clickhouseWriter';
 import { BatchCommitter } from './sink/commit';
@@ -47,7 +49,11 @@ export async function dedupSink({ spec, drain = false }: SinkInput): Promise<voi
   const s = streamsOf(spec.name);
   const ch = clickhouseFor(spec);
   const journalInfo = await jsm.streams.info(s.journal);
-  const state = new SinkState(spec, { joinSnapshotMinInputs: settings.joinSnapshotMinInputs, incarnation: incarnationFromMetadata(journalInfo.config.metadata) });
+  const spill = spillFor(spec); // keys past the worker's memory cap go to LMDB (docs/state.md)
+  const state = new SinkState(spec, {
+    joinSnapshotMinInputs: settings.joinSnapshotMinInputs, incarnation: incarnationFromMetadata(journalInfo.config.metadata),
+    dedupSpill: spill.options, dedupSnapshotEveryKeys: settings.dedupSnapshotEveryKeys,
+  });
   const compactor = new JournalCompactor(state.windowsMs());
   const policy = new BatchPolicy({ maxRows: spec.sink.batch.maxRows, maxDelayMs: parseDuration(spec.sink.batch.maxDelay)!, maxJoinRecords: JOIN_RECORDS_PER_BATCH });
   const progress = new ProgressReporter(spec.name, 'sink', undefined);
@@ -65,11 +71,12 @@ export async function dedupSink({ spec, drain = false }: SinkInput): Promise<voi
 
     // 2.
     const snapshots = state.join ? await JoinSnapshots.open(js, spec) : undefined;
-    const { journalSeq, snapshotBatch, insertInto } = await recover(state, compactor, spec, jsm, js, ch, snapshots, journalInfo, () => progress.turned());
+    const dedupSnapshots = await DedupSnapshots.open(js, spec);
+    const { journalSeq, snapshotBatch, insertInto } = await recover(state, compactor, spec, jsm, js, ch, { join: snapshots, dedup: dedupSnapshots }, journalInfo, () => progress.turned());
     const writer = await ClickHouseWriter.open(ch, spec, insertInto);
-    const committer = new BatchCommitter(spec, state, compactor, js, jsm, writer, snapshots, journalSeq, snapshotBatch, report);
+    const committer = new BatchCommitter(spec, state, compactor, js, jsm, writer, { join: snapshots, dedup: dedupSnapshots }, journalSeq, snapshotBatch, report);
     report();
-    ctx.log.info('sink recovered', { pipeline: spec.name, batch: state.batch, rawSeq: state.rawSeq, keys: state.heldKeys(), join: state.join?.stats(), snapshotBatch });
+    ctx.log.info('sink recovered', { pipeline: spec.name, batch: state.batch, rawSeq: state.rawSeq, keys: state.heldKeys(), join: state.join?.stats(), snapshotBatch, dedupSnapshotBatch: dedupSnapshots?.batch ?? 0 });
 
     // 3.
     let writes: Promise<void> = Promise.resolve();
@@ -123,6 +130,7 @@ export async function dedupSink({ spec, drain = false }: SinkInput): Promise<voi
   } finally {
     await progress.stop();
     await ch.close();
+    spill.close();
   }
   if (ctx.cancellationSignal.aborted) await ctx.cancelled;
 }

@@ -21,9 +21,13 @@ import { restartService, sleep, worstRecoverySeconds, Workers } from './faults';
 import { JOIN_SCENARIOS, runJoinChaos } from './join';
 import { failedRow, printTable, type ChaosRow } from './report';
 
-interface Ctx { workers: Workers; rand: () => number; faultOver: (at?: number) => void }
+interface Ctx { workers: Workers; rand: () => number; faultOver: (at?: number) => void; keysHeld: () => Promise<number> }
 interface Scenario {
   name: string; events: number; rate: number; faultAfterMs: number; workers?: number;
+  /** how long the pipeline may take after the last event is sent (default 300 s) */
+  settleMs?: number;
+  /** run only when named (`npm run chaos -- <name>`), not in the whole suite */
+  heavy?: boolean;
   /** environment of the first worker(s), e.g. a crash point */
   workerEnv?: NodeJS.ProcessEnv;
   /** bad data: changes the events (and what each must become) and the spec */
@@ -84,6 +88,32 @@ const freezeScenarios = (point: 'after-journal' | 'mid-insert', label: string): 
   fault: freezes(holdS * 1000),
 }));
 
+/**
+ * A big dedup state (issue 18): SIGKILL every worker once the sink holds `keys` keys, and once
+ * more 10 s after the first new row; the restarted sinks recover from a dedup snapshot + the
+ * journal after it. `env`: the workers' environment (e.g. a memory cap, so keys spill to LMDB).
+ * Heavy (about 7 million events): run it on its own.
+ */
+const bigStateKill = (name: string, keys: number, env: NodeJS.ProcessEnv = {}): Scenario => ({
+  // 30% of the events are repeats: enough unique ones to hold `keys`, plus a margin to go on after the kills
+  name, events: Math.ceil((keys * 1.15) / 0.7), rate: 40_000, faultAfterMs: 0, settleMs: 900_000, workerEnv: env, heavy: true,
+  spec: (spec) => specFrom({ ...spec, sink: { ...spec.sink, batch: { maxRows: 10_000, maxDelay: '200ms' } } }),
+  fault: async ({ workers, faultOver, keysHeld }) => {
+    const started = Date.now();
+    while ((await keysHeld()) < keys) {
+      if (Date.now() - started > 900_000) throw new Error(`the sink did not hold ${keys} keys within 900 s`);
+      await sleep(1000);
+    }
+    for (let i = 0; i < 2; i++) {
+      console.log(`[chaos] ${name}: SIGKILL with ${await keysHeld()} keys held`);
+      await workers.killAll();
+      faultOver();
+      workers.start(env);
+      await sleep(10_000);
+    }
+  },
+});
+
 const SCENARIOS: Scenario[] = [
   {
     name: 'sigkill-worker-x5', events: 60_000, rate: 3000, faultAfterMs: 2000,
@@ -124,6 +154,9 @@ const SCENARIOS: Scenario[] = [
     name: `restart-${svc}`, events: 30_000, rate: 3000, faultAfterMs: 3000,
     fault: async ({ faultOver }) => { await restartService(svc, 3000); faultOver(); },
   })),
+  bigStateKill('sigkill-5m-keys-held', 5_000_000),
+  // a 32 MiB cap holds 1.7 million keys: the rest goes to LMDB, and recovery spills again
+  bigStateKill('sigkill-5m-keys-held-spilled', 5_000_000, { SLUICE_DEDUP_MEMORY_MAX_MB: '32' }),
 ];
 
 /** Sends events at `rate`/s in 100 ms slices; a failed send (broker restarting) is retried. */
@@ -190,9 +223,10 @@ async function runOne(sc: Scenario, seed: number): Promise<ChaosRow> {
     const producing = produce(kafka, spec.sources[0].kafka.topic, events, sc.rate);
     await sleep(sc.faultAfterMs);
     console.log(`[chaos] ${sc.name}: injecting the fault`);
-    await sc.fault({ workers, rand: prng(seed), faultOver: (at = Date.now()) => faultEnds.push(at) });
+    const keysHeld = async () => (await svc.status(spec.name)).sink.keysHeld ?? 0;
+    await sc.fault({ workers, rand: prng(seed), faultOver: (at = Date.now()) => faultEnds.push(at), keysHeld });
     await producing;
-    const done = await svc.waitFor(spec.name, (s) => (s.sink.read ?? 0) >= events.length && s.sink.inserted + s.sink.duplicates + s.sink.dlq === s.sink.read, 300_000)
+    const done = await svc.waitFor(spec.name, (s) => (s.sink.read ?? 0) >= events.length && s.sink.inserted + s.sink.duplicates + s.sink.dlq === s.sink.read, sc.settleMs ?? 300_000)
       .catch(() => svc.status(spec.name));
     await sleep(500);
     sampling = false;
@@ -224,7 +258,7 @@ async function main(): Promise<void> {
   if (unknown.length) throw new Error(`unknown scenario(s) ${unknown.join(', ')}; known: ${known.join(', ')}`);
   const rows: ChaosRow[] = [];
   for (const [i, sc] of SCENARIOS.entries()) {
-    if (wanted.length && !wanted.includes(sc.name)) continue;
+    if (wanted.length ? !wanted.includes(sc.name) : sc.heavy) continue;
     console.log(`[chaos] ${sc.name}: ${sc.events} events at ${sc.rate}/s`);
     rows.push(await runOne(sc, 100 + i).catch((e) => failedRow(sc.name, e)));
     console.log(`[chaos] ${sc.name}: ${rows[rows.length - 1].pass ? 'PASS' : 'FAIL'}`);

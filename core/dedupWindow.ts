@@ -1,25 +1,94 @@
 // The dedup window store: first occurrence wins; a repeat of the key less than `window` after
 // the first occurrence is a duplicate; from `window` on, the key passes again (and opens a new
-// window). Time is event time or arrival time, whichever the source asks for: the caller passes it.
+// window). Time is event time or arrival time, whichever the source asks for: the caller passes it
+// (whole milliseconds: core/sinkState.ts drops fractions).
 //
 // State is freed by a watermark: the largest time seen. A key whose window ended before the
 // watermark can never again match (a later event in order would be past the window), except a
 // *late* event whose time lies more than a window behind the watermark: it is checked against
 // what is still held and, if its key was freed, passes. Late events are counted.
+//
+// Keys are 64-bit hashes as 16 hex characters (core/dedupKey.ts), held in a KeyStore (typed
+// arrays, core/keyStore.ts): 14 bytes per slot, see there.
+//
+// Bigger than memory: with a spill store (activities/dedupSpill.ts, LMDB on local disk) and a cap
+// of keys in memory, a full memory store becomes one *generation* on disk, with a Bloom filter
+// (core/bloomFilter.ts) in memory in front of it, and memory starts empty again. A key is looked
+// up in memory, then in the generations newest first (only where the filter says "maybe"); a key
+// is held in one place only (one found on disk is moved back to memory when it is set again). A
+// generation goes as a whole once its newest key has left the window; a sweep marks the keys at or
+// before its horizon as gone in every generation, so decisions are the same as in memory alone.
+import { BloomFilter } from './bloomFilter';
+import { KeyStore, concatDumps, dumpTime, type KeyStoreDump } from './keyStore';
+
+/** A window's state in a snapshot: its keys and the two times that drive eviction. */
+export interface DedupWindowDump {
+  watermark: number;
+  lastSweep: number;
+  store: KeyStoreDump;
+}
+
+/** Generations of keys on disk (synchronous: reads are memory-mapped). */
+export interface SpillStore {
+  write(gen: number, keys: KeyStoreDump): void;
+  get(gen: number, hi: number, lo: number): number | undefined;
+  delete(gen: number, hi: number, lo: number): void;
+  drop(gen: number): void;
+  read(gen: number): KeyStoreDump;
+}
+
+export interface SpillOptions {
+  store: SpillStore;
+  /** keys held in memory at most; past it, they go to disk */
+  maxKeysInMemory: number;
+}
+
+interface Generation {
+  id: number;
+  filter: BloomFilter;
+  newest: number;
+  /** keys at or before this are gone (swept after the generation was written) */
+  goneUpTo: number;
+  keys: number;
+}
+
+const HEX16 = /^[0-9a-f]{16}$/;
+
+/** The two 32-bit halves of a 16-hex key hash. */
+export function keyHalves(key: string): [number, number] {
+  if (key.length !== 16 || !HEX16.test(key)) throw new Error(`dedup key must be 16 hex characters (a 64-bit hash), got ${JSON.stringify(key)}`);
+  return [parseInt(key.slice(0, 8), 16), parseInt(key.slice(8), 16)];
+}
+
 export class DedupWindow {
-  private readonly firstSeen = new Map<string, number>();
+  private store = new KeyStore();
   private watermark = Number.NEGATIVE_INFINITY;
   private lastSweep = Number.NEGATIVE_INFINITY;
+  /** on disk, oldest first */
+  private generations: Generation[] = [];
+  private nextGeneration = 1;
+  /** disk reads done (for the benchmark and metrics) */
+  diskReads = 0;
 
-  constructor(readonly windowMs: number) {}
+  constructor(readonly windowMs: number, private readonly spill?: SpillOptions) {
+    if (spill && !(spill.maxKeysInMemory >= 1)) throw new Error(`dedup spill: maxKeysInMemory must be at least 1, got ${spill.maxKeysInMemory}`);
+  }
 
   /** True when the event is the first occurrence of its key in the window (and records it). */
   admit(key: string, t: number): boolean {
-    const first = this.firstSeen.get(key);
-    if (first !== undefined && Math.abs(t - first) < this.windowMs) return false;
-    this.firstSeen.set(key, t);
+    const [hi, lo] = keyHalves(key);
+    const first = this.lookup(hi, lo);
+    if (first !== undefined && Math.abs(t - first.t) < this.windowMs) return false;
+    this.put(hi, lo, t, first);
     if (t > this.watermark) this.watermark = t;
     return true;
+  }
+
+  /** True when a key is held with a window that `t` falls in (a duplicate), without recording anything. */
+  holds(key: string, t: number): boolean {
+    const [hi, lo] = keyHalves(key);
+    const first = this.lookup(hi, lo);
+    return first !== undefined && Math.abs(t - first.t) < this.windowMs;
   }
 
   /** Time is late when it is more than a window behind the watermark. */
@@ -32,30 +101,118 @@ export class DedupWindow {
     if (!force && this.watermark - this.lastSweep < Math.max(1000, this.windowMs / 10)) return 0;
     this.lastSweep = this.watermark;
     const horizon = this.watermark - this.windowMs;
-    let freed = 0;
-    for (const [key, first] of this.firstSeen) {
-      if (first <= horizon) { this.firstSeen.delete(key); freed++; }
+    let freed = this.store.deleteUpTo(horizon);
+    for (const g of this.generations) {
+      g.goneUpTo = horizon;
+      if (g.newest <= horizon) { this.spill!.store.drop(g.id); freed += g.keys; }
     }
+    this.generations = this.generations.filter((g) => g.newest > horizon);
     return freed;
   }
 
   /** Drops a key (its row was rejected downstream); with `t`, only if that occurrence holds it. */
   forget(key: string, t?: number): boolean {
-    if (t !== undefined && this.firstSeen.get(key) !== t) return false;
-    return this.firstSeen.delete(key);
+    const [hi, lo] = keyHalves(key);
+    if (this.store.delete(hi, lo, t)) return true;
+    const on = this.onDisk(hi, lo);
+    if (!on || (t !== undefined && on.t !== t)) return false;
+    this.spill!.store.delete(on.gen.id, hi, lo);
+    on.gen.keys--;
+    return true;
   }
 
   /** Puts back a key during recovery. */
   restore(key: string, t: number): void {
-    this.firstSeen.set(key, t);
+    const [hi, lo] = keyHalves(key);
+    this.put(hi, lo, t, this.lookup(hi, lo));
     if (t > this.watermark) this.watermark = t;
   }
 
+  /** The whole state, densely (copied: the window may go on changing), disk generations included. */
+  dump(): DedupWindowDump {
+    const parts = this.generations.map((g) => {
+      const d = this.spill!.store.read(g.id);
+      const live: number[] = [];
+      for (let j = 0; j < d.timeLo.length; j++) if (dumpTime(d, j) > g.goneUpTo) live.push(j);
+      return live.length === d.timeLo.length ? d : {
+        keys: Uint32Array.from(live.flatMap((j) => [d.keys[2 * j], d.keys[2 * j + 1]])),
+        timeLo: Uint32Array.from(live, (j) => d.timeLo[j]),
+        timeHi: Uint16Array.from(live, (j) => d.timeHi[j]),
+      };
+    });
+    const store = parts.length ? concatDumps([...parts, this.store.dump()]) : this.store.dump();
+    return { watermark: this.watermark, lastSweep: this.lastSweep, store };
+  }
+
+  /** Replaces the state by a dump's. */
+  load(d: DedupWindowDump): void {
+    for (const g of this.generations) this.spill!.store.drop(g.id);
+    this.generations = [];
+    const n = d.store.timeLo.length;
+    if (!this.spill || n <= this.spill.maxKeysInMemory) {
+      this.store = KeyStore.load(d.store);
+    } else {
+      this.store = new KeyStore();
+      for (let j = 0; j < n; j++) this.put(d.store.keys[2 * j], d.store.keys[2 * j + 1], dumpTime(d.store, j), undefined);
+    }
+    this.watermark = d.watermark;
+    this.lastSweep = d.lastSweep;
+  }
+
   get size(): number {
-    return this.firstSeen.size;
+    return this.store.size + this.generations.reduce((n, g) => n + g.keys, 0);
+  }
+
+  /** Keys held in memory (the rest is on disk). */
+  get sizeInMemory(): number {
+    return this.store.size;
+  }
+
+  /** Bytes in memory: the key store's typed arrays and the disk generations' filters. */
+  get bytes(): number {
+    return this.store.bytes + this.generations.reduce((n, g) => n + g.filter.bytes, 0);
   }
 
   get currentWatermark(): number {
     return this.watermark;
+  }
+
+  private lookup(hi: number, lo: number): { t: number; gen?: Generation } | undefined {
+    const t = this.store.get(hi, lo);
+    if (t !== undefined) return { t };
+    return this.onDisk(hi, lo);
+  }
+
+  private onDisk(hi: number, lo: number): { t: number; gen: Generation } | undefined {
+    for (let i = this.generations.length - 1; i >= 0; i--) {
+      const g = this.generations[i];
+      if (!g.filter.mayHold(hi, lo)) continue;
+      this.diskReads++;
+      const t = this.spill!.store.get(g.id, hi, lo);
+      if (t !== undefined) return t > g.goneUpTo ? { t, gen: g } : undefined;
+    }
+    return undefined;
+  }
+
+  /** Sets a key's time in memory (`was`: where it is held now), moving a full memory store to disk first. */
+  private put(hi: number, lo: number, t: number, was: { t: number; gen?: Generation } | undefined): void {
+    if (was?.gen) { this.spill!.store.delete(was.gen.id, hi, lo); was.gen.keys--; }
+    if (this.spill && !(was && !was.gen) && this.store.size >= this.spill.maxKeysInMemory) this.spillMemory();
+    this.store.set(hi, lo, t);
+  }
+
+  private spillMemory(): void {
+    const d = this.store.dump();
+    const n = d.timeLo.length;
+    const filter = new BloomFilter(n);
+    let newest = Number.NEGATIVE_INFINITY;
+    for (let j = 0; j < n; j++) {
+      filter.add(d.keys[2 * j], d.keys[2 * j + 1]);
+      newest = Math.max(newest, dumpTime(d, j));
+    }
+    const id = this.nextGeneration++;
+    this.spill!.store.write(id, d);
+    this.generations.push({ id, filter, newest, goneUpTo: Number.NEGATIVE_INFINITY, keys: n });
+    this.store = new KeyStore(Math.min(n, this.spill!.maxKeysInMemory));
   }
 }

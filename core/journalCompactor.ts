@@ -2,7 +2,9 @@
 // still be held: while, for some source, its newest key time is within a window of that
 // source's watermark. Counters and high-water marks are cumulative in every entry, so
 // dropping old entries loses nothing; the newest entry is always kept. In a join pipeline an
-// entry's join inputs are needed until a join snapshot covers its batch.
+// entry's join inputs are needed until a join snapshot covers its batch. Once a dedup snapshot
+// of batch b is written, entries before b are not needed for their keys either (the entry of b
+// itself stays: recovery takes the sink's position from it).
 import type { JournalEntry } from './sinkState';
 
 export class JournalCompactor {
@@ -20,11 +22,12 @@ export class JournalCompactor {
   /**
    * The first journal sequence to keep, when entries before it can be purged; undefined when
    * nothing can go. `watermarks` is each source's largest time seen; entries after batch
-   * `coveredUpTo` (the newest join snapshot) are kept for their join inputs.
+   * `coveredUpTo` (the newest join snapshot) are kept for their join inputs; entries before batch
+   * `keysCoveredFrom` (the newest dedup snapshot) are not kept for their keys.
    */
-  purgeBelow(watermarks: ReadonlyArray<number>, coveredUpTo = Number.POSITIVE_INFINITY): number | undefined {
-    const dead = (e: { batch: number; newest: Map<number, number> }) => e.batch <= coveredUpTo &&
-      [...e.newest].every(([s, t]) => this.windowsMs[s] === undefined || t <= watermarks[s] - this.windowsMs[s]!);
+  purgeBelow(watermarks: ReadonlyArray<number>, coveredUpTo = Number.POSITIVE_INFINITY, keysCoveredFrom = 0): number | undefined {
+    const dead = (e: { batch: number; newest: Map<number, number> }) => e.batch <= coveredUpTo && (e.batch < keysCoveredFrom ||
+      [...e.newest].every(([s, t]) => this.windowsMs[s] === undefined || t <= watermarks[s] - this.windowsMs[s]!));
     let n = 0;
     while (n < this.entries.length - 1 && dead(this.entries[n])) n++;
     if (n === 0) return undefined;

@@ -4,10 +4,12 @@
 import type { PipelineSpec } from './spec/schema';
 import { parseDuration } from './duration';
 import { resolveColumns, BATCH_COLUMN, type Column } from './spec/columns';
-import { DedupWindow } from './dedupWindow';
+import { DedupWindow, type SpillOptions } from './dedupWindow';
 import { batchIdOf } from './incarnation';
 import { EventDecoder, EventError, checkValue, type DecodedEvent, type DlqReason } from './event';
-import { keyFieldsOf, keyFunction } from './dedupKey';
+import { keyFieldsOf, keyFunction, legacyHashKey } from './dedupKey';
+import { storableTime } from './keyStore';
+import { DEDUP_SNAPSHOT_EVERY_KEYS, type DedupSnapshot } from './dedupSnapshot';
 import type { RawBatch } from './envelope';
 import { JoinRunner, type JoinCounters, type JoinRecord, type LeftTag } from './join/joinRunner';
 import type { JoinSnapshot } from './join/joinState';
@@ -38,9 +40,12 @@ export interface DlqEntry {
 
 export type Row = Record<string, unknown>;
 
-/** One committed sink batch, as written to the state journal before its rows are inserted. */
+/**
+ * One committed sink batch, as written to the state journal before its rows are inserted.
+ * Version 2 entries hold xxHash64 keys; version 1 (older journals) MD5 keys, still honoured.
+ */
 export interface JournalEntry {
-  v: 1;
+  v: 1 | 2;
   batch: number;
   /** last raw-stream sequence the batch covers */
   rawSeq: number;
@@ -77,7 +82,12 @@ export interface TakenBatch {
   origins: RowOrigin[];
   /** join pipelines: the join state after this batch, when a snapshot is due (written once the batch is inserted) */
   snapshot?: JoinSnapshot;
+  /** the dedup state after this batch, when a snapshot is due: written once the batch is inserted, if dedupSnapshotToWrite still gives it */
+  dedupSnapshot?: DedupSnapshot;
+  /** rejected-row amendments that had forgotten keys when the dedup snapshot was taken */
+  rejectionsAtSnapshot?: number;
 }
+
 
 interface SourceRuntime {
   name: string;
@@ -87,6 +97,9 @@ interface SourceRuntime {
   time: 'event' | 'arrival';
   newKeys: string[];
   newTimes: number[];
+  /** a journal of version 1 was replayed: its MD5 keys are checked too while any can be held (newest MD5 key time) */
+  legacyUntil?: number;
+  legacyKey?: (e: DecodedEvent) => string;
 }
 
 export class SinkState {
@@ -95,6 +108,7 @@ export class SinkState {
   counters: Counters = zeroCounters();
   hw: Record<string, number> = {};
   readonly columns: Column[];
+  private readonly spec: PipelineSpec;
   private readonly sources: SourceRuntime[];
   private readonly topics: string[];
   private rows: Row[] = [];
@@ -102,13 +116,26 @@ export class SinkState {
   private dlq: DlqEntry[] = [];
   private pendingSeq = 0;
   readonly join?: JoinRunner;
+  private readonly dedupSnapshotEveryKeys: number;
+  private keysSinceSnapshot = 0;
+  /** amendments that forgot keys so far (a dedup snapshot taken before one of them is stale) */
+  private rejections = 0;
+  /** rows moved from inserted to the DLQ by rejectRows so far, and as of when each taken entry was taken */
+  private rejectedRowsTotal = 0;
+  private readonly rejectedAtTake = new WeakMap<JournalEntry, number>();
 
   /** which incarnation of the pipeline this is (core/incarnation.ts): the high part of every row's batch id */
   readonly incarnation: number;
 
-  constructor(spec: PipelineSpec, opts: { joinSnapshotMinInputs?: number; incarnation?: number } = {}) {
+  constructor(spec: PipelineSpec, opts: {
+    joinSnapshotMinInputs?: number; incarnation?: number; dedupSnapshotEveryKeys?: number;
+    /** a dedup source's store on disk past its memory cap (activities/dedupSpill.ts); none: all in memory */
+    dedupSpill?: (source: number) => SpillOptions | undefined;
+  } = {}) {
     this.columns = resolveColumns(spec);
+    this.spec = spec;
     this.incarnation = opts.incarnation ?? 0;
+    this.dedupSnapshotEveryKeys = opts.dedupSnapshotEveryKeys ?? DEDUP_SNAPSHOT_EVERY_KEYS;
     if (spec.join) {
       this.join = new JoinRunner(spec, { row: (values, tag) => this.joinedRow(values, tag) }, opts.joinSnapshotMinInputs);
       this.counters.join = this.join.counters;
@@ -116,7 +143,7 @@ export class SinkState {
     this.sources = spec.sources.map((s, i) => ({
       name: s.name,
       decoder: new EventDecoder(s, new Set([...keyFieldsOf(s.dedup), ...(this.join?.keyFieldsOf(i) ?? [])])),
-      window: s.dedup ? new DedupWindow(parseDuration(s.dedup.window)!) : undefined,
+      window: s.dedup ? new DedupWindow(parseDuration(s.dedup.window)!, opts.dedupSpill?.(i)) : undefined,
       key: s.dedup ? keyFunction(s.dedup) : undefined,
       time: s.dedup?.time ?? 'arrival',
       newKeys: [],
@@ -162,10 +189,13 @@ export class SinkState {
         const row = this.join ? undefined : this.toRow(e.values);
         const origin: RowOrigin = { s: b.s, topic: b.t, partition: b.p, offset, value: b.v[i], at: b.a };
         if (src.window && src.key) {
-          const t = src.time === 'event' ? e.eventTimeMs! : b.a;
+          // whole milliseconds (the key store holds no fractions)
+          const t = Math.floor(src.time === 'event' ? e.eventTimeMs! : b.a);
+          if (!storableTime(t)) throw new EventError('invalid_event_time', `event time ${t} ms is out of the range dedup holds (±4,400 years around 1970)`);
           if (src.window.isLate(t)) this.counters.late++;
           const key = src.key(e);
-          if (!src.window.admit(key, t)) { this.counters.duplicates++; continue; }
+          if (this.legacyDuplicate(src, e, t) || !src.window.admit(key, t)) { this.counters.duplicates++; continue; }
+          this.keysSinceSnapshot++;
           src.newKeys.push(key);
           src.newTimes.push(t);
           origin.key = key;
@@ -180,6 +210,13 @@ export class SinkState {
       }
     }
     this.hw[hwKey] = hw;
+  }
+
+  /** After an upgrade from MD5 keys: a repeat of an event whose MD5 key is still held is a duplicate. */
+  private legacyDuplicate(src: SourceRuntime, e: DecodedEvent, t: number): boolean {
+    if (src.legacyUntil === undefined || !src.legacyKey) return false;
+    if (src.legacyUntil <= src.window!.currentWatermark - src.window!.windowMs) { src.legacyUntil = undefined; return false; }
+    return src.window!.holds(src.legacyKey(e), t);
   }
 
   private deadLetter(d: DlqEntry): void {
@@ -214,7 +251,7 @@ export class SinkState {
     this.counters.inserted += rows.length;
     const j = this.join?.takeRecords();
     const entry: JournalEntry = {
-      v: 1,
+      v: 2,
       batch: this.batch,
       rawSeq: this.rawSeq,
       at: now,
@@ -224,16 +261,75 @@ export class SinkState {
       keys: this.sources.flatMap((s, i) => (s.newKeys.length ? [{ s: i, k: s.newKeys.join(''), t: s.newTimes }] : [])),
     };
     if (j?.length) entry.j = j;
+    this.rejectedAtTake.set(entry, this.rejectedRowsTotal);
     const snapshot = this.join?.snapshotIfDue();
     for (const s of this.sources) { s.newKeys = []; s.newTimes = []; s.window?.evict(); }
     this.rows = [];
     this.origins = [];
     this.dlq = [];
-    return snapshot ? { entry, rows, dlq, origins, snapshot } : { entry, rows, dlq, origins };
+    const taken: TakenBatch = snapshot ? { entry, rows, dlq, origins, snapshot } : { entry, rows, dlq, origins };
+    if (this.keysSinceSnapshot >= this.dedupSnapshotEveryKeys) {
+      taken.dedupSnapshot = this.dedupSnapshot();
+      taken.rejectionsAtSnapshot = this.rejections;
+      this.keysSinceSnapshot = 0;
+    }
+    return taken;
+  }
+
+  /**
+   * The dedup snapshot of a taken batch, once that batch is inserted: undefined when there is none,
+   * or when rows were rejected since it was taken (it would hold their forgotten keys; the next batch takes another).
+   */
+  dedupSnapshotToWrite(taken: TakenBatch): DedupSnapshot | undefined {
+    if (!taken.dedupSnapshot) return undefined;
+    if (taken.rejectionsAtSnapshot === this.rejections) return taken.dedupSnapshot;
+    this.keysSinceSnapshot = this.dedupSnapshotEveryKeys;
+    return undefined;
+  }
+
+  /** The dedup state after the last taken batch (copied). */
+  dedupSnapshot(): DedupSnapshot {
+    return {
+      batch: this.batch,
+      sources: this.sources.flatMap((s, i) => (s.window ? [{ s: i, window: s.window.dump(), ...(s.legacyUntil !== undefined ? { legacyUntil: s.legacyUntil } : {}) }] : [])),
+    };
+  }
+
+  /** Recovery: the dedup state of a snapshot; then journal entries after its batch are applied (their keys only). */
+  restoreDedup(snap: DedupSnapshot): void {
+    for (const { s, window, legacyUntil } of snap.sources) {
+      const src = this.sources[s];
+      if (!src?.window) continue;
+      src.window.load(window);
+      if (legacyUntil !== undefined) this.markLegacy(s, legacyUntil);
+    }
+  }
+
+  private markLegacy(s: number, newest: number): void {
+    const src = this.sources[s];
+    src.legacyUntil = Math.max(src.legacyUntil ?? Number.NEGATIVE_INFINITY, newest);
+    src.legacyKey ??= keyFunction(this.spec.sources[s].dedup!, legacyHashKey);
   }
 
   private copyCounters(): Counters {
     return this.counters.join ? { ...this.counters, join: { ...this.counters.join } } : { ...this.counters };
+  }
+
+  /**
+   * A taken batch's journal entry as it is to be published: a batch taken while an earlier one
+   * was still being written misses the rows rejected in that one since (their counts moved from
+   * inserted to dlq); they are added here (in place, so a retried publish and rejectRows see them).
+   */
+  entryToPublish(entry: JournalEntry): JournalEntry {
+    const at = this.rejectedAtTake.get(entry);
+    if (at === undefined || at === this.rejectedRowsTotal) return entry;
+    const n = this.rejectedRowsTotal - at;
+    const c = entry.counters;
+    c.inserted -= n;
+    c.dlq += n;
+    if (c.join) c.join.rejectedRows += n;
+    this.rejectedAtTake.set(entry, this.rejectedRowsTotal);
+    return entry;
   }
 
   /**
@@ -253,7 +349,10 @@ export class SinkState {
       dlq.push({ source: this.sources[o.s].name, topic: o.topic, partition: o.partition, offset: o.offset, reason: 'rejected_by_clickhouse', error: message, value: o.value ?? JSON.stringify(row), at: o.at });
       if (o.key !== undefined && this.sources[o.s].window?.forget(o.key, o.t!)) forget.push({ s: o.s, k: o.key });
     });
-    // the next batch may already be filling: move the counts in both the live counters and the batch's own
+    // a dedup snapshot taken before this (of this batch or the next, already taken) still holds the keys: see dedupSnapshotToWrite
+    if (forget.length) this.rejections++;
+    // the next batch may already be filling (or taken: see entryToPublish): move the counts in both the live counters and the batch's own
+    this.rejectedRowsTotal += dlq.length;
     this.counters.inserted -= dlq.length;
     this.counters.dlq += dlq.length;
     if (this.counters.join) this.counters.join.rejectedRows += dlq.length;
@@ -266,9 +365,10 @@ export class SinkState {
 
   /**
    * Replays a committed journal entry (recovery). Entries must come in journal order. Join
-   * inputs are replayed only for entries after the snapshot the join state was restored from.
+   * inputs are replayed only for entries after the snapshot the join state was restored from,
+   * keys only for entries after the dedup snapshot.
    */
-  apply(entry: JournalEntry, replayJoin = true): void {
+  apply(entry: JournalEntry, replayJoin = true, replayKeys = true): void {
     this.batch = entry.batch;
     this.rawSeq = this.pendingSeq = entry.rawSeq;
     this.counters = { ...entry.counters };
@@ -278,10 +378,12 @@ export class SinkState {
       if (replayJoin && entry.j) this.join.replay(entry.j);
     }
     this.hw = { ...entry.hw };
+    if (!replayKeys) return;
     for (const { s, k, t } of entry.keys) {
       const w = this.sources[s]?.window;
       if (!w) continue;
       for (let i = 0; i < t.length; i++) w.restore(k.slice(i * 16, i * 16 + 16), t[i]);
+      if (entry.v === 1 && t.length) this.markLegacy(s, t.reduce((a, b) => Math.max(a, b)));
     }
     for (const { s, k } of entry.forget ?? []) this.sources[s]?.window?.forget(k);
   }
@@ -299,6 +401,11 @@ export class SinkState {
   /** Each source's watermark: the largest time seen. */
   watermarks(): number[] {
     return this.sources.map((s) => s.window?.currentWatermark ?? Number.NEGATIVE_INFINITY);
+  }
+
+  /** Bytes of the dedup key stores (typed arrays, off the V8 heap). */
+  keyStoreBytes(): number {
+    return this.sources.reduce((n, s) => n + (s.window?.bytes ?? 0), 0);
   }
 
   /** Keys held per source (for metrics and the memory benchmark). */

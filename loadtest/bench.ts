@@ -1,14 +1,14 @@
-// `npm run bench [-- steady|max|join|memory ...]`: the benchmark scenarios, printing figures (no
+// `npm run bench [-- steady|max|join|memory|recovery ...]`: the benchmark scenarios, printing figures (no
 // pass/fail on timing). Runs on its own task queue with its own worker, whose CPU and memory are measured.
 //   steady  300,000 events at 3,000 events/s: exact counts, seconds after the last event, latency
 //   max     500,000 events preloaded into Kafka, then the pipeline started: end-to-end events/s
 //   join    purchases ⋈ profiles ⋈ payments (loadtest/joinDataset.ts), ~230,000 events at 5,000/s
 //           (--join-rate=N): joined rows/s, latency, every row checked
-//   memory  bytes of dedup state per key, and of join state per buffered event
+//   memory  bytes of dedup state per key (10 million keys, heap + typed arrays), and of join state per buffered event
+//   recovery  process start -> first new row inserted, with 1 and 10 million keys held (loadtest/benchState.ts)
 import { PipelineService } from '../client/pipelines';
 import type { PipelineSpec } from '../core/spec/schema';
-import { SinkState } from '../core/sinkState';
-import type { RawBatch } from '../core/envelope';
+import { closeNats, dedupBytesPerKey, recoveryBench, spillCost } from './benchState';
 import { printResult, runScenario, type ScenarioResult } from './pipelineRun';
 import { startWorker, waitForPollers } from './localWorker';
 import { isolatedSpec, specFile } from './specs';
@@ -20,34 +20,28 @@ function benchSpec(name: string): PipelineSpec {
   return isolatedSpec(specFile('pipelines/checkout-purchases.yaml')!.spec, name, 'sluice_bench');
 }
 
-function memoryPerMillionKeys(): { bytesPerKey: number; mibPerMillion: number } {
-  const spec = benchSpec('bench-memory');
-  const gc = (globalThis as { gc?: () => void }).gc;
-  gc?.();
-  const before = process.memoryUsage().heapUsed;
-  const state = new SinkState(spec);
-  const n = 1_000_000;
-  for (let i = 0; i < n; i += 500) {
-    const v = Array.from({ length: 500 }, (_, j) => JSON.stringify({ event_id: `e${i + j}`, user_id: 'u', amount: 1, currency: 'EUR', ts: '2026-11-29T12:00:00Z', _event_source_: 'web' }));
-    const b: RawBatch = { s: 0, t: 't', p: 0, o: v.map((_, j) => i + j), a: Date.now(), v };
-    state.process(i / 500 + 1, b);
-    state.takeBatch(0);
-  }
-  gc?.();
-  const bytes = process.memoryUsage().heapUsed - before;
-  if (state.heldKeys() !== n) throw new Error(`expected ${n} keys held, got ${state.heldKeys()}`);
-  return { bytesPerKey: bytes / n, mibPerMillion: bytes / 2 ** 20 };
-}
-
 async function main(): Promise<void> {
   const which = process.argv.slice(2).filter((a) => !a.startsWith('-'));
   const want = (s: string) => which.length === 0 || which.includes(s);
   const results: Array<[string, ScenarioResult]> = [];
   if (want('memory')) {
-    const m = memoryPerMillionKeys();
-    console.log(`[bench] memory: dedup state ${m.bytesPerKey.toFixed(0)} bytes per key = ${m.mibPerMillion.toFixed(0)} MiB per million keys (V8 heap)`);
+    const m = dedupBytesPerKey();
+    console.log(`[bench] memory: dedup state ${m.bytesPerKey.toFixed(1)} bytes per key held, 10,000,000 keys (V8 heap + typed arrays; the key store's own arrays: ${m.storeBytesPerKey.toFixed(1)}); ${m.nsPerAdmit.toFixed(0)} ns per new key (hash + admit)`);
+    const sp = spillCost();
+    console.log(`[bench] memory: at a cap of 1,000,000 keys in memory with 5,000,000 held (${sp.gens} generations in LMDB): a new key (amortized: a spill of 1,000,000 keys to LMDB per 1,000,000 new keys) ${(sp.newNs / 1000).toFixed(2)} µs ` +
+      `(${sp.diskReadsPerNew.toFixed(3)} disk reads), a repeat of a key on disk ${(sp.repeatNs / 1000).toFixed(2)} µs (${sp.diskReadsPerRepeat.toFixed(2)} disk reads), vs ${(sp.inMemoryNs / 1000).toFixed(2)} µs a new key all in memory; ` +
+      `${sp.memoryBytesPerKey.toFixed(1)} bytes in memory per key held`);
     const j = joinStateBytesPerEvent();
     console.log(`[bench] memory: join state ${j.bytesPerEvent.toFixed(0)} bytes per buffered event (${j.buffered} purchases and payments buffered; V8 heap)`);
+  }
+  if (want('recovery')) {
+    for (const n of [1_000_000, 10_000_000]) {
+      const r = await recoveryBench(benchSpec(`bench-recovery-${n / 1_000_000}m`), n);
+      const c = r.child;
+      console.log(`[bench] recovery: ${n.toLocaleString('en')} keys held + 100,000 in the journal after the snapshot: first new row inserted ${(c.firstRowInsertedMs / 1000).toFixed(2)} s after process start ` +
+        `(connected ${(c.connectedMs / 1000).toFixed(2)} s, snapshot of ${r.snapshotMiB.toFixed(0)} MiB loaded ${(c.snapshotLoadedMs / 1000).toFixed(2)} s, journal replayed ${(c.journalReplayedMs / 1000).toFixed(2)} s); the snapshot took ${r.writeSeconds.toFixed(2)} s to write`);
+    }
+    await closeNats();
   }
   if (!want('steady') && !want('max') && !want('join')) return;
   const svc = await PipelineService.connect(TASK_QUEUE);

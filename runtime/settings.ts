@@ -1,5 +1,6 @@
 // Process settings from the environment, with the local stack's defaults.
 import { DEFAULT_SNAPSHOT_MIN_INPUTS } from '../core/join/joinRunner';
+import { DEDUP_SNAPSHOT_EVERY_KEYS } from '../core/dedupSnapshot';
 
 export const settings = {
   natsUrl: process.env.SLUICE_NATS_URL ?? 'nats://127.0.0.1:4222',
@@ -22,4 +23,10 @@ export const settings = {
   /** a stage whose loop has not turned for this long stops heartbeating, so Temporal moves it (longer than a Kafka rebalance and an INSERT's timeout) */
   stageStallMs: Number(process.env.SLUICE_STAGE_STALL_MS ?? 90_000),
   joinSnapshotMinInputs: Number(process.env.SLUICE_JOIN_SNAPSHOT_MIN_INPUTS ?? DEFAULT_SNAPSHOT_MIN_INPUTS),
+  /** dedup: MiB of keys in memory per source of a sink; past it keys go to LMDB on local disk (unset: no cap) */
+  dedupMemoryMaxMiB: process.env.SLUICE_DEDUP_MEMORY_MAX_MB === undefined ? undefined : Number(process.env.SLUICE_DEDUP_MEMORY_MAX_MB),
+  /** dedup: a dedup-state snapshot once at least this many new keys were admitted since the last one */
+  dedupSnapshotEveryKeys: Number(process.env.SLUICE_DEDUP_SNAPSHOT_EVERY_KEYS ?? DEDUP_SNAPSHOT_EVERY_KEYS),
+  /** dedup: where keys past the memory cap go (default: <tmpdir>/sluice-state) */
+  stateDir: process.env.SLUICE_STATE_DIR,
 };

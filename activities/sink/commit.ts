@@ -14,6 +14,7 @@ import type { JournalCompactor } from '../../core/journalCompactor';
 import { batchRows, dlqEvents, endToEndSeconds, insertSeconds, rawPending } from '../../runtime/metrics';
 import { faultPoint } from '../faultPoints';
 import type { JoinSnapshots } from '../joinSnapshots';
+import type { DedupSnapshots } from '../dedupSnapshots';
 import { isServerError, type ClickHouseWriter } from './clickhouseWriter';
 
 const PURGE_EVERY_BATCHES = 20;
@@ -25,7 +26,7 @@ export class BatchCommitter {
 
   constructor(private readonly spec: PipelineSpec, private readonly state: SinkState, private readonly compactor: JournalCompactor,
     private readonly js: JetStreamClient, private readonly jsm: JetStreamManager, private readonly writer: ClickHouseWriter,
-    private readonly snapshots: JoinSnapshots | undefined,
+    private readonly snapshots: { join?: JoinSnapshots; dedup?: DedupSnapshots },
     /** the journal's last sequence: the expected last sequence of the next append */
     private journalSeq: number,
     /** the batch the newest join snapshot covers */
@@ -40,10 +41,13 @@ export class BatchCommitter {
     await faultPoint('after-journal'); // crash window: journal says batch b, ClickHouse has none of it
     await this.insertOrDeadLetter(b);
     await faultPoint('after-insert'); // crash window: rows in ClickHouse, nothing acknowledged or reported
-    if (b.snapshot && this.snapshots) {
-      await this.snapshots.write(b.entry.batch, b.snapshot);
+    if (b.snapshot && this.snapshots.join) {
+      await this.snapshots.join.write(b.entry.batch, b.snapshot);
       this.snapshotBatch = b.entry.batch;
     }
+    // the dedup state after this batch, when one was taken and is still valid (the batch as taken, after any rejection)
+    const dedupSnap = this.state.dedupSnapshotToWrite(b);
+    if (dedupSnap && this.snapshots.dedup) await this.snapshots.dedup.write(dedupSnap);
     this.committed();
     void this.jsm.streams.info(this.streams.raw).then((i) => rawPending.set(this.labels, Math.max(0, i.state.last_seq - b.entry.rawSeq)), () => undefined);
     if (b.entry.batch % PURGE_EVERY_BATCHES === 0) await this.purge(b.entry.rawSeq);
@@ -54,7 +58,8 @@ export class BatchCommitter {
     const s = this.streams;
     await Promise.all(dlq.map((d) => this.js.publish(s.dlqSubject, enc.encode(JSON.stringify(d)), { msgID: `${d.topic}:${d.partition}:${d.offset}` })));
     for (const d of dlq) dlqEvents.inc({ pipeline: this.spec.name, source: d.source, reason: d.reason });
-    const ack = await this.js.publish(s.journalSubject, enc.encode(JSON.stringify(entry)), { expect: { lastSequence: this.journalSeq } });
+    // entryToPublish adds the rows rejected in an earlier batch after this one was taken
+    const ack = await this.js.publish(s.journalSubject, enc.encode(JSON.stringify(this.state.entryToPublish(entry))), { expect: { lastSequence: this.journalSeq } });
     this.journalSeq = ack.seq;
     this.compactor.add(ack.seq, entry);
   }
@@ -87,7 +92,7 @@ export class BatchCommitter {
   private async purge(rawSeq: number): Promise<void> {
     try {
       await this.jsm.streams.purge(this.streams.raw, { seq: rawSeq + 1 });
-      const keepFrom = this.compactor.purgeBelow(this.state.watermarks(), this.state.join ? this.snapshotBatch : undefined);
+      const keepFrom = this.compactor.purgeBelow(this.state.watermarks(), this.state.join ? this.snapshotBatch : undefined, this.snapshots.dedup?.batch);
       if (keepFrom !== undefined) await this.jsm.streams.purge(this.streams.journal, { seq: keepFrom });
     } catch (e) {
       Context.current().log.warn('purging committed raw batches / expired journal entries failed; will retry', { error: (e as Error).message });

@@ -11,6 +11,7 @@ import type { JournalCompactor } from '../../core/journalCompactor';
 import { batchIdOf } from '../../core/incarnation';
 import { takeOver, openFence } from '../writerFence';
 import type { JoinSnapshots } from '../joinSnapshots';
+import type { DedupSnapshots } from '../dedupSnapshots';
 import { rowsOfBatch } from './clickhouseWriter';
 
 const dec = new TextDecoder();
@@ -48,18 +49,21 @@ async function* entriesUpTo(js: JetStreamClient, journal: string, info: StreamIn
 }
 
 /**
- * Replays the journal as it was in `info` (for a join, from the newest join snapshot on: entries
- * up to its batch replay only their dedup keys), drops every fence of the pipeline (from then on
+ * Replays the journal as it was in `info` (from the newest join and dedup snapshots on: entries
+ * up to a snapshot's batch replay only what it does not cover), drops every fence of the pipeline (from then on
  * no earlier writer can insert), then keeps or deletes the last entry by the rows ClickHouse holds
  * of it, and opens this writer's own fence.
  */
 export async function recover(state: SinkState, compactor: JournalCompactor, spec: PipelineSpec, jsm: JetStreamManager, js: JetStreamClient,
-  ch: ClickHouseClient, snapshots: JoinSnapshots | undefined, info: StreamInfo, turned: () => void): Promise<Recovered> {
+  ch: ClickHouseClient, snapshots: { join?: JoinSnapshots; dedup?: DedupSnapshots }, info: StreamInfo, turned: () => void): Promise<Recovered> {
   const s = streamsOf(spec.name);
-  const snap = await snapshots?.latest();
+  const snap = await snapshots.join?.latest();
   if (snap) state.join!.restore(snap.snapshot);
   const snapshotBatch = snap?.batch ?? 0;
-  const apply = (entry: JournalEntry) => state.apply(entry, entry.batch > snapshotBatch);
+  // the newest dedup snapshot: entries up to its batch replay no keys
+  const keysFrom = (await snapshots.dedup?.restore(state)) ?? 0;
+  turned();
+  const apply = (entry: JournalEntry) => state.apply(entry, entry.batch > snapshotBatch, entry.batch > keysFrom);
   let previous: { seq: number; entry: JournalEntry } | undefined;
   for await (const e of entriesUpTo(js, s.journal, info)) {
     if (previous) { apply(previous.entry); compactor.add(previous.seq, previous.entry); }

@@ -37,23 +37,46 @@ export interface JoinEvents {
   closed(rows: number, tag: Tag): void;
 }
 
-interface Held {
-  side: number;
-  seq: number;
-  t: number;
-  key: string;
-  vals: Vals;
-  expires: number;
+/** A right event (a class, not a literal: V8 then sizes its objects exactly). */
+class Held {
+  constructor(readonly side: number, readonly seq: number, readonly t: number, readonly key: string, readonly vals: Vals) {}
 }
 
-interface Open {
-  id: number;
-  t: number;
-  vals: Vals;
-  tag: Tag;
-  matches: Held[][];
-  rows: number;
-  closesAt: number;
+// Memory per buffered event matters (README "Benchmark"): lists are allocated at their size (a
+// push onto an empty array reserves 16 slots) and empty ones are one shared array; a key with one
+// event maps to the event itself, not to a list of one (`Some`); window ends and expiry times
+// are computed from the event's time (not stored); open events are counted rather than kept in
+// a map (the close queue holds exactly them); a left event with no match yet shares one list of
+// empty lists (copied on its first match).
+class Open {
+  rows = 0;
+  /** false once closed */
+  isOpen = false;
+  constructor(readonly id: number, readonly t: number, readonly vals: Vals, readonly tag: Tag, public matches: Held[][]) {}
+}
+
+/** The empty list (shared: never pushed onto, see withMatch). */
+const NONE: Held[] = [];
+
+/** Adds `h` to a list: a new one-element array for an empty list (no spare capacity), else a push. */
+const withMatch = <T>(list: T[], h: T): T[] => {
+  if (list.length === 0) return [h];
+  list.push(h);
+  return list;
+};
+
+/** A map value: one item, or a list of two or more. */
+type Some<T> = T | T[];
+const listOf = <T extends object>(v: Some<T> | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+/** `v` with `x` added. */
+const plus = <T extends object>(v: Some<T> | undefined, x: T): Some<T> => (v === undefined ? x : Array.isArray(v) ? (v.push(x), v) : [v, x]);
+/** `v` without `x` (undefined: nothing left). */
+function minus<T extends object>(v: Some<T> | undefined, x: T): Some<T> | undefined {
+  if (v === undefined || v === x) return undefined;
+  if (!Array.isArray(v)) return v;
+  const at = v[0] === x ? 0 : v.indexOf(x);
+  if (at >= 0) v.splice(at, 1);
+  return v.length === 1 ? v[0] : v.length === 0 ? undefined : v;
 }
 
 /** The join state as plain JSON: right events (held, or only referenced by an open left event) and open left events. */
@@ -103,19 +126,27 @@ export class JoinState {
   private closeWm = Number.NEGATIVE_INFINITY;
   private evictWm = Number.NEGATIVE_INFINITY;
   private seq = 0;
-  private readonly heldEvents: Array<Map<string, Held[]>>;
+  private readonly heldEvents: Array<Map<string, Some<Held>>>;
   private readonly heldLatest: Array<Map<string, Held>>;
   /** per right side: open left events by their key for that side that can still take a match there, in arrival order */
-  private readonly waiting: Array<Map<string, Open[]>>;
-  private readonly open = new Map<number, Open>();
-  private readonly closing = new MinHeap<Open>((a, b) => a.closesAt < b.closesAt || (a.closesAt === b.closesAt && a.id < b.id));
-  private readonly expiring = new MinHeap<Held>((a, b) => a.expires < b.expires || (a.expires === b.expires && a.seq < b.seq));
+  private readonly waiting: Array<Map<string, Some<Open>>>;
+  private openCount = 0;
+  /** the matches of a left event that has none yet (shared; never written to) */
+  private readonly noMatches: Held[][];
+  /** open left events by window end (time + left window), then arrival */
+  private readonly closing = new MinHeap<Open>((a, b) => a.t < b.t || (a.t === b.t && a.id < b.id));
+  private readonly expiring = new MinHeap<Held>((a, b) => {
+    const ea = this.expiresAt(a);
+    const eb = this.expiresAt(b);
+    return ea < eb || (ea === eb && a.seq < b.seq);
+  });
   private held = 0;
   superseded = 0;
   late = 0;
 
   constructor(private readonly plan: JoinPlan, private readonly on: JoinEvents) {
     this.heldEvents = plan.right.map(() => new Map());
+    this.noMatches = plan.right.map(() => NONE);
     this.heldLatest = plan.right.map(() => new Map());
     this.waiting = plan.right.map(() => new Map());
     this.lanes = [new Map(), ...plan.right.map(() => new Map<number, number>())];
@@ -156,12 +187,17 @@ export class JoinState {
   }
 
   stats(): JoinStats {
-    return { open: this.open.size, held: this.held, superseded: this.superseded, late: this.late };
+    return { open: this.openCount, held: this.held, superseded: this.superseded, late: this.late };
   }
 
   /** The time the next open window closes (for arrival-time ticks), or undefined. */
   nextCloseAt(): number | undefined {
-    return this.closing.peek()?.closesAt;
+    const o = this.closing.peek();
+    return o && this.closesAt(o);
+  }
+
+  private closesAt(o: Open): number {
+    return o.t + this.plan.left.windowMs;
   }
 
   /** An arrival-time tick: every source has been read up to `t`. Closes windows and frees state. */
@@ -177,14 +213,14 @@ export class JoinState {
     this.plan.right.forEach((r, i) => { if (!r.latest) close = Math.min(close, this.sideWm(i) ?? Number.POSITIVE_INFINITY); });
     if (close !== Number.POSITIVE_INFINITY && close > this.closeWm) {
       this.closeWm = close;
-      for (let o = this.closing.peek(); o && o.closesAt <= close; o = this.closing.peek()) {
+      for (let o = this.closing.peek(); o && this.closesAt(o) <= close; o = this.closing.peek()) {
         this.closing.pop();
         this.close(o);
       }
     }
     if (left !== undefined && left > this.evictWm) {
       this.evictWm = left;
-      for (let h = this.expiring.peek(); h && h.expires <= left; h = this.expiring.peek()) {
+      for (let h = this.expiring.peek(); h && this.expiresAt(h) <= left; h = this.expiring.peek()) {
         this.expiring.pop();
         this.unhold(h);
       }
@@ -205,19 +241,20 @@ export class JoinState {
 
   private pushLeft(id: number, t: number, vals: Vals, tag: Tag): void {
     const { right, left } = this.plan;
-    const o: Open = { id, t, vals, tag, matches: [], rows: 0, closesAt: t + left.windowMs };
-    right.forEach((side, i) => {
+    const matches = right.map((side, i) => {
       const key = keyOf(vals, side.leftKeyIdx);
       const fits = (h: Held) => inWindows(side, left.windowMs, t, h.t);
       if (side.latest) {
         const h = this.heldLatest[i].get(key);
-        o.matches.push(h && fits(h) ? [h] : []);
-      } else {
-        o.matches.push((this.heldEvents[i].get(key) ?? []).filter(fits));
+        return h && fits(h) ? [h] : NONE;
       }
+      let list = NONE;
+      for (const h of listOf(this.heldEvents[i].get(key))) if (fits(h)) list = withMatch(list, h);
+      return list;
     });
+    const o = new Open(id, t, vals, tag, matches.every((m) => m === NONE) ? this.noMatches : matches);
     if (o.matches.every((m) => m.length > 0)) this.emitProduct(o, o.matches);
-    if (o.closesAt <= this.closeWm) {
+    if (this.closesAt(o) <= this.closeWm) {
       this.late++;
       this.close(o);
       return;
@@ -226,23 +263,20 @@ export class JoinState {
   }
 
   private addOpen(o: Open): void {
-    this.open.set(o.id, o);
+    o.isOpen = true;
+    this.openCount++;
     this.closing.push(o);
     this.plan.right.forEach((side, i) => {
       if (side.latest && o.matches[i].length > 0) return; // bound: takes no other version
       const key = keyOf(o.vals, side.leftKeyIdx);
-      const list = this.waiting[i].get(key);
-      if (list) list.push(o);
-      else this.waiting[i].set(key, [o]);
+      this.waiting[i].set(key, plus(this.waiting[i].get(key), o));
     });
   }
 
   private unwait(i: number, key: string, o: Open): void {
-    const list = this.waiting[i].get(key);
-    const at = list ? list.indexOf(o) : -1;
-    if (at < 0) return;
-    list!.splice(at, 1);
-    if (list!.length === 0) this.waiting[i].delete(key);
+    const rest = minus(this.waiting[i].get(key), o);
+    if (rest === undefined) this.waiting[i].delete(key);
+    else this.waiting[i].set(key, rest);
   }
 
   private pushRight(i: number, seq: number, t: number, vals: Vals): void {
@@ -253,34 +287,38 @@ export class JoinState {
       if (cur && cur.t > t) { this.superseded++; return; }
       if (cur) this.held--;
     }
-    const waiting = this.waiting[i].get(h.key) ?? [];
+    const waiting = listOf(this.waiting[i].get(h.key));
     for (const o of waiting) {
       if (!inWindows(side, this.plan.left.windowMs, o.t, t)) continue;
-      o.matches[i].push(h);
+      if (o.matches === this.noMatches) o.matches = o.matches.slice();
+      o.matches[i] = withMatch(o.matches[i], h);
       if (o.matches.every((m) => m.length > 0)) this.emitProduct(o, o.matches.map((m, j) => (j === i ? [h] : m)));
     }
     if (side.latest && waiting.length) {
       // a left event that took this version waits no more on this side
       const rest = waiting.filter((o) => o.matches[i].length === 0);
-      if (rest.length) this.waiting[i].set(h.key, rest);
+      if (rest.length) this.waiting[i].set(h.key, rest.length === 1 ? rest[0] : rest);
       else this.waiting[i].delete(h.key);
     }
-    if (h.expires <= this.evictWm) { this.late++; return; } // too old to wait for later left events
+    if (this.expiresAt(h) <= this.evictWm) { this.late++; return; } // too old to wait for later left events
     this.hold(h);
   }
 
   /** A right event as held: kept until the left watermark passes t + its window + the left window. */
   private heldOf(side: number, seq: number, t: number, vals: Vals): Held {
     const plan = this.plan.right[side];
-    return { side, seq, t, key: keyOf(vals, plan.keyIdx), vals, expires: t + plan.windowMs + this.plan.left.windowMs };
+    return new Held(side, seq, t, keyOf(vals, plan.keyIdx), vals);
+  }
+
+  /** When a held right event leaves: once the left watermark passes t + its window + the left window. */
+  private expiresAt(h: Held): number {
+    return h.t + this.plan.right[h.side].windowMs + this.plan.left.windowMs;
   }
 
   private hold(h: Held): void {
     if (this.plan.right[h.side].latest) this.heldLatest[h.side].set(h.key, h);
     else {
-      const list = this.heldEvents[h.side].get(h.key);
-      if (list) list.push(h);
-      else this.heldEvents[h.side].set(h.key, [h]);
+      this.heldEvents[h.side].set(h.key, plus(this.heldEvents[h.side].get(h.key), h));
     }
     this.held++;
     this.expiring.push(h);
@@ -291,10 +329,9 @@ export class JoinState {
       if (this.heldLatest[h.side].get(h.key) !== h) return; // replaced earlier
       this.heldLatest[h.side].delete(h.key);
     } else {
-      const list = this.heldEvents[h.side].get(h.key)!;
-      const at = list[0] === h ? 0 : list.indexOf(h);
-      list.splice(at, 1);
-      if (list.length === 0) this.heldEvents[h.side].delete(h.key);
+      const rest = minus(this.heldEvents[h.side].get(h.key), h);
+      if (rest === undefined) this.heldEvents[h.side].delete(h.key);
+      else this.heldEvents[h.side].set(h.key, rest);
     }
     this.held--;
   }
@@ -310,7 +347,11 @@ export class JoinState {
   }
 
   private close(o: Open): void {
-    if (this.open.delete(o.id)) this.plan.right.forEach((side, i) => this.unwait(i, keyOf(o.vals, side.leftKeyIdx), o));
+    if (o.isOpen) {
+      o.isOpen = false;
+      this.openCount--;
+      this.plan.right.forEach((side, i) => this.unwait(i, keyOf(o.vals, side.leftKeyIdx), o));
+    }
     if (o.rows === 0) {
       const sides = this.plan.right;
       const complete = o.matches.every((m, i) => m.length > 0 || sides[i].kind === 'left');
@@ -322,8 +363,9 @@ export class JoinState {
   snapshot(): JoinSnapshot {
     const refs = new Map<Held, 0 | 1>();
     for (const m of this.heldLatest) for (const h of m.values()) refs.set(h, 1);
-    for (const m of this.heldEvents) for (const list of m.values()) for (const h of list) refs.set(h, 1);
-    for (const o of this.open.values()) for (const list of o.matches) for (const h of list) if (!refs.has(h)) refs.set(h, 0);
+    for (const m of this.heldEvents) for (const v of m.values()) for (const h of listOf(v)) refs.set(h, 1);
+    const open = this.closing.values();
+    for (const o of open) for (const list of o.matches) for (const h of list) if (!refs.has(h)) refs.set(h, 0);
     return {
       v: 1,
       lanes: this.lanes.map((m, i) => [...m].map(([lane, t]): [number, number | null, 0 | 1] => [lane, Number.isFinite(t) ? t : null, this.idleLanes[i].has(lane) ? 1 : 0])),
@@ -332,7 +374,7 @@ export class JoinState {
       evict: finite(this.evictWm),
       seq: this.seq,
       r: [...refs].map(([h, held]) => [h.side, h.seq, h.t, h.vals, held]),
-      l: [...this.open.values()].map((o) => [o.id, o.t, o.vals, o.tag, o.rows, o.matches.map((list) => list.map((h) => h.seq))]),
+      l: [...open].sort((a, b) => a.id - b.id).map((o) => [o.id, o.t, o.vals, o.tag, o.rows, o.matches.map((list) => list.map((h) => h.seq))]),
     };
   }
 
@@ -349,17 +391,14 @@ export class JoinState {
     this.evictWm = s.evict ?? Number.NEGATIVE_INFINITY;
     this.seq = s.seq;
     const bySeq = new Map<number, Held>();
-    const lw = this.plan.left.windowMs;
     for (const [side, seq, t, vals, held] of [...s.r].sort((a, b) => a[1] - b[1])) {
       const h = this.heldOf(side, seq, t, vals);
       bySeq.set(seq, h);
       if (held) this.hold(h);
     }
     for (const [id, t, vals, tag, rows, matches] of [...s.l].sort((a, b) => a[0] - b[0])) {
-      const o: Open = {
-        id, t, vals, tag, rows, closesAt: t + lw,
-        matches: matches.map((seqs) => seqs.map((q) => bySeq.get(q)!)),
-      };
+      const o = new Open(id, t, vals, tag, matches.every((q) => q.length === 0) ? this.noMatches : matches.map((seqs) => (seqs.length ? seqs.map((q) => bySeq.get(q)!) : NONE)));
+      o.rows = rows;
       this.addOpen(o);
     }
   }

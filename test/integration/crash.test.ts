@@ -4,7 +4,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { scalar } from '../../loadtest/clickhouse';
 import { purchaseEvents } from '../../loadtest/seedEvents';
-import { createRunning, sinkStarts, until, untilRows, newTopic, openHarness, purchaseSpec, rows, send, tableOf, uniqueName, untilRead, type Harness } from './harness';
+import { createRunning, killWorkers, sinkStarts, until, untilRows, newTopic, openHarness, purchaseSpec, rows, send, tableOf, uniqueName, untilRead, type Harness } from './harness';
 
 let h: Harness;
 before(async () => { h = await openHarness(); });
@@ -27,9 +27,7 @@ test('every worker killed with SIGKILL mid-batch, twice: exact rows, no duplicat
     if (round === 2) await until('the sink to start again after the first kill', () => sinkStarts(name).length >= 2, 120_000);
     const seen = await untilRows(h, name, Math.floor(unique * at));
     assert.ok(!sent && seen < unique, `kill ${round} came before the end (${seen} of ${unique} rows, all sent: ${sent})`);
-    const alive = h.workers.filter((w) => w.exitCode === null && w.signalCode === null);
-    for (const w of alive) w.kill('SIGKILL');
-    await Promise.all(alive.map((w) => new Promise((r) => w.once('exit', r))));
+    await killWorkers(h);
     for (let i = 0; i < replacements; i++) h.startWorker();
   }
   await sending;

@@ -90,6 +90,13 @@ export function sinkStarts(name: string): Array<{ batch: number; snapshotBatch: 
     .map((l) => JSON.parse(l) as { batch: number; snapshotBatch: number; attempt: number });
 }
 
+/** SIGKILLs every live worker of the harness and waits for them to exit. */
+export async function killWorkers(h: Harness): Promise<void> {
+  const alive = h.workers.filter((w) => w.exitCode === null && w.signalCode === null);
+  for (const w of alive) w.kill('SIGKILL');
+  await Promise.all(alive.map((w) => new Promise((r) => w.once('exit', r))));
+}
+
 export const tableOf = (name: string) => `${DB}.${name.replace(/-/g, '_')}`;
 
 export type Value = string | Buffer | null | Record<string, unknown>;

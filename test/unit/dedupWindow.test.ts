@@ -1,41 +1,42 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DedupWindow } from '../../core/dedupWindow';
+import { hashKey as h } from '../../core/dedupKey';
 
 test('first occurrence wins; a repeat inside the window is dropped', () => {
   const w = new DedupWindow(10_000);
-  assert.equal(w.admit('k', 1_000), true);
-  assert.equal(w.admit('k', 5_000), false);
-  assert.equal(w.admit('k', 10_999), false);
-  assert.equal(w.admit('other', 5_000), true);
+  assert.equal(w.admit(h('k'), 1_000), true);
+  assert.equal(w.admit(h('k'), 5_000), false);
+  assert.equal(w.admit(h('k'), 10_999), false);
+  assert.equal(w.admit(h('other'), 5_000), true);
 });
 
 test('after the window the key passes again and opens a new window', () => {
   const w = new DedupWindow(10_000);
-  assert.equal(w.admit('k', 0), true);
-  assert.equal(w.admit('k', 10_000), true);
-  assert.equal(w.admit('k', 15_000), false);
-  assert.equal(w.admit('k', 20_000), true);
+  assert.equal(w.admit(h('k'), 0), true);
+  assert.equal(w.admit(h('k'), 10_000), true);
+  assert.equal(w.admit(h('k'), 15_000), false);
+  assert.equal(w.admit(h('k'), 20_000), true);
 });
 
 test('a repeat with an earlier event time inside the window is still a duplicate', () => {
   const w = new DedupWindow(10_000);
-  assert.equal(w.admit('k', 50_000), true);
-  assert.equal(w.admit('k', 45_000), false);
+  assert.equal(w.admit(h('k'), 50_000), true);
+  assert.equal(w.admit(h('k'), 45_000), false);
 });
 
 test('eviction frees keys whose window closed before the watermark', () => {
   const w = new DedupWindow(10_000);
-  for (let i = 0; i < 100; i++) w.admit(`k${i}`, i * 100);
+  for (let i = 0; i < 100; i++) w.admit(h(`k${i}`), i * 100);
   assert.equal(w.size, 100);
-  w.admit('late-marker', 25_000);
+  w.admit(h('late-marker'), 25_000);
   assert.equal(w.evict(true), 100);
   assert.equal(w.size, 1);
 });
 
 test('late events: more than a window behind the watermark', () => {
   const w = new DedupWindow(10_000);
-  w.admit('a', 100_000);
+  w.admit(h('a'), 100_000);
   assert.equal(w.isLate(95_000), false);
   assert.equal(w.isLate(89_999), true);
 });
@@ -43,7 +44,7 @@ test('late events: more than a window behind the watermark', () => {
 test('memory stays bounded under a steady stream of new keys', () => {
   const w = new DedupWindow(1_000);
   for (let t = 0; t < 100_000; t += 1) {
-    w.admit(`k${t}`, t);
+    w.admit(h(`k${t}`), t);
     w.evict();
   }
   assert.ok(w.size <= 1_000 + 1_000, `held ${w.size} keys`);

@@ -23,3 +23,11 @@ test('entries of sources without dedup are never kept for keys', () => {
   c.add(2, entry([]));
   assert.equal(c.purgeBelow([Number.NEGATIVE_INFINITY]), 2);
 });
+
+test('entries before the dedup snapshot\'s batch go whatever their keys; the snapshot\'s own entry stays', () => {
+  const c = new JournalCompactor([1000]);
+  for (let b = 1; b <= 5; b++) c.add(b, { ...entry([{ s: 0, k: 'a'.repeat(16), t: [b * 100] }]), batch: b });
+  assert.equal(c.purgeBelow([600]), undefined, 'every key is still in its window');
+  assert.equal(c.purgeBelow([600], undefined, 3), 3, 'a dedup snapshot of batch 3: entries 1 and 2 go');
+  assert.equal(c.purgeBelow([600], 3, 5), 4, 'a join snapshot of batch 3 keeps entry 4 for its join inputs');
+});

@@ -5,6 +5,13 @@ import { validateSpec } from '../../core/spec/validate';
 import type { RawBatch } from '../../core/envelope';
 import { prng } from '../../loadtest/seedEvents';
 import { purchaseSpec } from './fixtures';
+import { JournalCompactor } from '../../core/journalCompactor';
+import { decodeDedupSnapshot, encodeDedupSnapshot } from '../../core/dedupSnapshot';
+import { legacyHashKey } from '../../core/dedupKey';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { LmdbSpill } from '../../activities/dedupSpill';
 
 const spec = (() => {
   const r = validateSpec(purchaseSpec());
@@ -121,4 +128,108 @@ test('values that are not UTF-8 or too large are dead-lettered with their reason
   assert.deepEqual(dlq.map((d) => d.reason), ['invalid_utf8', 'oversized']);
   assert.equal(rows.length, 1);
   assert.equal(entry.counters.read, 3);
+});
+
+for (const spilled of [false, true]) test(`state rebuilt from a dedup snapshot and the journal after it decides as before the crash (snapshots mid-window, rows rejected, journal purged${spilled ? ', keys past a memory cap on disk' : ''})`, () => {
+  const r = validateSpec(purchaseSpec({ sources: [{ ...purchaseSpec().sources[0], dedup: { key: 'event_id', window: '10s', time: 'arrival' } }] }));
+  assert.ok(r.ok);
+  const windowSpec = r.spec;
+  const rand = prng(11);
+  const raw: RawBatch[] = [];
+  let offset = 0;
+  for (let b = 0; b < 80; b++) {
+    const vals = Array.from({ length: 15 }, () => purchase(`e${Math.floor(rand() * 200)}`));
+    raw.push(batch(0, vals.map(() => offset++), vals, b * 700)); // a 10 s window spans ~14 raw batches
+  }
+  interface Store { journal: Array<{ seq: number; entry: JournalEntry }>; snapshot?: Uint8Array; snapBatch: number; rows: Row[]; seq: number }
+  const dir = mkdtempSync(join(tmpdir(), 'sluice-sink-spill-'));
+  const stores: LmdbSpill[] = [];
+  const spill = () => {
+    const store = new LmdbSpill(join(dir, String(stores.length)));
+    stores.push(store);
+    return { store, maxKeysInMemory: 40 };
+  };
+  const opts = { dedupSnapshotEveryKeys: 25, ...(spilled ? { dedupSpill: spill } : {}) };
+  // the sink: a batch every 3 raw batches, written one batch late (the next one is taken first),
+  // row 0 of every 4th batch rejected by "ClickHouse", the journal purged after every write
+  const run = (st: SinkState, store: Store, from: number, crashAt = raw.length) => {
+    const compactor = new JournalCompactor(st.windowsMs());
+    for (const { seq, entry } of store.journal) compactor.add(seq, entry);
+    let pending: ReturnType<SinkState['takeBatch']> | undefined;
+    const write = (t: ReturnType<SinkState['takeBatch']>) => {
+      let done = t;
+      store.journal.push({ seq: ++store.seq, entry: JSON.parse(JSON.stringify(st.entryToPublish(t.entry))) as JournalEntry });
+      compactor.add(store.seq, t.entry);
+      if (t.entry.batch % 4 === 0 && t.rows.length) {
+        done = st.rejectRows(t, new Map([[0, 'Cannot parse input']]), 0);
+        store.journal.push({ seq: ++store.seq, entry: JSON.parse(JSON.stringify(done.entry)) as JournalEntry });
+        compactor.add(store.seq, done.entry);
+      }
+      store.rows.push(...done.rows);
+      const snap = st.dedupSnapshotToWrite(t);
+      if (snap) { store.snapshot = encodeDedupSnapshot(snap); store.snapBatch = snap.batch; }
+      const keep = compactor.purgeBelow(st.watermarks(), undefined, store.snapBatch);
+      if (keep !== undefined) store.journal = store.journal.filter((j) => j.seq >= keep);
+    };
+    for (let i = from; i < crashAt; i++) {
+      st.process(i + 1, raw[i]);
+      if (i % 3 === 2 || i === raw.length - 1) {
+        const taken = st.takeBatch(0);
+        if (pending) write(pending);
+        pending = taken;
+      }
+    }
+    if (pending && crashAt === raw.length) write(pending);
+  };
+  const ref = new SinkState(windowSpec, opts);
+  const refStore: Store = { journal: [], snapBatch: 0, rows: [], seq: 0 };
+  run(ref, refStore, 0);
+  assert.ok(refStore.snapBatch > 10, 'snapshots were written along the way');
+  assert.ok(ref.counters.duplicates > 50 && ref.counters.dlq > 3, `duplicates and rejections happen (${JSON.stringify(ref.counters)})`);
+  for (const crashAt of [5, 20, 31, 47, 62, 77]) {
+    const store: Store = { journal: [], snapBatch: 0, rows: [], seq: 0 };
+    run(new SinkState(windowSpec, opts), store, 0, crashAt);
+    assert.ok((store.journal[0]?.entry.batch ?? 0) > 1 || crashAt < 20, `the journal was purged (crash at ${crashAt})`);
+    const recovered = new SinkState(windowSpec, opts);
+    if (store.snapshot) recovered.restoreDedup(decodeDedupSnapshot(store.snapshot));
+    for (const { entry } of store.journal) recovered.apply(entry, true, entry.batch > store.snapBatch);
+    recovered.evictAll();
+    run(recovered, store, recovered.rawSeq);
+    assert.deepEqual(store.rows.map((x) => x.event_id), refStore.rows.map((x) => x.event_id), `crash at raw batch ${crashAt}`);
+    assert.deepEqual(recovered.counters, ref.counters, `crash at raw batch ${crashAt}`);
+  }
+  for (const st of stores) st.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('after an upgrade, a journal of MD5 keys (version 1) still catches repeats until its keys expire', () => {
+  const r = validateSpec(purchaseSpec({ sources: [{ ...purchaseSpec().sources[0], dedup: { key: 'event_id', window: '10s', time: 'arrival' } }] }));
+  assert.ok(r.ok);
+  const old: JournalEntry = {
+    v: 1, batch: 1, rawSeq: 1, at: 0, rows: 2, counters: { read: 2, duplicates: 0, dlq: 0, inserted: 2, late: 0 }, hw: { '0:0': 1 },
+    keys: [{ s: 0, k: legacyHashKey('"a"') + legacyHashKey('"b"'), t: [1_000, 2_000] }],
+  };
+  const st = new SinkState(r.spec);
+  st.apply(old);
+  st.process(2, batch(0, [2, 3, 4], [purchase('a'), purchase('c'), purchase('b')], 5_000));
+  assert.deepEqual(st.takeBatch(0).rows.map((x) => x.event_id), ['c'], 'a and b were seen before the upgrade');
+  // MD5 keys survive a dedup snapshot too
+  const snap = decodeDedupSnapshot(encodeDedupSnapshot(st.dedupSnapshot()));
+  const again = new SinkState(r.spec);
+  again.restoreDedup(snap);
+  again.process(3, batch(0, [5, 6], [purchase('b'), purchase('c')], 11_500));
+  assert.deepEqual(again.takeBatch(0).rows.map((x) => x.event_id), [], 'b (MD5, seen at 2 s) and c (xxHash64, 5 s) are repeats at 11.5 s');
+  again.process(4, batch(0, [7, 8], [purchase('a'), purchase('b')], 12_500));
+  assert.deepEqual(again.takeBatch(0).rows.map((x) => x.event_id), ['a', 'b'], 'their windows are over at 12.5 s');
+});
+
+test('a batch taken while an earlier one is written gets that one\'s rejected rows in its counters when published', () => {
+  const st = new SinkState(spec);
+  st.process(1, batch(0, [0, 1], [purchase('a'), purchase('b')]));
+  const first = st.takeBatch(0);
+  st.process(2, batch(0, [2], [purchase('c')]));
+  const second = st.takeBatch(0); // taken before the first batch's insert failed
+  st.rejectRows(first, new Map([[0, 'Cannot parse input']]), 0);
+  assert.deepEqual(st.entryToPublish(second.entry).counters, { read: 3, duplicates: 0, dlq: 1, inserted: 2, late: 0 });
+  assert.deepEqual(st.entryToPublish(second.entry).counters, st.counters, 'published twice (a retry): counted once');
 });

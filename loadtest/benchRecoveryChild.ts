@@ -1,0 +1,49 @@
+// The process `npm run bench -- recovery` times (loadtest/benchState.ts): recovers a sink's state
+// like activities/dedupSink.ts does (newest dedup snapshot, then the journal's keys after it),
+// processes the next raw batch and inserts its rows. Prints one JSON line of figures (ms from process start).
+import { performance } from 'node:perf_hooks';
+import { DeliverPolicy } from 'nats';
+import type { PipelineSpec } from '../core/spec/schema';
+import { SinkState, type JournalEntry } from '../core/sinkState';
+import { decodeRawBatch } from '../core/envelope';
+import { streamsOf } from '../core/names';
+import { tableRef } from '../core/ddl';
+import { natsConnection, closeNats, clickhouseFor } from '../runtime/connections';
+import { DedupSnapshots } from '../activities/dedupSnapshots';
+
+async function main(): Promise<void> {
+  const spec = JSON.parse(process.argv[2]) as PipelineSpec;
+  const s = streamsOf(spec.name);
+  const nc = await natsConnection();
+  const js = nc.jetstream();
+  const jsm = await nc.jetstreamManager();
+  const state = new SinkState(spec);
+  const connected = performance.now();
+  const keysFrom = await (await DedupSnapshots.open(js, spec))!.restore(state);
+  const snapshotLoaded = performance.now();
+  const info = await jsm.streams.info(s.journal);
+  const journal = await js.consumers.get(s.journal, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: info.state.first_seq });
+  for (let seq = info.state.first_seq; seq <= info.state.last_seq;) {
+    for await (const m of await journal.fetch({ max_messages: 256, expires: 2000 })) {
+      const entry = JSON.parse(new TextDecoder().decode(m.data)) as JournalEntry;
+      state.apply(entry, true, entry.batch > keysFrom);
+      seq = m.seq + 1;
+      if (m.seq >= info.state.last_seq) break;
+    }
+  }
+  state.evictAll();
+  const journalReplayed = performance.now();
+  const raw = await js.consumers.get(s.raw, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: 1 });
+  const m = await raw.next({ expires: 5000 });
+  if (!m) throw new Error('no raw batch to process');
+  state.process(m.seq, decodeRawBatch(m.data));
+  const { rows } = state.takeBatch(Date.now());
+  const ch = clickhouseFor(spec);
+  await ch.insert({ table: tableRef(spec), values: rows, format: 'JSONEachRow' });
+  const inserted = performance.now();
+  await ch.close();
+  await closeNats();
+  console.log(JSON.stringify({ keys: state.heldKeys(), rows: rows.length, connectedMs: connected, snapshotLoadedMs: snapshotLoaded, journalReplayedMs: journalReplayed, firstRowInsertedMs: inserted }));
+}
+
+main().catch((e) => { console.error(e); process.exit(1); });
