@@ -65,8 +65,7 @@ async function main(): Promise<void> {
   if (!want('steady') && !want('max') && !want('join')) return;
   const svc = await PipelineService.connect(TASK_QUEUE);
   if (CPU_PROF_DIR) mkdirSync(CPU_PROF_DIR, { recursive: true });
-  const profiling = CPU_PROF_DIR ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${CPU_PROF_DIR}`.trim() } : {};
-  const worker = startWorker('bench-worker', { SLUICE_TASK_QUEUE: TASK_QUEUE, ...profiling });
+  const worker = startWorker('bench-worker', { SLUICE_TASK_QUEUE: TASK_QUEUE }, CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF_DIR}`] : []);
   const exited = once(worker, 'exit');
   try {
     await waitForPollers(TASK_QUEUE);
