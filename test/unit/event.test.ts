@@ -50,13 +50,13 @@ test('event times: ISO text, epoch seconds, epoch milliseconds', () => {
 });
 
 test('ingest marks invalid UTF-8 and oversized values instead of mangling them', async () => {
-  const { rawBatchOf } = await import('../../core/envelope.js');
-  const b = rawBatchOf(0, 't', 0, 5, [
+  const { decodeRawBatch, encodeRawRecords } = await import('../../core/envelope.js');
+  const b = decodeRawBatch(encodeRawRecords(0, 't', 0, 5, [
     { offset: '7', value: Buffer.from([0xff, 0xfe, 0x7b]) },
     { offset: '8', value: Buffer.from('x'.repeat(2000)) },
     { offset: '9', value: Buffer.from('{"ok":true}') },
     { offset: '10', value: null },
-  ], 1000);
+  ], 1000).data);
   assert.deepEqual(b.e, [[0, 'invalid_utf8'], [1, 'oversized']]);
   assert.equal(Buffer.from(b.v[0]!, 'base64').toString('hex'), 'fffe7b');
   assert.equal(b.v[1]!.length, 1024);
