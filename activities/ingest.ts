@@ -4,7 +4,7 @@
 import { Context } from '@temporalio/activity';
 import type { PipelineSpec } from '../core/spec/schema';
 import { streamsOf, consumerGroupOf } from '../core/names';
-import { chunk, encodeRawBatch, rawBatchMsgId, rawBatchOf } from '../core/envelope';
+import { chunk, encodeRawRecords } from '../core/envelope';
 import { settings } from '../runtime/settings';
 import { kafkaFor, natsConnection } from '../runtime/connections';
 import { ProgressReporter, cancelled } from './progress';
@@ -58,8 +58,8 @@ export async function ingest({ spec, source, counters }: IngestInput): Promise<v
         if (!isRunning() || isStale() || batch.messages.length === 0) return;
         const arrival = Date.now();
         const acks = chunk(batch.messages, RECORDS_PER_MESSAGE).map((part) => {
-          const rb = rawBatchOf(source, batch.topic, batch.partition, arrival, part, settings.maxEventBytes);
-          return js.publish(subject, encodeRawBatch(rb), { msgID: rawBatchMsgId(rb), timeout: 30_000 });
+          const { data, msgId } = encodeRawRecords(source, batch.topic, batch.partition, arrival, part, settings.maxEventBytes);
+          return js.publish(subject, data, { msgID: msgId, timeout: 30_000 });
         });
         await Promise.all(acks);
         const last = batch.messages[batch.messages.length - 1].offset;

@@ -1,5 +1,7 @@
 // What the ingest stage publishes to JetStream: many Kafka records of one partition in one
 // message (one message per event would cap the product near 10k events/s, see DESIGN.md).
+import { isUtf8 } from 'node:buffer';
+
 export interface RawBatch {
   /** source index in the spec */
   s: number;
@@ -10,44 +12,100 @@ export interface RawBatch {
   o: number[];
   /** arrival time (ms) when ingest read the batch */
   a: number;
-  /** Kafka message values as UTF-8 text, null for a tombstone */
+  /** Kafka message values as text, null for a tombstone */
   v: Array<string | null>;
   /** values that could not be carried as text: [index, reason]; v holds base64 or a prefix */
   e?: Array<[number, 'invalid_utf8' | 'oversized']>;
 }
 
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+// The message format (binary, so a value is neither decoded to text by ingest nor escaped into
+// and parsed out of an outer JSON document):
+//   byte 0        FORMAT_BINARY (1)
+//   bytes 1..4    length H of the header, uint32 little-endian
+//   H bytes       header: JSON of the batch without v ({s, t, p, a, o, e?})
+//   per value     int32 little-endian byte length (-1: null), then the value's UTF-8 bytes
+// The first format, one JSON document of the whole RawBatch (it starts with "{"), is still read:
+// a raw stream may hold such messages from before an upgrade.
+const FORMAT_BINARY = 1;
+const FORMAT_JSON = 0x7b; // "{"
+const OVERSIZED_PREFIX_BYTES = 1024;
 
-/** The batch of one partition's records, with unreadable values marked rather than dropped. */
-export function rawBatchOf(source: number, topic: string, partition: number, arrival: number,
-  records: Array<{ offset: string; value: Buffer | null }>, maxEventBytes: number): RawBatch {
-  const b: RawBatch = { s: source, t: topic, p: partition, a: arrival, o: [], v: [] };
-  records.forEach((m, i) => {
-    b.o.push(Number(m.offset));
-    if (m.value === null) { b.v.push(null); return; }
-    if (m.value.length > maxEventBytes) {
-      (b.e ??= []).push([i, 'oversized']);
-      b.v.push(m.value.subarray(0, 1024).toString('utf8'));
-      return;
+export interface KafkaRecord {
+  offset: string;
+  value: Buffer | null;
+}
+
+/** A UTF-8 byte order mark: dropped, as text decoding drops it (a JSON value never starts with one). */
+const hasBom = (b: Buffer) => b.length >= 3 && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf;
+
+/**
+ * One partition's records as a JetStream message, with unreadable values marked rather than
+ * dropped: a value over `maxEventBytes` keeps its first 1 KiB as text, one that is not UTF-8 is
+ * carried as base64 (RawBatch.e says which).
+ */
+export function encodeRawRecords(source: number, topic: string, partition: number, arrival: number,
+  records: KafkaRecord[], maxEventBytes: number): { data: Uint8Array; msgId: string } {
+  const header: Omit<RawBatch, 'v'> = { s: source, t: topic, p: partition, a: arrival, o: new Array<number>(records.length) };
+  const values = new Array<Buffer | null>(records.length);
+  let bytes = 0;
+  for (let i = 0; i < records.length; i++) {
+    const m = records[i];
+    header.o[i] = Number(m.offset);
+    let v = m.value;
+    if (v !== null) {
+      if (v.length > maxEventBytes) {
+        (header.e ??= []).push([i, 'oversized']);
+        v = Buffer.from(v.subarray(0, OVERSIZED_PREFIX_BYTES).toString('utf8'));
+      } else if (!isUtf8(v)) {
+        (header.e ??= []).push([i, 'invalid_utf8']);
+        v = Buffer.from(v.toString('base64'));
+      } else if (hasBom(v)) {
+        v = v.subarray(3);
+      }
+      bytes += v.length;
     }
-    try {
-      b.v.push(strictUtf8.decode(m.value));
-    } catch {
-      (b.e ??= []).push([i, 'invalid_utf8']);
-      b.v.push(m.value.toString('base64'));
-    }
-  });
+    values[i] = v;
+  }
+  const head = Buffer.from(JSON.stringify(header));
+  const out = Buffer.allocUnsafe(5 + head.length + 4 * records.length + bytes);
+  out[0] = FORMAT_BINARY;
+  out.writeUInt32LE(head.length, 1);
+  let pos = 5 + head.copy(out, 5);
+  for (const v of values) {
+    pos = out.writeInt32LE(v === null ? -1 : v.length, pos);
+    if (v !== null) pos += v.copy(out, pos);
+  }
+  return { data: out, msgId: rawBatchMsgId(header) };
+}
+
+const malformed = (why: string) => new Error(`raw batch message: ${why}`);
+
+export function decodeRawBatch(data: Uint8Array): RawBatch {
+  const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  if (buf[0] === FORMAT_JSON) return JSON.parse(buf.toString('utf8')) as RawBatch;
+  if (buf[0] !== FORMAT_BINARY || buf.length < 5) throw malformed(`unknown format (first byte ${buf[0]})`);
+  const headerEnd = 5 + buf.readUInt32LE(1);
+  if (headerEnd > buf.length) throw malformed('header longer than the message');
+  const b = JSON.parse(buf.toString('utf8', 5, headerEnd)) as RawBatch;
+  const n = b.o.length;
+  const v = new Array<string | null>(n);
+  let pos = headerEnd;
+  for (let i = 0; i < n; i++) {
+    if (pos + 4 > buf.length) throw malformed(`${n} values announced, ${i} present`);
+    const len = buf.readInt32LE(pos);
+    pos += 4;
+    if (len < 0) { v[i] = null; continue; }
+    if (pos + len > buf.length) throw malformed(`value ${i} longer than the message`);
+    v[i] = buf.toString('utf8', pos, pos + len);
+    pos += len;
+  }
+  if (pos !== buf.length) throw malformed(`${buf.length - pos} bytes after the last value`);
+  b.v = v;
   return b;
 }
 
-const enc = new TextEncoder();
-const dec = new TextDecoder();
-
-export const encodeRawBatch = (b: RawBatch): Uint8Array => enc.encode(JSON.stringify(b));
-export const decodeRawBatch = (data: Uint8Array): RawBatch => JSON.parse(dec.decode(data)) as RawBatch;
-
 /** JetStream message id: the same Kafka records republished after a crash are dropped by JetStream. */
-export const rawBatchMsgId = (b: RawBatch): string => `${b.s}:${b.t}:${b.p}:${b.o[0]}-${b.o[b.o.length - 1]}`;
+export const rawBatchMsgId = (b: Pick<RawBatch, 's' | 't' | 'p' | 'o'>): string => `${b.s}:${b.t}:${b.p}:${b.o[0]}-${b.o[b.o.length - 1]}`;
 
 /** Splits records into batches of at most `max` values. */
 export function chunk<T>(items: T[], max: number): T[][] {

@@ -186,24 +186,26 @@ export class SinkState {
         const why = unreadable.get(i);
         if (why) throw new EventError(why, why === 'invalid_utf8' ? 'value is not valid UTF-8 (kept as base64)' : 'value is larger than the event size limit (first 1 KiB kept)');
         const e = src.decoder.decode(b.v[i]);
+        // a row is made before the dedup check: a missing column's error outranks being a duplicate
         const row = this.join ? undefined : this.toRow(e.values);
-        const origin: RowOrigin = { s: b.s, topic: b.t, partition: b.p, offset, value: b.v[i], at: b.a };
+        let key: string | undefined;
+        let t: number | undefined;
         if (src.window && src.key) {
           // whole milliseconds (the key store holds no fractions)
-          const t = Math.floor(src.time === 'event' ? e.eventTimeMs! : b.a);
+          t = Math.floor(src.time === 'event' ? e.eventTimeMs! : b.a);
           if (!storableTime(t)) throw new EventError('invalid_event_time', `event time ${t} ms is out of the range dedup holds (±4,400 years around 1970)`);
           if (src.window.isLate(t)) this.counters.late++;
-          const key = src.key(e);
+          key = src.key(e);
           if (this.legacyDuplicate(src, e, t) || !src.window.admit(key, t)) { this.counters.duplicates++; continue; }
           this.keysSinceSnapshot++;
           src.newKeys.push(key);
           src.newTimes.push(t);
-          origin.key = key;
-          origin.t = t;
         }
         if (!row) { this.join!.accept(b.s, e, b.a, [b.p, offset, b.a]); continue; }
         this.rows.push(row);
-        this.origins.push(origin);
+        this.origins.push(key === undefined
+          ? { s: b.s, topic: b.t, partition: b.p, offset, value: b.v[i], at: b.a }
+          : { s: b.s, topic: b.t, partition: b.p, offset, value: b.v[i], at: b.a, key, t });
       } catch (err) {
         if (!(err instanceof EventError)) throw err;
         this.deadLetter({ source: src.name, topic: b.t, partition: b.p, offset, reason: err.reason, error: err.message, value: b.v[i], at: b.a });
@@ -227,7 +229,9 @@ export class SinkState {
   private toRow(values: ReadonlyMap<string, unknown>): Row {
     const row: Row = {};
     for (const c of this.columns) {
-      const v = values.has(c.field) ? values.get(c.field) : c.fieldType ? checkValue(c.fieldType, undefined, c.field) : null;
+      // decoded values are never undefined: undefined is a field the values lack
+      let v = values.get(c.field);
+      if (v === undefined) v = c.fieldType ? checkValue(c.fieldType, undefined, c.field) : null;
       // an unmatched left-join side gives null; an array column cannot be Nullable in ClickHouse, so it gets []
       row[c.name] = v === null && c.fieldType?.array && !c.fieldType.nullable ? [] : v;
     }

@@ -6,6 +6,13 @@
 //           (--join-rate=N): joined rows/s, latency, every row checked
 //   memory  bytes of dedup state per key (10 million keys, heap + typed arrays), and of join state per buffered event
 //   recovery  process start -> first new row inserted, with 1 and 10 million keys held (loadtest/benchState.ts)
+// Flags: --events=N (max: events preloaded, default 500,000); --cpu-prof=DIR (the worker runs under
+// `node --cpu-prof`, its profile goes to DIR and its top self-time functions while measured are
+// printed); --tag=T (task queue and pipeline names get "-T", so benches in several checkouts on one
+// stack do not share a worker).
+import { once } from 'node:events';
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { PipelineService } from '../client/pipelines';
 import type { PipelineSpec } from '../core/spec/schema';
 import { closeNats, dedupBytesPerKey, recoveryBench, spillCost } from './benchState';
@@ -13,11 +20,17 @@ import { printResult, runScenario, type ScenarioResult } from './pipelineRun';
 import { startWorker, waitForPollers } from './localWorker';
 import { isolatedSpec, specFile } from './specs';
 import { benchJoinSpec, joinStateBytesPerEvent, printJoinResult, runJoinBench } from './benchJoin';
+import { newestProfile, printTopSelfTime } from './benchProfile';
 
-const TASK_QUEUE = 'sluice-bench';
+const flag = (name: string): string | undefined => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+const TAG = flag('tag');
+const TASK_QUEUE = TAG ? `sluice-bench-${TAG}` : 'sluice-bench';
+const MAX_EVENTS = Number(flag('events') ?? 500_000);
+const CPU_PROF_DIR = flag('cpu-prof') && resolve(flag('cpu-prof')!);
+if (!Number.isInteger(MAX_EVENTS) || MAX_EVENTS <= 0) throw new Error(`--events: expected a positive integer, got "${flag('events')}"`);
 
 function benchSpec(name: string): PipelineSpec {
-  return isolatedSpec(specFile('pipelines/checkout-purchases.yaml')!.spec, name, 'sluice_bench');
+  return isolatedSpec(specFile('pipelines/checkout-purchases.yaml')!.spec, TAG ? `${name}-${TAG}` : name, 'sluice_bench');
 }
 
 async function main(): Promise<void> {
@@ -45,7 +58,9 @@ async function main(): Promise<void> {
   }
   if (!want('steady') && !want('max') && !want('join')) return;
   const svc = await PipelineService.connect(TASK_QUEUE);
-  const worker = startWorker('bench-worker', { SLUICE_TASK_QUEUE: TASK_QUEUE });
+  if (CPU_PROF_DIR) mkdirSync(CPU_PROF_DIR, { recursive: true });
+  const worker = startWorker('bench-worker', { SLUICE_TASK_QUEUE: TASK_QUEUE }, CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF_DIR}`] : []);
+  const exited = once(worker, 'exit');
   try {
     await waitForPollers(TASK_QUEUE);
     const log = (l: string) => console.log(`[bench] ${l}`);
@@ -61,11 +76,11 @@ async function main(): Promise<void> {
     if (want('max')) {
       const r = await runScenario(svc, {
         spec: benchSpec('bench-max'), rate: Infinity, partitions: 3, preload: true, workerPid: worker.pid, log,
-        events: { events: 500_000, duplicateRatio: 0.3, malformedRatio: 0.001, seed: 12, maxDuplicateDistance: 5000 },
+        events: { events: MAX_EVENTS, duplicateRatio: 0.3, malformedRatio: 0.001, seed: 12, maxDuplicateDistance: 5000 },
       });
-      console.log('\n[bench] max: 500,000 events preloaded, then the pipeline started');
+      console.log(`\n[bench] max: ${MAX_EVENTS.toLocaleString('en')} events preloaded, then the pipeline started`);
       printResult(r);
-      results.push(['max rate (500k preloaded)', r]);
+      results.push([`max rate (${MAX_EVENTS / 1000}k preloaded)`, r]);
     }
     if (want('join')) {
       const rate = Number(/^--join-rate=(\d+)$/.exec(process.argv.find((a) => a.startsWith('--join-rate=')) ?? '')?.[1] ?? 5000);
@@ -85,6 +100,12 @@ async function main(): Promise<void> {
   } finally {
     await svc.close();
     worker.kill('SIGTERM');
+  }
+  if (CPU_PROF_DIR) {
+    await exited; // the profile is written when the worker exits
+    const profile = newestProfile(CPU_PROF_DIR);
+    const measured = results.map(([, r]) => r.measuredUs);
+    if (profile && measured.length) printTopSelfTime(profile, Math.min(...measured.map((m) => m[0])), Math.max(...measured.map((m) => m[1])));
   }
 }
 

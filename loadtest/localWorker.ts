@@ -18,11 +18,11 @@ async function pollersOn(connection: Connection, taskQueue: string): Promise<num
   return (r.pollers ?? []).filter((p) => Date.now() - Number(p.lastAccessTime?.seconds ?? 0) * 1000 < 60_000).length;
 }
 
-/** Starts a worker process; its output goes to .stack/logs/<name>.log. */
-export function startWorker(name = 'worker', env: NodeJS.ProcessEnv = {}): ChildProcess {
+/** Starts a worker process (node with `nodeArgs`, e.g. --cpu-prof); its output goes to .stack/logs/<name>.log. */
+export function startWorker(name = 'worker', env: NodeJS.ProcessEnv = {}, nodeArgs: string[] = []): ChildProcess {
   mkdirSync(join(stackDir, 'logs'), { recursive: true });
   const log = openSync(join(stackDir, 'logs', `${name}.log`), 'a');
-  return spawn(process.execPath, [join(repoRoot, 'dist', 'worker', 'main.js')], {
+  return spawn(process.execPath, [...nodeArgs, join(repoRoot, 'dist', 'worker', 'main.js')], {
     stdio: ['ignore', log, log],
     env: { ...process.env, SLUICE_WORKER_METRICS_PORT: '0', ...env },
   });

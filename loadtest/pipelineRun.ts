@@ -42,6 +42,8 @@ export interface ScenarioResult {
   latencyMs?: { p50: number; p95: number; p99: number };
   cpuSecondsPer1000?: number;
   workerPeakRssMiB?: number;
+  /** monotonic µs (process.hrtime) from the start (the pipeline's, with preload) to the end of the measurement: the window of a worker CPU profile */
+  measuredUs: [number, number];
   ok: boolean;
 }
 
@@ -79,6 +81,8 @@ export async function runScenario(svc: PipelineService, run: ScenarioRun): Promi
     log(`sending ${events.length} events (${unique} unique) at ${rateText} to ${src.topic} (${run.partitions} partitions)`);
     const cpu0 = run.workerPid ? cpuSeconds(run.workerPid) : 0;
     const t0 = Date.now();
+    const nowUs = () => Number(process.hrtime.bigint() / 1000n);
+    let fromUs = nowUs();
     const watching = run.preload ? undefined : watchRows(ch, table, unique, run.timeoutMs ?? 600_000, 100);
     const sent = await produceAtRate(kafka, src.topic, events, run.rate);
     let begin = t0;
@@ -86,6 +90,7 @@ export async function runScenario(svc: PipelineService, run: ScenarioRun): Promi
     if (run.preload) {
       log(`preloaded in ${sent.seconds.toFixed(1)} s; starting the pipeline`);
       begin = Date.now();
+      fromUs = nowUs();
       await start();
       samples = await watchRows(ch, table, unique, run.timeoutMs ?? 600_000, 100);
     } else {
@@ -94,6 +99,7 @@ export async function runScenario(svc: PipelineService, run: ScenarioRun): Promi
     const visibleAt = samples[samples.length - 1][0];
     const final = await svc.waitFor(spec.name, (s) => (s.sink.read ?? 0) >= sent.sent, 30_000).catch(() => svc.status(spec.name));
     const cpu = run.workerPid ? cpuSeconds(run.workerPid) - cpu0 : undefined;
+    const measuredUs: [number, number] = [fromUs, nowUs()];
     const rows = await countRows(ch, table);
     const distinct = await countDistinct(ch, table, 'event_id');
     const c = final.sink;
@@ -113,6 +119,7 @@ export async function runScenario(svc: PipelineService, run: ScenarioRun): Promi
       latencyMs: lat && { p50: Math.round(percentile(lat, 50)), p95: Math.round(percentile(lat, 95)), p99: Math.round(percentile(lat, 99)) },
       cpuSecondsPer1000: cpu === undefined ? undefined : (cpu / sent.sent) * 1000,
       workerPeakRssMiB: run.workerPid ? peakRssMiB(run.workerPid) : undefined,
+      measuredUs,
       ok: rows === unique && distinct === unique && c.dlq === malformedExpected && c.read === sent.sent && c.read === c.inserted + c.duplicates + c.dlq,
     };
   } finally {

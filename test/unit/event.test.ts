@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { EventDecoder, EventError, toEpochMs } from '../../core/event';
+import { EventDecoder, EventError, clickhouseDateTime, toEpochMs } from '../../core/event';
 import { validateSpec } from '../../core/spec/validate';
 import { purchaseSpec } from './fixtures';
 
@@ -50,16 +50,53 @@ test('event times: ISO text, epoch seconds, epoch milliseconds', () => {
 });
 
 test('ingest marks invalid UTF-8 and oversized values instead of mangling them', async () => {
-  const { rawBatchOf } = await import('../../core/envelope.js');
-  const b = rawBatchOf(0, 't', 0, 5, [
+  const { decodeRawBatch, encodeRawRecords } = await import('../../core/envelope.js');
+  const b = decodeRawBatch(encodeRawRecords(0, 't', 0, 5, [
     { offset: '7', value: Buffer.from([0xff, 0xfe, 0x7b]) },
     { offset: '8', value: Buffer.from('x'.repeat(2000)) },
     { offset: '9', value: Buffer.from('{"ok":true}') },
     { offset: '10', value: null },
-  ], 1000);
+  ], 1000).data);
   assert.deepEqual(b.e, [[0, 'invalid_utf8'], [1, 'oversized']]);
   assert.equal(Buffer.from(b.v[0]!, 'base64').toString('hex'), 'fffe7b');
   assert.equal(b.v[1]!.length, 1024);
   assert.deepEqual([b.v[2], b.v[3]], ['{"ok":true}', null]);
   assert.deepEqual(b.o, [7, 8, 9, 10]);
+});
+
+test('datetime fields: the per-second memo gives exactly what Date.parse and toISOString give', () => {
+  const base = purchaseSpec();
+  const dt = validateSpec({
+    ...base,
+    sources: [{ ...base.sources[0], schema: { fields: { ts: 'datetime', at: 'datetime?' }, eventTime: 'ts' }, dedup: undefined }],
+    sink: { ...base.sink, createTable: { engine: 'MergeTree', orderBy: ['ts'] } },
+  });
+  if (!dt.ok) throw new Error(`fixture invalid: ${JSON.stringify(dt)}`);
+  const d = new EventDecoder(dt.spec.sources[0], new Set());
+  const inputs: unknown[] = [
+    '2026-11-29T12:00:00Z', '2026-11-29T12:00:00.001Z', '2026-11-29T12:00:00.999Z', '2026-11-29T12:00:01.000Z',
+    '2026-11-29T12:00:00.5Z', '2026-11-29T12:00:00.123456Z', '2026-11-29T12:00:00.12Z', '2026-11-29T12:00:00z',
+    '2026-11-29T12:00:00+02:00', '2026-11-29 12:00:00', '2026-11-29T12:00:00', '2026-11-29', '2026-11-29T24:00:00Z',
+    '2026-11-29T24:00:00.500Z', '2026-02-30T00:00:00Z', '2026-02-30T00:00:00.250Z', '2026-13-01T00:00:00Z', '2026-13-01T00:00:00.250Z',
+    '0001-01-01T00:00:00Z', '0001-01-01T00:00:00.007Z', '1969-12-31T23:59:59.999Z', '1969-12-31T23:59:59Z', '9999-12-31T23:59:59.999Z',
+    '2026-11-29T12:00:0aZ', '2026-11-29T12:00:00.1a3Z', '2026-11-29X12:00:00.123Z', 1_764_417_600, 1_764_417_600_123, 'soon', true,
+  ];
+  // each after itself, after a value of the same second, and after every other one
+  for (const prev of inputs) {
+    for (const v of inputs) {
+      for (const x of [prev, v]) {
+        const ms = toEpochMs(x);
+        const text = JSON.stringify({ ts: x, at: x });
+        if (ms === undefined) {
+          assert.throws(() => d.decode(text), (e: unknown) => e instanceof EventError && e.reason === 'type_mismatch' && e.message.includes('"ts"'), `${x}`);
+          continue;
+        }
+        const e = d.decode(text);
+        assert.equal(e.eventTimeMs, ms, `${x} after ${prev}`);
+        assert.equal(e.values.get('ts'), clickhouseDateTime(ms), `${x} after ${prev}`);
+        assert.equal(e.values.get('at'), clickhouseDateTime(ms), `${x} after ${prev}`);
+      }
+    }
+  }
+  assert.equal(d.decode('{"ts": "2026-11-29T12:00:00Z", "at": null}').values.get('at'), null);
 });
