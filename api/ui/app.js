@@ -1,27 +1,14 @@
-// The web UI: a page over the GraphQL API (the same API the CLI uses). No build step, no
-// dependencies. The GraphQL documents are in queries.json, checked against the schema by a test.
+// The web UI's pipelines page: a page over the GraphQL API (the same API the CLI uses). No build
+// step, no dependencies. The GraphQL documents are in queries.json, checked against the schema by a test.
 'use strict';
 (async () => {
   const $ = (sel) => document.querySelector(sel);
-  const queries = await (await fetch('/ui/queries.json')).json();
   const tokenInput = $('#token');
   tokenInput.value = localStorage.getItem('sluice-token') ?? '';
   tokenInput.addEventListener('change', () => { localStorage.setItem('sluice-token', tokenInput.value); refresh(); });
   let selected = null;
 
-  async function gql(name, variables = {}) {
-    const headers = { 'content-type': 'application/json' };
-    if (tokenInput.value) headers.authorization = `Bearer ${tokenInput.value}`;
-    const res = await fetch('/graphql', { method: 'POST', headers, body: JSON.stringify({ query: queries[name], variables }) });
-    const body = await res.json();
-    if (body.errors?.length) {
-      const e = body.errors[0];
-      const err = new Error(e.message);
-      err.problems = e.extensions?.problems ?? [];
-      throw err;
-    }
-    return body.data;
-  }
+  const gql = window.sluiceGql; // gql.js
 
   const cell = (text, cls) => { const td = document.createElement('td'); td.textContent = text ?? ''; if (cls) td.className = cls; return td; };
   const row = (cells) => { const tr = document.createElement('tr'); for (const c of cells) tr.append(c); return tr; };
@@ -125,7 +112,8 @@
       const { pipelines } = await gql('pipelines');
       if (name && pipelines.some((p) => p.id === name)) await gql('update', { id: name, spec });
       else await gql('create', { spec });
-      listProblems([{ path: '', message: `applied ${name ?? ''}` }]);
+      listProblems([]);
+      $('#applied').textContent = `applied ${name ?? ''}`;
       selected = name ?? selected;
       showError(null);
       await refresh();
@@ -133,6 +121,9 @@
       listProblems(e.problems?.length ? e.problems : [{ path: '', message: e.message }]);
     }
   });
+
+  // the wizard deployed a pipeline: show it
+  window.addEventListener('sluice:select', (e) => { selected = e.detail; refresh(); });
 
   await refresh();
   setInterval(refresh, 2000);

@@ -36,7 +36,8 @@ test('the web UI lists a pipeline with its counters, shows its detail, pauses it
   await untilRead(h, name, 3);
 
   const html = await (await fetch(`${base}/ui/`)).text();
-  const script = await (await fetch(`${base}/ui/app.js`)).text();
+  // the page's scripts in its order: the GraphQL helper, then the pipelines page
+  const script = (await Promise.all(['gql.js', 'app.js'].map(async (f) => (await fetch(`${base}/ui/${f}`)).text()))).join('\n');
   const { parseHTML } = await import('linkedom'); // an ES module
   const { window, document } = parseHTML(html);
   const store = new Map<string, string>([['sluice-token', TOKEN]]);
