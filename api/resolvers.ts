@@ -80,9 +80,9 @@ export const resolvers = {
       const deps = await dependencies();
       return { ok: deps.every((d) => d.up), dependencies: deps };
     }),
-    pipelines: query(async (_, { status, first = 100, after }: Partial<Args>, { svc }) => {
+    pipelines: query(async (_, { status, first = 100, after, search }: Partial<Args> & { search?: string | null }, { svc }) => {
       if (!Number.isInteger(first) || first < 1 || first > 1000) throw new SluiceError('BAD_INPUT', 'first: expected an integer from 1 to 1000');
-      const all = (await svc.list()).filter((p) => (!status || p.status === status) && (!after || p.name > after));
+      const all = (await svc.list()).filter((p) => (!status || p.status === status) && (!after || p.name > after) && (!search || p.name.includes(search)));
       return all.slice(0, first).map((p) => view(p));
     }),
     pipeline: query(async (_, { id }: Args, { svc }) =>

@@ -160,8 +160,8 @@ export const typeDefs = /* GraphQL */ `
 
   type Query {
     health: Health!
-    "Pipelines by name; page with first/after (after = the last id of the previous page)."
-    pipelines(status: PipelineStatus, first: Int = 100, after: ID): [Pipeline!]!
+    "Pipelines by name; page with first/after (after = the last id of the previous page); search: part of the name."
+    pipelines(status: PipelineStatus, first: Int = 100, after: ID, search: String): [Pipeline!]!
     pipeline(id: ID!): Pipeline
     "Checks a spec (YAML or JSON text) without creating anything; with checkConnections, also that each Kafka topic exists and the ClickHouse table (if it exists) takes the column mapping."
     validatePipeline(spec: String, input: PipelineSpecInput, checkConnections: Boolean = true): Validation!

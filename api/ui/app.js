@@ -7,6 +7,14 @@
   tokenInput.value = localStorage.getItem('sluice-token') ?? '';
   tokenInput.addEventListener('change', () => { localStorage.setItem('sluice-token', tokenInput.value); refresh(); });
   let selected = null;
+  const PAGE = 20;
+  let pages = [null]; // the "after" of each page shown so far
+  let lastOnPage = null;
+  const firstPage = () => { pages = [null]; refresh(); };
+  $('#filter-name').addEventListener('input', firstPage);
+  $('#filter-status').addEventListener('change', firstPage);
+  $('#page-next').addEventListener('click', () => { pages.push(lastOnPage); refresh(); });
+  $('#page-prev').addEventListener('click', () => { if (pages.length > 1) pages.pop(); refresh(); });
 
   const gql = window.sluiceGql; // gql.js
 
@@ -21,7 +29,13 @@
     if (busy) return; // the previous refresh is still waiting for the API
     busy = true;
     try {
-      const { pipelines } = await gql('pipelines');
+      // one page, filtered by name and status; pages start after the last name of the previous one
+      const { pipelines: fetched } = await gql('pipelines', { first: PAGE + 1, after: pages[pages.length - 1], status: $('#filter-status').value || null, search: $('#filter-name').value.trim() || null });
+      const pipelines = fetched.slice(0, PAGE);
+      $('#page-next').disabled = fetched.length <= PAGE;
+      $('#page-prev').disabled = pages.length === 1;
+      $('#page-info').textContent = `page ${pages.length}`;
+      lastOnPage = pipelines.at(-1)?.id ?? null;
       fill('#pipelines', pipelines.map((p) => {
         const s = p.sink ?? {};
         const j = s.join ?? {};
@@ -109,7 +123,7 @@
     }
     const name = /^name:\s*([a-z0-9-]+)/m.exec(spec)?.[1] ?? (() => { try { return JSON.parse(spec).name; } catch { return undefined; } })();
     try {
-      const { pipelines } = await gql('pipelines');
+      const { pipelines } = await gql('pipelineNames', { search: name ?? null });
       if (name && pipelines.some((p) => p.id === name)) await gql('update', { id: name, spec });
       else await gql('create', { spec });
       listProblems([]);

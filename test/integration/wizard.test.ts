@@ -112,6 +112,9 @@ test('the seed pipeline built in the wizard by clicks and typing: suggested rule
   assert.equal(await countRows(h.ch, tableOf(name)), purchases);
   assert.equal(await countDistinct(h.ch, tableOf(name), 'event_id'), purchases);
   await page.locator('#detail-name').filter({ hasText: name }).waitFor({ timeout: 30_000 });
+  // the pipelines page: filtered by name, one row
+  await page.getByLabel('Filter by name').fill(name);
+  await page.waitForFunction((n) => [...document.querySelectorAll('#pipelines tbody tr')].map((tr) => tr.firstElementChild?.textContent).join() === n, name, { timeout: 30_000 });
   await shot(page, '8-pipeline');
   await page.setViewportSize({ width: 420, height: 800 });
   await shot(page, '9-narrow');
