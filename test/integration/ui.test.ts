@@ -57,7 +57,11 @@ test('the web UI lists a pipeline with its counters, shows its detail, pauses it
   });
   try {
     const cells = () => [...document.querySelectorAll('#pipelines tbody tr')].map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent));
+    // the stack holds everyone's pipelines, 20 a page: find ours by name, as a user would
+    (document.querySelector('#filter-name') as unknown as { value: string }).value = name;
+    document.querySelector('#filter-name')!.dispatchEvent(new window.Event('input'));
     const mine = await until('the pipeline in the table', () => cells().find((c) => c[0] === name && c[2] === '3'));
+    assert.deepEqual(cells().map((c) => c[0]), [name], 'only the pipelines whose name matches');
     assert.deepEqual(mine.slice(0, 6), [name, 'RUNNING', '3', '2', '1', '0']);
 
     const tr = [...document.querySelectorAll('#pipelines tbody tr')].find((r) => r.querySelector('td')?.textContent === name)!;
