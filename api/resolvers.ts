@@ -11,6 +11,7 @@ import { specDocumentOf, type PipelineSpecInput } from './specInput';
 import type { Role } from './auth';
 import { pipelineJsonSchema } from '../core/spec/schema';
 import type { PipelineState } from '../workflows/signals';
+import { wizardQueries as wiz } from './wizard/resolvers';
 
 export interface ApiContext { svc: PipelineService; role: Role }
 
@@ -79,9 +80,9 @@ export const resolvers = {
       const deps = await dependencies();
       return { ok: deps.every((d) => d.up), dependencies: deps };
     }),
-    pipelines: query(async (_, { status, first = 100, after }: Partial<Args>, { svc }) => {
+    pipelines: query(async (_, { status, first = 100, after, search }: Partial<Args> & { search?: string | null }, { svc }) => {
       if (!Number.isInteger(first) || first < 1 || first > 1000) throw new SluiceError('BAD_INPUT', 'first: expected an integer from 1 to 1000');
-      const all = (await svc.list()).filter((p) => (!status || p.status === status) && (!after || p.name > after));
+      const all = (await svc.list()).filter((p) => (!status || p.status === status) && (!after || p.name > after) && (!search || p.name.includes(search)));
       return all.slice(0, first).map((p) => view(p));
     }),
     pipeline: query(async (_, { id }: Args, { svc }) =>
@@ -106,6 +107,12 @@ export const resolvers = {
         items: page.items.map((d) => ({ ...d, id: String(d.id), at: new Date(d.at).toISOString() })),
       };
     }),
+    kafkaTopics: query(async (_, args: Parameters<typeof wiz.kafkaTopics>[0]) => wiz.kafkaTopics(args)),
+    sampleTopic: query(async (_, args: Parameters<typeof wiz.sampleTopic>[0]) => wiz.sampleTopic(args)),
+    previewDedup: query(async (_, args: Args & Parameters<typeof wiz.previewDedup>[1]) => wiz.previewDedup(specArg(args), args)),
+    exportSpec: query(async (_, args: Args) => wiz.exportSpec(specArg(args))),
+    clickhouseTables: query(async (_, args: Parameters<typeof wiz.clickhouseTables>[0]) => wiz.clickhouseTables(args)),
+    clickhouseTable: query(async (_, args: Parameters<typeof wiz.clickhouseTable>[0]) => wiz.clickhouseTable(args)),
   },
   Mutation: {
     createPipeline: mutation(async (_, args: Args, { svc }) => view(await svc.create(specArg(args)))),

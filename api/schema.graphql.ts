@@ -122,10 +122,46 @@ export const typeDefs = /* GraphQL */ `
   "The pipeline spec as typed input (the same document as the YAML form)."
   input PipelineSpecInput { version: Int!, name: String!, description: String, sources: [SourceInput!]!, join: JoinInput, sink: SinkInput! }
 
+  "A Kafka cluster to look at (the wizard): brokers and, when needed, SASL and TLS."
+  input KafkaConnectionInput { brokers: [String!]!, sasl: SaslInput, tls: TlsInput }
+  "A topic: its partitions and approximately how many messages it holds (end minus start offsets)."
+  type TopicInfo { name: String!, partitions: Int!, messages: Float! }
+  type SampledMessage { partition: Int!, offset: Float!, value: String }
+  "A field type inferred from the sample (editable in the wizard): dot path, spec type, how many objects hold it, a few values."
+  type InferredField { name: String!, type: String!, present: Int!, examples: [String!]! }
+  "A sampled message that is not a JSON object, with the DLQ reason the pipeline would give it."
+  type RejectedMessage { index: Int!, reason: String!, error: String!, value: String }
+  "Pairs of sampled events identical but for one field: ignoring it would make them duplicates."
+  type DedupSuggestion { ignore: String!, pairs: Int! }
+  "The last messages of a topic across partitions, and what they suggest."
+  type TopicSample {
+    topic: String!
+    messages: [SampledMessage!]!
+    "the sample stopped at the byte or time limit before the asked count"
+    truncated: Boolean!
+    fields: [InferredField!]!
+    "datetime fields, candidates for the event time"
+    eventTimeCandidates: [String!]!
+    rejected: [RejectedMessage!]!
+    "best first"
+    suggestions: [DedupSuggestion!]!
+  }
+  input SampledMessageInput { partition: Int!, offset: Float!, value: String }
+  type DlqReasonCount { reason: String!, count: Int!, example: String! }
+  "A spec's dedup run on a sample by the worker's own code (core/sinkState.ts): read = rows + duplicates + dlq."
+  type DedupPreview { read: Int!, rows: Int!, duplicates: Int!, dlq: Int!, dlqReasons: [DlqReasonCount!]!, "sampled values sharing a dedup key, first kept" groups: [[String]!]! }
+  input ClickHouseConnectionInput { url: String!, database: String, username: String, password: SecretInput }
+  "A field mapped to a column: fieldType is its spec type (string, int32, ...)."
+  input MappingInput { column: String!, field: String!, fieldType: String! }
+  type TableColumn { name: String!, type: String! }
+  "problem: why the column does not take the field (null: it does)."
+  type MappingCheck { column: String!, field: String!, fieldType: String!, problem: String }
+  type ClickHouseTable { exists: Boolean!, columns: [TableColumn!]!, mapping: [MappingCheck!]! }
+
   type Query {
     health: Health!
-    "Pipelines by name; page with first/after (after = the last id of the previous page)."
-    pipelines(status: PipelineStatus, first: Int = 100, after: ID): [Pipeline!]!
+    "Pipelines by name; page with first/after (after = the last id of the previous page); search: part of the name."
+    pipelines(status: PipelineStatus, first: Int = 100, after: ID, search: String): [Pipeline!]!
     pipeline(id: ID!): Pipeline
     "Checks a spec (YAML or JSON text) without creating anything; with checkConnections, also that each Kafka topic exists and the ClickHouse table (if it exists) takes the column mapping."
     validatePipeline(spec: String, input: PipelineSpecInput, checkConnections: Boolean = true): Validation!
@@ -133,6 +169,18 @@ export const typeDefs = /* GraphQL */ `
     pipelineJsonSchema: String!
     "Dead-lettered events of a pipeline, oldest first."
     dlq(pipelineId: ID!, limit: Int = 50, after: ID): DlqPage!
+    "Topics of a Kafka cluster (search: part of the name), at most 1000; UNAVAILABLE when no broker answers within 5 s."
+    kafkaTopics(kafka: KafkaConnectionInput!, search: String): [TopicInfo!]!
+    "The last limit messages (1..1000) of a topic across partitions, at most 2 MB and 15 s, with the inferred schema and dedup suggestions."
+    sampleTopic(kafka: KafkaConnectionInput!, topic: String!, limit: Int = 200): TopicSample!
+    "A spec's dedup on sampled messages (at most 1000), computed by the worker's code; BAD_SPEC with problems when the spec is invalid."
+    previewDedup(spec: String, input: PipelineSpecInput, messages: [SampledMessageInput!]!, source: Int = 0): DedupPreview!
+    "The spec as YAML, secrets redacted, defaults filled in: what sluice export gives for it once running; BAD_SPEC with problems when invalid."
+    exportSpec(spec: String, input: PipelineSpecInput): String!
+    "Tables of a ClickHouse database; UNAVAILABLE when it does not answer within 5 s."
+    clickhouseTables(clickhouse: ClickHouseConnectionInput!): [String!]!
+    "A table's columns and each mapping checked for type compatibility."
+    clickhouseTable(clickhouse: ClickHouseConnectionInput!, table: String!, mapping: [MappingInput!]): ClickHouseTable!
   }
 
   type Mutation {

@@ -1,27 +1,22 @@
-// The web UI: a page over the GraphQL API (the same API the CLI uses). No build step, no
-// dependencies. The GraphQL documents are in queries.json, checked against the schema by a test.
+// The web UI's pipelines page: a page over the GraphQL API (the same API the CLI uses). No build
+// step, no dependencies. The GraphQL documents are in queries.json, checked against the schema by a test.
 'use strict';
 (async () => {
   const $ = (sel) => document.querySelector(sel);
-  const queries = await (await fetch('/ui/queries.json')).json();
   const tokenInput = $('#token');
   tokenInput.value = localStorage.getItem('sluice-token') ?? '';
   tokenInput.addEventListener('change', () => { localStorage.setItem('sluice-token', tokenInput.value); refresh(); });
   let selected = null;
+  const PAGE = 20;
+  let pages = [null]; // the "after" of each page shown so far
+  let lastOnPage = null;
+  const firstPage = () => { pages = [null]; refresh(); };
+  $('#filter-name').addEventListener('input', firstPage);
+  $('#filter-status').addEventListener('change', firstPage);
+  $('#page-next').addEventListener('click', () => { pages.push(lastOnPage); refresh(); });
+  $('#page-prev').addEventListener('click', () => { if (pages.length > 1) pages.pop(); refresh(); });
 
-  async function gql(name, variables = {}) {
-    const headers = { 'content-type': 'application/json' };
-    if (tokenInput.value) headers.authorization = `Bearer ${tokenInput.value}`;
-    const res = await fetch('/graphql', { method: 'POST', headers, body: JSON.stringify({ query: queries[name], variables }) });
-    const body = await res.json();
-    if (body.errors?.length) {
-      const e = body.errors[0];
-      const err = new Error(e.message);
-      err.problems = e.extensions?.problems ?? [];
-      throw err;
-    }
-    return body.data;
-  }
+  const gql = window.sluiceGql; // gql.js
 
   const cell = (text, cls) => { const td = document.createElement('td'); td.textContent = text ?? ''; if (cls) td.className = cls; return td; };
   const row = (cells) => { const tr = document.createElement('tr'); for (const c of cells) tr.append(c); return tr; };
@@ -34,7 +29,13 @@
     if (busy) return; // the previous refresh is still waiting for the API
     busy = true;
     try {
-      const { pipelines } = await gql('pipelines');
+      // one page, filtered by name and status; pages start after the last name of the previous one
+      const { pipelines: fetched } = await gql('pipelines', { first: PAGE + 1, after: pages[pages.length - 1], status: $('#filter-status').value || null, search: $('#filter-name').value.trim() || null });
+      const pipelines = fetched.slice(0, PAGE);
+      $('#page-next').disabled = fetched.length <= PAGE;
+      $('#page-prev').disabled = pages.length === 1;
+      $('#page-info').textContent = `page ${pages.length}`;
+      lastOnPage = pipelines.at(-1)?.id ?? null;
       fill('#pipelines', pipelines.map((p) => {
         const s = p.sink ?? {};
         const j = s.join ?? {};
@@ -122,10 +123,11 @@
     }
     const name = /^name:\s*([a-z0-9-]+)/m.exec(spec)?.[1] ?? (() => { try { return JSON.parse(spec).name; } catch { return undefined; } })();
     try {
-      const { pipelines } = await gql('pipelines');
+      const { pipelines } = await gql('pipelineNames', { search: name ?? null });
       if (name && pipelines.some((p) => p.id === name)) await gql('update', { id: name, spec });
       else await gql('create', { spec });
-      listProblems([{ path: '', message: `applied ${name ?? ''}` }]);
+      listProblems([]);
+      $('#applied').textContent = `applied ${name ?? ''}`;
       selected = name ?? selected;
       showError(null);
       await refresh();
@@ -133,6 +135,9 @@
       listProblems(e.problems?.length ? e.problems : [{ path: '', message: e.message }]);
     }
   });
+
+  // the wizard deployed a pipeline: show it
+  window.addEventListener('sluice:select', (e) => { selected = e.detail; refresh(); });
 
   await refresh();
   setInterval(refresh, 2000);

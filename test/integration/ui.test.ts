@@ -36,7 +36,8 @@ test('the web UI lists a pipeline with its counters, shows its detail, pauses it
   await untilRead(h, name, 3);
 
   const html = await (await fetch(`${base}/ui/`)).text();
-  const script = await (await fetch(`${base}/ui/app.js`)).text();
+  // the page's scripts in its order: the GraphQL helper, then the pipelines page
+  const script = (await Promise.all(['gql.js', 'app.js'].map(async (f) => (await fetch(`${base}/ui/${f}`)).text()))).join('\n');
   const { parseHTML } = await import('linkedom'); // an ES module
   const { window, document } = parseHTML(html);
   const store = new Map<string, string>([['sluice-token', TOKEN]]);
@@ -56,7 +57,11 @@ test('the web UI lists a pipeline with its counters, shows its detail, pauses it
   });
   try {
     const cells = () => [...document.querySelectorAll('#pipelines tbody tr')].map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent));
+    // the stack holds everyone's pipelines, 20 a page: find ours by name, as a user would
+    (document.querySelector('#filter-name') as unknown as { value: string }).value = name;
+    document.querySelector('#filter-name')!.dispatchEvent(new window.Event('input'));
     const mine = await until('the pipeline in the table', () => cells().find((c) => c[0] === name && c[2] === '3'));
+    assert.deepEqual(cells().map((c) => c[0]), [name], 'only the pipelines whose name matches');
     assert.deepEqual(mine.slice(0, 6), [name, 'RUNNING', '3', '2', '1', '0']);
 
     const tr = [...document.querySelectorAll('#pipelines tbody tr')].find((r) => r.querySelector('td')?.textContent === name)!;

@@ -1,0 +1,227 @@
+// The pipeline wizard: connect to Kafka, sample a topic, say what a duplicate is (or accept the
+// suggestion), preview on the sample, choose the ClickHouse table, review the YAML, deploy.
+// Every figure comes from the API (inference, suggestion and preview run in core/ on the server).
+'use strict';
+(() => {
+  const $ = (sel) => document.querySelector(sel);
+  const gql = window.sluiceGql; // gql.js
+  const el = (tag, props = {}, ...children) => { const e = Object.assign(document.createElement(tag), props); e.append(...children); return e; };
+  const w = { topic: null, sample: null, fields: [], suggestion: null, tables: [] };
+
+  // each spec path belongs to a step: a problem is shown at its step
+  const STEP_OF = [[/^sources\[\d+\]\.kafka\.topic/, 'sample'], [/^sources\[\d+\]\.kafka/, 'connect'], [/^sources\[\d+\]\.schema/, 'sample'], [/^sources\[\d+\]\.dedup/, 'dedup'], [/^sink/, 'sink'], [/.*/, 'review']];
+  const stepOf = (path) => STEP_OF.find(([re]) => re.test(path ?? ''))[1];
+  const clearErrors = () => { for (const p of document.querySelectorAll('.wiz-error')) { p.textContent = ''; p.hidden = true; } };
+  function showAt(step, message) {
+    const p = $(`#wiz-${step}-error`);
+    p.textContent = p.textContent ? `${p.textContent}\n${message}` : message;
+    p.hidden = false;
+  }
+  const showProblems = (e, fallback) => {
+    if (e.problems?.length) for (const p of e.problems) showAt(stepOf(p.path), `${p.path}: ${p.message}`);
+    else showAt(fallback, e.message);
+  };
+  const open = (step) => { const s = $(`#wiz-${step}`); s.hidden = false; s.querySelector('input, select, button')?.focus(); };
+  async function busy(button, fn) {
+    button.disabled = true;
+    const label = button.textContent;
+    button.textContent = `${label}…`;
+    try { await fn(); } finally { button.disabled = false; button.textContent = label; }
+  }
+
+  function kafkaInput() {
+    const k = { brokers: $('#wiz-brokers').value.split(',').map((b) => b.trim()).filter(Boolean) };
+    const mech = $('#wiz-sasl').value;
+    if (mech) {
+      const secret = $('#wiz-sasl-password').value;
+      k.sasl = { mechanism: mech, username: $('#wiz-sasl-user').value, password: $('#wiz-sasl-env').checked ? { env: secret } : { value: secret } };
+    }
+    if ($('#wiz-tls').checked) k.tls = { enabled: true };
+    return k;
+  }
+  const specKafka = () => {
+    const k = kafkaInput();
+    const out = { brokers: k.brokers, topic: w.topic, startFrom: 'earliest' };
+    if (k.sasl) out.sasl = { mechanism: k.sasl.mechanism.replace(/_/g, '-'), username: k.sasl.username, password: k.sasl.password.env ? { env: k.sasl.password.env } : k.sasl.password.value };
+    if (k.tls) out.tls = k.tls;
+    return out;
+  };
+
+  // 1. connect: list the topics
+  async function listTopics() {
+    clearErrors();
+    try {
+      const { kafkaTopics } = await gql('kafkaTopics', { kafka: kafkaInput(), search: $('#wiz-search').value || null });
+      const tb = $('#wiz-topics tbody');
+      tb.replaceChildren(...kafkaTopics.map((t, i) => {
+        const radio = el('input', { type: 'radio', name: 'wiz-topic', value: t.name, id: `wiz-topic-${i}` });
+        radio.addEventListener('change', () => { w.topic = t.name; open('sample'); });
+        return el('tr', {}, el('td', {}, radio, ' ', el('label', { htmlFor: radio.id, textContent: t.name })), el('td', { className: 'num', textContent: String(t.partitions) }), el('td', { className: 'num', textContent: Number(t.messages).toLocaleString('en') }));
+      }));
+      $('#wiz-topics').hidden = false;
+      if (!kafkaTopics.length) showAt('connect', 'no topics match');
+    } catch (e) { showProblems(e, 'connect'); }
+  }
+
+  // 2. sample: the last messages, the inferred types (editable), the rejected ones
+  async function sample() {
+    clearErrors();
+    try {
+      const { sampleTopic: s } = await gql('sampleTopic', { kafka: kafkaInput(), topic: w.topic, limit: Number($('#wiz-limit').value) });
+      w.sample = s;
+      w.fields = s.fields.map((f) => ({ ...f }));
+      w.suggestion = s.suggestions[0] ?? null;
+      $('#wiz-sample-summary').textContent = `${s.messages.length} messages from ${s.topic}${s.truncated ? ' (stopped at the size or time limit)' : ''}; ${s.rejected.length} not JSON objects`;
+      renderFields();
+      $('#wiz-rejected').replaceChildren(...s.rejected.map((r) => el('li', {}, el('strong', { textContent: r.reason }), ` message ${r.index + 1}: ${r.error} — `, el('code', { textContent: String(r.value).slice(0, 120) }))));
+      const cols = w.fields.slice(0, 8).map((f) => f.name);
+      $('#wiz-messages').replaceChildren(
+        el('thead', {}, el('tr', {}, ...['partition', 'offset', ...cols].map((c) => el('th', { textContent: c })))),
+        el('tbody', {}, ...s.messages.slice(-20).map((m) => {
+          let o = {};
+          try { o = JSON.parse(m.value) ?? {}; } catch { /* shown under "not JSON objects" */ }
+          const at = (path) => path.split('.').reduce((v, k) => (v && typeof v === 'object' ? v[k] : undefined), o);
+          return el('tr', {}, el('td', { textContent: String(m.partition) }), el('td', { textContent: String(m.offset) }), ...cols.map((c) => el('td', { className: 'value', textContent: JSON.stringify(at(c)) ?? '' })));
+        })));
+      if (!s.messages.length) { showAt('sample', `topic ${s.topic} is empty: nothing to sample (send some events, then sample again)`); return; }
+      if (!w.fields.length) { showAt('sample', 'no message of the sample is a JSON object: the pipeline would send every one to the DLQ'); return; }
+      const et = $('#wiz-event-time');
+      et.replaceChildren(el('option', { value: '', textContent: 'none (arrival time only)' }), ...s.eventTimeCandidates.map((f) => el('option', { value: f, textContent: f })));
+      renderDedup();
+      open('dedup');
+    } catch (e) { showProblems(e, 'sample'); }
+  }
+
+  function renderFields() {
+    $('#wiz-fields tbody').replaceChildren(...w.fields.map((f, i) => {
+      const input = el('input', { id: `wiz-type-${i}`, value: f.type, size: 10 });
+      input.addEventListener('change', () => { f.type = input.value.trim(); });
+      return el('tr', {}, el('td', {}, el('label', { htmlFor: input.id, textContent: f.name })), el('td', {}, input), el('td', { className: 'value', textContent: f.examples.join(', ') }));
+    }));
+  }
+
+  // 3. dedup: key fields or "the whole event except", the suggestion, window and time
+  function renderDedup() {
+    const s = w.suggestion;
+    $('#wiz-suggestion').textContent = s ? `${s.pairs} pairs of sampled events are identical but for "${s.ignore}": ignore it, so those copies count once.` : 'No pair of sampled events is identical but for one field: choose the fields yourself.';
+    $('#wiz-accept').hidden = !s;
+    $('#wiz-dedup-fields').replaceChildren(...w.fields.map((f, i) => {
+      const id = `wiz-dedup-field-${i}`;
+      return el('span', { className: 'check' }, el('input', { type: 'checkbox', id, value: f.name }), el('label', { htmlFor: id, textContent: f.name }));
+    }));
+  }
+  function acceptSuggestion() {
+    $('#wiz-mode-ignore').checked = true;
+    for (const c of document.querySelectorAll('#wiz-dedup-fields input')) c.checked = c.value === w.suggestion.ignore;
+    $('#wiz-accepted').textContent = `accepted: the whole event except ${w.suggestion.ignore}`;
+    open('preview');
+  }
+
+  const columnName = (field) => field.replace(/\./g, '_');
+  function specDocument() {
+    const fields = Object.fromEntries(w.fields.map((f) => [f.name, f.type]));
+    const chosen = [...document.querySelectorAll('#wiz-dedup-fields input:checked')].map((c) => c.value);
+    const dedup = { key: $('#wiz-mode-ignore').checked ? { ignore: chosen } : chosen, window: $('#wiz-window').value.trim(), time: $('#wiz-time').value };
+    const eventTime = $('#wiz-event-time').value;
+    const newTable = $('#wiz-table-new').checked;
+    const sink = {
+      clickhouse: { url: $('#wiz-ch-url').value.trim(), database: $('#wiz-ch-db').value.trim(), table: newTable ? $('#wiz-new-table').value.trim() : $('#wiz-existing-table').value },
+      columns: [...document.querySelectorAll('#wiz-columns tbody tr')].map((tr) => ({ name: tr.querySelector('input').value.trim(), field: tr.dataset.field })),
+    };
+    if (newTable) sink.createTable = { engine: $('#wiz-engine').value.trim(), orderBy: $('#wiz-order-by').value.split(',').map((s) => s.trim()).filter(Boolean) };
+    return {
+      version: 1,
+      name: $('#wiz-name').value.trim(),
+      sources: [{ name: 'events', kafka: specKafka(), schema: eventTime ? { fields, eventTime } : { fields }, dedup }],
+      sink,
+    };
+  }
+
+  // 4. preview on the sample, by the worker's own code
+  async function preview() {
+    clearErrors();
+    const doc = specDocument();
+    // the preview needs no sink yet: a placeholder one lets the spec validate
+    doc.name ||= 'preview';
+    doc.sink = { clickhouse: { url: 'http://preview:8123', table: 'preview' } };
+    try {
+      const { previewDedup: p } = await gql('previewDedup', { spec: JSON.stringify(doc), messages: w.sample.messages });
+      $('#wiz-preview-counts').replaceChildren(...[['read', p.read], ['rows', p.rows], ['duplicates', p.duplicates], ['DLQ', p.dlq]].flatMap(([k, v]) => [el('dt', { textContent: k }), el('dd', { textContent: String(v) })]));
+      $('#wiz-preview-dlq').replaceChildren(...p.dlqReasons.map((r) => el('li', { textContent: `${r.reason}: ${r.count} (e.g. ${r.example})` })));
+      $('#wiz-groups').replaceChildren(...p.groups.map((g) => el('div', { className: 'group' }, ...g.map((v, i) => el('pre', { textContent: `${i === 0 ? 'kept' : 'duplicate'}\n${v}` })))));
+      proposeColumns();
+      open('sink');
+    } catch (e) { showProblems(e, 'preview'); }
+  }
+
+  // 5. sink: ClickHouse, an existing table (checked per mapping) or a new one
+  function proposeColumns(problems = new Map()) {
+    $('#wiz-columns tbody').replaceChildren(...w.fields.map((f, i) => {
+      const input = el('input', { id: `wiz-col-${i}`, value: columnName(f.name), size: 14 });
+      const problem = problems.get(f.name);
+      const tr = el('tr', {}, el('td', {}, el('label', { htmlFor: input.id, textContent: `${f.name} (${f.type})` })), el('td', {}, input), el('td', { className: 'error', textContent: problem ?? '' }));
+      tr.dataset.field = f.name;
+      if (problem) input.setAttribute('aria-invalid', 'true');
+      return tr;
+    }));
+    const et = $('#wiz-event-time').value;
+    $('#wiz-order-by').value ||= [et, w.fields.find((f) => f.type === 'string')?.name].filter(Boolean).map(columnName).join(', ') || columnName(w.fields[0]?.name ?? '');
+    $('#wiz-new-table').value ||= (w.topic ?? 'events').replace(/[^A-Za-z0-9_]/g, '_');
+    $('#wiz-name').value ||= (w.topic ?? 'events').toLowerCase().replace(/[^a-z0-9-]/g, '-');
+  }
+  const chInput = () => ({ url: $('#wiz-ch-url').value.trim(), database: $('#wiz-ch-db').value.trim() || null });
+  async function listTables() {
+    clearErrors();
+    try {
+      const { clickhouseTables } = await gql('clickhouseTables', { clickhouse: chInput() });
+      $('#wiz-existing-table').replaceChildren(el('option', { value: '', textContent: clickhouseTables.length ? 'choose a table' : 'no tables in this database' }), ...clickhouseTables.map((t) => el('option', { value: t, textContent: t })));
+    } catch (e) { showProblems(e, 'sink'); }
+  }
+  async function checkTable() {
+    clearErrors();
+    const table = $('#wiz-existing-table').value;
+    if (!table) return;
+    const mapping = [...document.querySelectorAll('#wiz-columns tbody tr')].map((tr) => ({ column: tr.querySelector('input').value.trim(), field: tr.dataset.field, fieldType: w.fields.find((f) => f.name === tr.dataset.field).type }));
+    try {
+      const { clickhouseTable: t } = await gql('clickhouseTable', { clickhouse: chInput(), table, mapping });
+      const problems = new Map(t.mapping.filter((m) => m.problem).map((m) => [m.field, `${m.column}: ${m.problem}`]));
+      proposeColumns(problems);
+      for (const tr of document.querySelectorAll('#wiz-columns tbody tr')) tr.querySelector('input').value = mapping.find((m) => m.field === tr.dataset.field).column;
+      if (problems.size) showAt('sink', `table ${table} does not take ${problems.size} field(s): see the fields marked below`);
+    } catch (e) { showProblems(e, 'sink'); }
+  }
+
+  // 6. review: the YAML sluice export gives; 7. deploy
+  async function review() {
+    clearErrors();
+    try {
+      const doc = specDocument();
+      const { exportSpec } = await gql('exportSpec', { spec: JSON.stringify(doc) });
+      $('#wiz-yaml').textContent = exportSpec;
+      $('#wiz-download').href = `data:text/yaml;charset=utf-8,${encodeURIComponent(exportSpec)}`;
+      $('#wiz-download').download = `${doc.name}.yaml`;
+      open('review');
+      $('#wiz-deploy').focus();
+    } catch (e) { showProblems(e, 'review'); }
+  }
+  async function deploy() {
+    clearErrors();
+    try {
+      const { createPipeline: create } = await gql('create', { spec: JSON.stringify(specDocument()) });
+      $('#wiz-deployed').textContent = `deployed ${create.id} (${create.status})`;
+      window.dispatchEvent(new CustomEvent('sluice:select', { detail: create.id }));
+    } catch (e) { showProblems(e, 'review'); }
+  }
+
+  const on = (sel, fn) => $(sel).addEventListener('click', (ev) => busy(ev.currentTarget, fn));
+  on('#wiz-list-topics', listTopics);
+  on('#wiz-sample-go', sample);
+  $('#wiz-accept').addEventListener('click', acceptSuggestion);
+  $('#wiz-dedup-next').addEventListener('click', () => open('preview'));
+  on('#wiz-preview-go', preview);
+  on('#wiz-list-tables', listTables);
+  $('#wiz-existing-table').addEventListener('change', () => { $('#wiz-table-existing').checked = true; checkTable(); });
+  on('#wiz-review-go', review);
+  on('#wiz-deploy', deploy);
+  $('#wiz-copy').addEventListener('click', () => navigator.clipboard?.writeText($('#wiz-yaml').textContent));
+})();

@@ -1,0 +1,40 @@
+// The wizard's queries (api/schema.graphql.ts): Kafka topics and samples, schema inference,
+// dedup suggestions and previews, the exported YAML, ClickHouse tables. Read-only: any token.
+import { stringify as stringifyYaml } from 'yaml';
+import { SluiceError } from '../../client/errors';
+import { specFrom } from '../../client/pipelines';
+import { redactSpec } from '../../core/spec/redact';
+import { listTopics, sampleTopic, SAMPLE_LIMITS, type KafkaConnectionInput } from './kafka';
+import { describeTable, listTables, type ClickHouseConnectionInput, type MappingInput } from './clickhouse';
+import { inferSchema } from '../../core/inference/schema';
+import { suggestDedup } from '../../core/inference/dedupSuggest';
+import { previewDedup, type SampledMessage } from '../../core/preview';
+
+type Maybe<T> = T | null | undefined;
+
+export const wizardQueries = {
+  kafkaTopics: (args: { kafka: KafkaConnectionInput; search?: Maybe<string> }) => listTopics(args.kafka, args.search),
+  sampleTopic: async (args: { kafka: KafkaConnectionInput; topic: string; limit?: number }) => {
+    const sample = await sampleTopic(args.kafka, args.topic, args.limit ?? SAMPLE_LIMITS.defaultCount);
+    const inferred = inferSchema(sample.messages.map((m) => m.value));
+    return {
+      ...sample,
+      fields: inferred.fields,
+      eventTimeCandidates: inferred.eventTimeCandidates,
+      rejected: inferred.rejected,
+      suggestions: suggestDedup(inferred.objects.map((o) => o.value)),
+    };
+  },
+  previewDedup: (spec: unknown, args: { messages: SampledMessage[]; source?: number }) => {
+    if (args.messages.length > SAMPLE_LIMITS.maxCount) throw new SluiceError('BAD_INPUT', `messages: at most ${SAMPLE_LIMITS.maxCount}`);
+    const s = specFrom(spec);
+    const source = args.source ?? 0;
+    if (!Number.isInteger(source) || source < 0 || source >= s.sources.length) throw new SluiceError('BAD_INPUT', `source: expected a source index from 0 to ${s.sources.length - 1}`);
+    return previewDedup(s, args.messages, Date.now(), source);
+  },
+  /** the same text as `sluice export` (cli/main.ts): the validated spec, redacted, as YAML */
+  exportSpec: (spec: unknown) => stringifyYaml(JSON.parse(JSON.stringify(redactSpec(specFrom(spec))))),
+  clickhouseTables: (args: { clickhouse: ClickHouseConnectionInput }) => listTables(args.clickhouse),
+  clickhouseTable: (args: { clickhouse: ClickHouseConnectionInput; table: string; mapping?: Maybe<MappingInput[]> }) =>
+    describeTable(args.clickhouse, args.table, args.mapping ?? []),
+};
