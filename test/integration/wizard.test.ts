@@ -32,10 +32,12 @@ before(async () => {
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
 });
 after(async () => {
-  for (const name of created) await h.svc.delete(name).catch(() => undefined);
+  // the page first (its refreshes call the API), then the API, and only once its last requests to Temporal are done the harness
   await browser?.close();
   server?.closeAllConnections();
-  server?.close();
+  await new Promise((r) => server?.close(r));
+  for (const name of created) await h.svc.delete(name).catch(() => undefined);
+  await new Promise((r) => setTimeout(r, 2000));
   await closeNats();
   await h?.close();
 });
