@@ -70,10 +70,11 @@ export function encodeRawRecords(source: number, topic: string, partition: numbe
   const out = Buffer.allocUnsafe(5 + head.length + 4 * records.length + bytes);
   out[0] = FORMAT_BINARY;
   out.writeUInt32LE(head.length, 1);
-  let pos = 5 + head.copy(out, 5);
+  out.set(head, 5);
+  let pos = 5 + head.length;
   for (const v of values) {
     pos = out.writeInt32LE(v === null ? -1 : v.length, pos);
-    if (v !== null) pos += v.copy(out, pos);
+    if (v !== null) { out.set(v, pos); pos += v.length; }
   }
   return { data: out, msgId: rawBatchMsgId(header) };
 }
