@@ -60,7 +60,11 @@ test('the web UI lists a pipeline with its counters, shows its detail, pauses it
     // the stack holds everyone's pipelines, 20 a page: find ours by name, as a user would
     (document.querySelector('#filter-name') as unknown as { value: string }).value = name;
     document.querySelector('#filter-name')!.dispatchEvent(new window.Event('input'));
-    const mine = await until('the pipeline in the table', () => cells().find((c) => c[0] === name && c[2] === '3'));
+    // a refresh begun before the filter was typed may still land first: wait until the filtered one is shown
+    const mine = await until('only our pipeline in the table, with its counters', () => {
+      const rows = cells();
+      return rows.length === 1 && rows[0][0] === name && rows[0][2] === '3' ? rows[0] : undefined;
+    });
     assert.deepEqual(cells().map((c) => c[0]), [name], 'only the pipelines whose name matches');
     assert.deepEqual(mine.slice(0, 6), [name, 'RUNNING', '3', '2', '1', '0']);
 
