@@ -6,7 +6,7 @@
 // (frozen, partitioned, paused by GC) can add a row: the count is final. See README "Delivery
 // guarantees". Pure: names and SQL only; activities/writerFence.ts runs them.
 import type { PipelineSpec } from './spec/schema';
-import { quoteIdent, tableRef } from './ddl';
+import { quoteIdent, quoteString, tableRef } from './ddl';
 
 const INPUT = '_sluice_w_';
 const VIEW = '_sluice_v_';
@@ -37,7 +37,6 @@ export function isFenceOf(spec: PipelineSpec, table: string): boolean {
   return false;
 }
 
-const quoteString = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 const ref = (spec: PipelineSpec, name: string) => `${quoteIdent(spec.sink.clickhouse.database)}.${quoteIdent(name)}`;
 
 /** The fence's input table as a table reference for INSERT. */

@@ -48,9 +48,7 @@ export async function openHarness(workerEnv: NodeJS.ProcessEnv = {}): Promise<Ha
       return w;
     },
     async close() {
-      const alive = workers.filter((w) => w.exitCode === null && w.signalCode === null);
-      for (const w of alive) w.kill('SIGTERM');
-      await Promise.all(alive.map((w) => new Promise((r) => w.once('exit', r))));
+      await killWorkers(h, 'SIGTERM');
       await h.svc.close();
       await ch.close();
       await h.nc.drain();
@@ -91,9 +89,10 @@ export function sinkStarts(name: string): Array<{ batch: number; snapshotBatch: 
 }
 
 /** SIGKILLs every live worker of the harness and waits for them to exit. */
-export async function killWorkers(h: Harness): Promise<void> {
+/** Sends every live worker of the harness `signal` (SIGKILL: a crash; SIGTERM: a shutdown) and waits until each has exited. */
+export async function killWorkers(h: Harness, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
   const alive = h.workers.filter((w) => w.exitCode === null && w.signalCode === null);
-  for (const w of alive) w.kill('SIGKILL');
+  for (const w of alive) w.kill(signal);
   await Promise.all(alive.map((w) => new Promise((r) => w.once('exit', r))));
 }
 

@@ -8,19 +8,13 @@ import { startWorker, waitForPollers } from '../../loadtest/localWorker';
 import { PipelineService } from '../../client/pipelines';
 import { BATCH_SPAN } from '../../core/incarnation';
 import type { PipelineSpecInput } from '../../core/spec/schema';
-import { createRunning, newTopic, openHarness, purchase, purchaseSpec, rows, send, tableOf, uniqueName, until, untilRead, untilRows, type Harness } from './harness';
+import { createRunning, killWorkers, newTopic, openHarness, purchase, purchaseSpec, rows, send, tableOf, uniqueName, until, untilRead, untilRows, type Harness } from './harness';
 
 let h: Harness;
 before(async () => { h = await openHarness(); });
 after(async () => { await h?.close(); });
 
 const EVENTS = 100;
-
-async function stopWorkers(): Promise<void> {
-  const alive = h.workers.filter((w) => w.exitCode === null && w.signalCode === null);
-  for (const w of alive) w.kill('SIGTERM');
-  await Promise.all(alive.map((w) => new Promise((r) => w.once('exit', r))));
-}
 
 /** rows per incarnation, as [incarnation, rows, distinct event_id] */
 async function byIncarnation(name: string): Promise<Array<[number, number, number]>> {
@@ -46,7 +40,7 @@ test('create, delete, create again into the kept table, crashing at each fault p
   const append: PipelineSpecInput = { ...spec, sink: { ...spec.sink, onExistingRows: 'append' } as PipelineSpecInput['sink'] };
   let incarnations = 1;
   for (const point of ['after-journal:1', 'after-insert:1']) {
-    await stopWorkers();
+    await killWorkers(h, 'SIGTERM');
     const dying = startWorker('test-worker', { SLUICE_TASK_QUEUE: h.taskQueue, SLUICE_FAULT_POINT: point });
     h.workers.push(dying);
     await h.svc.create(append);
@@ -74,7 +68,7 @@ test("a stopped pipeline whose task queue has no worker any more is deleted by t
   await createRunning(h, spec);
   await h.svc.stop(name);
   await h.svc.waitFor(name, (s) => s.status === 'STOPPED');
-  await stopWorkers(); // nothing polls the queue it ran on now
+  await killWorkers(h, 'SIGTERM'); // nothing polls the queue it ran on now
   const otherQueue = uniqueName('sluice-test-other');
   const other = startWorker('test-worker', { SLUICE_TASK_QUEUE: otherQueue });
   h.workers.push(other);
