@@ -10,7 +10,6 @@ import type { PipelineSpec } from '../core/spec/schema';
 import { mustValidateSpec } from '../core/spec/validate';
 import { tableRef } from '../core/ddl';
 import { joinPlan } from '../core/join/plan';
-import { packTag } from '../core/join/joinRunner';
 import { JoinState } from '../core/join/joinState';
 import { settings } from '../runtime/settings';
 import { JOINED_ROWS_SQL, diffJoined, joinScenario, joinScenarioSpec, type ExpectedRow } from './joinDataset';
@@ -172,7 +171,7 @@ export function joinStateBytesPerEvent(n = 200_000): { bytesPerEvent: number; bu
   const base = Date.UTC(2026, 10, 29);
   for (let i = 0; i < n / 2; i++) {
     // a purchase waiting for its payment, and a payment of another purchase held for it
-    state.push(-1, i % 3, base + i, [`u${i % 10_000}`, `p${i}`, Math.round(i % 20000) / 100, '2026-11-29 12:00:00'], packTag([i % 3, i, base])); // the tag as JoinRunner passes it
+    state.push(-1, i % 3, base + i, [`u${i % 10_000}`, `p${i}`, Math.round(i % 20000) / 100, '2026-11-29 12:00:00'], [i % 3, i, base]); // the tag as JoinRunner passes it
     state.push(1, i % 3, base + i, [`q${i}`, `q${i}-pay`, 'captured', 12.5], undefined);
   }
   gc?.();

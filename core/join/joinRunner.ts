@@ -4,7 +4,7 @@
 // restored from the newest snapshot gives back the exact state (JoinState is deterministic).
 import type { PipelineSpec } from '../spec/schema';
 import type { DecodedEvent } from '../event';
-import { JoinState, type JoinSnapshot, type Vals } from './joinState';
+import { JoinState, type JoinSnapshot, type Tag, type Vals } from './joinState';
 import { joinPlan, type JoinPlan } from './plan';
 
 /**
@@ -12,12 +12,7 @@ import { joinPlan, type JoinPlan } from './plan';
  * [TICK, time] for an arrival-time tick, [LANE, side, partition] for a partition declared, [IDLE, side, partition] for one declared idle.
  */
 export type JoinRecord = [number, number, number?, Vals?, LeftTag?];
-export type LeftTag = [number, number, number];
-
-/** A left event's tag as the join state holds it: one short string (an array of three numbers takes twice the memory). */
-export const packTag = ([partition, offset, at]: LeftTag): string => `${partition}:${offset}:${at}`;
-/** The tag back (join snapshots written before packing hold the array). */
-export const unpackTag = (tag: unknown): LeftTag => (Array.isArray(tag) ? tag as LeftTag : (tag as string).split(':').map(Number) as LeftTag);
+export type LeftTag = Tag;
 export const TICK = -2;
 export const LANE = -3;
 export const IDLE = -4;
@@ -65,7 +60,7 @@ export class JoinRunner {
         if (this.replaying) return;
         const values = new Map<string, unknown>();
         for (const o of names) values.set(o.name, o.side < 0 ? left[o.idx] : right[o.side]?.[o.idx] ?? null);
-        this.out.row(values, unpackTag(tag));
+        this.out.row(values, tag);
       },
       closed: (rows) => {
         if (this.replaying) return;
@@ -98,7 +93,7 @@ export class JoinRunner {
     this.lastSeen.set(`${side}:${partition}`, arrival);
     this.records.push(side < 0 ? [side, t, partition, vals, tag] : [side, t, partition, vals]);
     if (side >= 0) this.counters.side++;
-    this.state.push(side, partition, t, vals, side < 0 ? packTag(tag) : undefined);
+    this.state.push(side, partition, t, vals, side < 0 ? tag : undefined);
   }
 
   /** Arrival-time joins: when the next open window is due to close (undefined: none, or event time). */
@@ -182,7 +177,7 @@ export class JoinRunner {
         if (side === TICK) this.state.advance(t);
         else if (side === LANE) this.state.openLane(t, partition!);
         else if (side === IDLE) this.state.idleLane(t, partition!);
-        else this.state.push(side, partition!, t, vals!, side < 0 ? packTag(tag!) : undefined);
+        else this.state.push(side, partition!, t, vals!, side < 0 ? tag : undefined);
       }
     } finally {
       this.replaying = false;

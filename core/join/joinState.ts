@@ -24,35 +24,50 @@
 //   unmatched left-join sides; otherwise it is dropped as unmatched.
 import { MinHeap } from './heap';
 import type { JoinPlan, RightSidePlan } from './plan';
+import { MAX_JOIN_RIGHT_SIDES } from '../spec/schema';
 
 export type Vals = unknown[];
 
-/** What a closed or emitted left event carries back to the caller (its Kafka coordinates). */
-export type Tag = unknown;
+/** A left event's Kafka coordinates, carried back with its rows: [partition, offset, arrival time]. */
+export type Tag = [number, number, number];
 
 export interface JoinEvents {
   /** a joined row: the left event's vals and each right side's vals (null: no match on a left-join side) */
   row(left: Vals, right: Array<Vals | null>, tag: Tag): void;
   /** a left event's window closed (or it was late): `rows` is how many rows it produced in all */
-  closed(rows: number, tag: Tag): void;
+  closed(rows: number): void;
 }
+
+/** More right sides than a spec may have. */
+const SIDES = MAX_JOIN_RIGHT_SIDES + 1;
 
 /** A right event (a class, not a literal: V8 then sizes its objects exactly). */
 class Held {
-  constructor(readonly side: number, readonly seq: number, readonly t: number, readonly key: string, readonly vals: Vals) {}
+  /** its side and arrival number in one number (one field less per event) */
+  private readonly sideSeq: number;
+  /** dt: the event's time minus the state's base (see JoinState.rel) */
+  constructor(side: number, seq: number, public dt: number, readonly vals: Vals) {
+    this.sideSeq = seq * SIDES + side;
+  }
+  get side(): number { return this.sideSeq % SIDES; }
+  get seq(): number { return Math.floor(this.sideSeq / SIDES); }
 }
 
 // Memory per buffered event matters (README "Benchmark"): lists are allocated at their size (a
 // push onto an empty array reserves 16 slots) and empty ones are one shared array; a key with one
 // event maps to the event itself, not to a list of one (`Some`); window ends and expiry times
 // are computed from the event's time (not stored); open events are counted rather than kept in
-// a map (the close queue holds exactly them); a left event with no match yet shares one list of
-// empty lists (copied on its first match).
+// a map (the close queue holds exactly them); times are held relative to a base (a small
+// integer, not a 16-byte number box, while within ±24 days of it); a left event with no match yet shares one list of
+// empty lists (copied on its first match); a right event's key is computed from its vals when
+// needed (a one-field text key is the value itself), not stored.
 class Open {
   rows = 0;
-  /** false once closed */
-  isOpen = false;
-  constructor(readonly id: number, readonly t: number, readonly vals: Vals, readonly tag: Tag, public matches: Held[][]) {}
+  /**
+   * dt: the event's time minus the state's base (see JoinState.rel); its tag as three small numbers (an
+   * array, or a string, of three numbers costs 40-80 bytes more): partition, offset, and arrival minus the base.
+   */
+  constructor(readonly id: number, public dt: number, readonly vals: Vals, readonly lane: number, readonly offset: number, public dat: number, public matches: Held[][]) {}
 }
 
 /** The empty list (shared: never pushed onto, see withMatch). */
@@ -91,8 +106,8 @@ export interface JoinSnapshot {
   seq: number;
   /** [side, seq, t, vals, held] */
   r: Array<[number, number, number, Vals, 0 | 1]>;
-  /** [id, t, vals, tag, rows, matched seqs per side] */
-  l: Array<[number, number, Vals, Tag, number, number[][]]>;
+  /** [id, t, vals, tag, rows, matched seqs per side] (tag: written before 2026-12 as "partition:offset:arrival") */
+  l: Array<[number, number, Vals, Tag | string, number, number[][]]>;
 }
 
 export interface JoinStats {
@@ -105,6 +120,8 @@ export interface JoinStats {
 }
 
 const finite = (t: number) => (Number.isFinite(t) ? t : null);
+/** A snapshot's tag (snapshots written before 2026-12 hold "partition:offset:arrival"). */
+const unpackTag = (tag: Tag | string): Tag => (typeof tag === 'string' ? tag.split(':').map(Number) as Tag : tag);
 /** A join key as text: a one-field text key is the value itself (no copy); key types are equal on both sides (validated). */
 const keyOf = (vals: Vals, idx: number[]): string => {
   if (idx.length > 1) return JSON.stringify(idx.map((i) => vals[i]));
@@ -134,13 +151,16 @@ export class JoinState {
   /** the matches of a left event that has none yet (shared; never written to) */
   private readonly noMatches: Held[][];
   /** open left events by window end (time + left window), then arrival */
-  private readonly closing = new MinHeap<Open>((a, b) => a.t < b.t || (a.t === b.t && a.id < b.id));
+  private readonly closing = new MinHeap<Open>((a, b) => a.dt < b.dt || (a.dt === b.dt && a.id < b.id));
   private readonly expiring = new MinHeap<Held>((a, b) => {
     const ea = this.expiresAt(a);
     const eb = this.expiresAt(b);
     return ea < eb || (ea === eb && a.seq < b.seq);
   });
   private held = 0;
+  /** events hold their time as t - base; set by the first event (0 until then, and after a rebase) */
+  private base = 0;
+  private based = false;
   superseded = 0;
   late = 0;
 
@@ -197,7 +217,7 @@ export class JoinState {
   }
 
   private closesAt(o: Open): number {
-    return o.t + this.plan.left.windowMs;
+    return this.base + o.dt + this.plan.left.windowMs;
   }
 
   /** An arrival-time tick: every source has been read up to `t`. Closes windows and frees state. */
@@ -215,7 +235,7 @@ export class JoinState {
       this.closeWm = close;
       for (let o = this.closing.peek(); o && this.closesAt(o) <= close; o = this.closing.peek()) {
         this.closing.pop();
-        this.close(o);
+        this.close(o, true);
       }
     }
     if (left !== undefined && left > this.evictWm) {
@@ -235,15 +255,57 @@ export class JoinState {
     if (t > before) lanes.set(lane, t);
     if (wasIdle || t > before) this.moveWatermarks();
     const seq = ++this.seq;
-    if (side < 0) this.pushLeft(seq, t, vals, tag);
-    else this.pushRight(side, seq, t, vals);
+    if (side < 0) {
+      const at = tag ? tag[2] : t;
+      this.keepExact(at);
+      this.pushLeft(seq, this.rel(t), vals, tag ?? [lane, seq, t]);
+    } else this.pushRight(side, seq, this.rel(t), vals);
   }
 
-  private pushLeft(id: number, t: number, vals: Vals, tag: Tag): void {
+  /**
+   * A time as events hold it: t - base, which is exact (base + dt === t, so every comparison and
+   * window end is the one absolute times give). Where it would not be (a fractional time far from
+   * the base), every held time is made absolute again (base 0) first.
+   */
+  private rel(t: number): number {
+    this.keepExact(t);
+    return t - this.base;
+  }
+
+  /** Makes the base one that gives `t` exactly (the first time seen, else 0: every held time made absolute again). */
+  private keepExact(t: number): void {
+    if (!this.based) {
+      this.based = true;
+      this.base = Number.isFinite(t) ? Math.trunc(t) : 0;
+    }
+    if (this.base + (t - this.base) === t) return;
+    for (const o of this.closing.values()) { o.dt += this.base; o.dat += this.base; }
+    for (const h of this.heldObjects().keys()) h.dt += this.base;
+    this.base = 0;
+  }
+
+  /** A left event's tag. */
+  private tagOf(o: Open): Tag {
+    return [o.lane, o.offset, this.abs(o.dat)];
+  }
+
+  /** A base for restored times: one that is exact for all of them (else 0), so no rebase happens halfway through a restore. */
+  private chooseBase(times: number[]): void {
+    if (this.based || times.length === 0) return;
+    const b = Number.isFinite(times[0]) ? Math.trunc(times[0]) : 0;
+    this.based = true;
+    this.base = times.every((t) => b + (t - b) === t) ? b : 0;
+  }
+
+  private abs(dt: number): number {
+    return this.base + dt;
+  }
+
+  private pushLeft(id: number, t: number, vals: Vals, [lane, offset, at]: Tag): void {
     const { right, left } = this.plan;
     const matches = right.map((side, i) => {
       const key = keyOf(vals, side.leftKeyIdx);
-      const fits = (h: Held) => inWindows(side, left.windowMs, t, h.t);
+      const fits = (h: Held) => inWindows(side, left.windowMs, t, h.dt);
       if (side.latest) {
         const h = this.heldLatest[i].get(key);
         return h && fits(h) ? [h] : NONE;
@@ -252,18 +314,17 @@ export class JoinState {
       for (const h of listOf(this.heldEvents[i].get(key))) if (fits(h)) list = withMatch(list, h);
       return list;
     });
-    const o = new Open(id, t, vals, tag, matches.every((m) => m === NONE) ? this.noMatches : matches);
+    const o = new Open(id, t, vals, lane, offset, this.rel(at), matches.every((m) => m === NONE) ? this.noMatches : matches);
     if (o.matches.every((m) => m.length > 0)) this.emitProduct(o, o.matches);
     if (this.closesAt(o) <= this.closeWm) {
       this.late++;
-      this.close(o);
+      this.close(o, false);
       return;
     }
     this.addOpen(o);
   }
 
   private addOpen(o: Open): void {
-    o.isOpen = true;
     this.openCount++;
     this.closing.push(o);
     this.plan.right.forEach((side, i) => {
@@ -281,15 +342,16 @@ export class JoinState {
 
   private pushRight(i: number, seq: number, t: number, vals: Vals): void {
     const side = this.plan.right[i];
-    const h = this.heldOf(i, seq, t, vals);
+    const h = new Held(i, seq, t, vals);
+    const key = keyOf(vals, side.keyIdx);
     if (side.latest) {
-      const cur = this.heldLatest[i].get(h.key);
-      if (cur && cur.t > t) { this.superseded++; return; }
+      const cur = this.heldLatest[i].get(key);
+      if (cur && cur.dt > t) { this.superseded++; return; }
       if (cur) this.held--;
     }
-    const waiting = listOf(this.waiting[i].get(h.key));
+    const waiting = listOf(this.waiting[i].get(key));
     for (const o of waiting) {
-      if (!inWindows(side, this.plan.left.windowMs, o.t, t)) continue;
+      if (!inWindows(side, this.plan.left.windowMs, o.dt, t)) continue;
       if (o.matches === this.noMatches) o.matches = o.matches.slice();
       o.matches[i] = withMatch(o.matches[i], h);
       if (o.matches.every((m) => m.length > 0)) this.emitProduct(o, o.matches.map((m, j) => (j === i ? [h] : m)));
@@ -297,41 +359,42 @@ export class JoinState {
     if (side.latest && waiting.length) {
       // a left event that took this version waits no more on this side
       const rest = waiting.filter((o) => o.matches[i].length === 0);
-      if (rest.length) this.waiting[i].set(h.key, rest.length === 1 ? rest[0] : rest);
-      else this.waiting[i].delete(h.key);
+      if (rest.length) this.waiting[i].set(key, rest.length === 1 ? rest[0] : rest);
+      else this.waiting[i].delete(key);
     }
     if (this.expiresAt(h) <= this.evictWm) { this.late++; return; } // too old to wait for later left events
-    this.hold(h);
+    this.hold(h, key);
   }
 
-  /** A right event as held: kept until the left watermark passes t + its window + the left window. */
-  private heldOf(side: number, seq: number, t: number, vals: Vals): Held {
-    const plan = this.plan.right[side];
-    return new Held(side, seq, t, keyOf(vals, plan.keyIdx), vals);
+  /** A held right event's join key. */
+  private keyOfHeld(h: Held): string {
+    return keyOf(h.vals, this.plan.right[h.side].keyIdx);
   }
 
   /** When a held right event leaves: once the left watermark passes t + its window + the left window. */
   private expiresAt(h: Held): number {
-    return h.t + this.plan.right[h.side].windowMs + this.plan.left.windowMs;
+    return this.base + h.dt + this.plan.right[h.side].windowMs + this.plan.left.windowMs;
   }
 
-  private hold(h: Held): void {
-    if (this.plan.right[h.side].latest) this.heldLatest[h.side].set(h.key, h);
+  /** Holds a right event (kept until the left watermark passes t + its window + the left window). */
+  private hold(h: Held, key: string): void {
+    if (this.plan.right[h.side].latest) this.heldLatest[h.side].set(key, h);
     else {
-      this.heldEvents[h.side].set(h.key, plus(this.heldEvents[h.side].get(h.key), h));
+      this.heldEvents[h.side].set(key, plus(this.heldEvents[h.side].get(key), h));
     }
     this.held++;
     this.expiring.push(h);
   }
 
   private unhold(h: Held): void {
+    const key = this.keyOfHeld(h);
     if (this.plan.right[h.side].latest) {
-      if (this.heldLatest[h.side].get(h.key) !== h) return; // replaced earlier
-      this.heldLatest[h.side].delete(h.key);
+      if (this.heldLatest[h.side].get(key) !== h) return; // replaced earlier
+      this.heldLatest[h.side].delete(key);
     } else {
-      const rest = minus(this.heldEvents[h.side].get(h.key), h);
-      if (rest === undefined) this.heldEvents[h.side].delete(h.key);
-      else this.heldEvents[h.side].set(h.key, rest);
+      const rest = minus(this.heldEvents[h.side].get(key), h);
+      if (rest === undefined) this.heldEvents[h.side].delete(key);
+      else this.heldEvents[h.side].set(key, rest);
     }
     this.held--;
   }
@@ -340,15 +403,15 @@ export class JoinState {
   private emitProduct(o: Open, lists: Array<Array<Held | null>>): void {
     const pick: Array<Vals | null> = new Array(lists.length);
     const walk = (i: number) => {
-      if (i === lists.length) { o.rows++; this.on.row(o.vals, pick.slice(), o.tag); return; }
+      if (i === lists.length) { o.rows++; this.on.row(o.vals, pick.slice(), this.tagOf(o)); return; }
       for (const h of lists[i]) { pick[i] = h ? h.vals : null; walk(i + 1); }
     };
     walk(0);
   }
 
-  private close(o: Open): void {
-    if (o.isOpen) {
-      o.isOpen = false;
+  /** Closes `o`: `wasOpen` when it was in the close queue (a late event never was). */
+  private close(o: Open, wasOpen: boolean): void {
+    if (wasOpen) {
       this.openCount--;
       this.plan.right.forEach((side, i) => this.unwait(i, keyOf(o.vals, side.leftKeyIdx), o));
     }
@@ -357,15 +420,21 @@ export class JoinState {
       const complete = o.matches.every((m, i) => m.length > 0 || sides[i].kind === 'left');
       if (complete) this.emitProduct(o, o.matches.map((m) => (m.length ? m : [null])));
     }
-    this.on.closed(o.rows, o.tag);
+    this.on.closed(o.rows);
   }
 
-  snapshot(): JoinSnapshot {
+  /** Every right event in the state: 1 when held, 0 when only an open left event's match. */
+  private heldObjects(): Map<Held, 0 | 1> {
     const refs = new Map<Held, 0 | 1>();
     for (const m of this.heldLatest) for (const h of m.values()) refs.set(h, 1);
     for (const m of this.heldEvents) for (const v of m.values()) for (const h of listOf(v)) refs.set(h, 1);
+    for (const o of this.closing.values()) for (const list of o.matches) for (const h of list) if (!refs.has(h)) refs.set(h, 0);
+    return refs;
+  }
+
+  snapshot(): JoinSnapshot {
+    const refs = this.heldObjects();
     const open = this.closing.values();
-    for (const o of open) for (const list of o.matches) for (const h of list) if (!refs.has(h)) refs.set(h, 0);
     return {
       v: 1,
       lanes: this.lanes.map((m, i) => [...m].map(([lane, t]): [number, number | null, 0 | 1] => [lane, Number.isFinite(t) ? t : null, this.idleLanes[i].has(lane) ? 1 : 0])),
@@ -373,8 +442,8 @@ export class JoinState {
       close: finite(this.closeWm),
       evict: finite(this.evictWm),
       seq: this.seq,
-      r: [...refs].map(([h, held]) => [h.side, h.seq, h.t, h.vals, held]),
-      l: [...open].sort((a, b) => a.id - b.id).map((o) => [o.id, o.t, o.vals, o.tag, o.rows, o.matches.map((list) => list.map((h) => h.seq))]),
+      r: [...refs].map(([h, held]) => [h.side, h.seq, this.abs(h.dt), h.vals, held]),
+      l: [...open].sort((a, b) => a.id - b.id).map((o) => [o.id, this.abs(o.dt), o.vals, this.tagOf(o), o.rows, o.matches.map((list) => list.map((h) => h.seq))]),
     };
   }
 
@@ -390,14 +459,16 @@ export class JoinState {
     this.closeWm = s.close ?? Number.NEGATIVE_INFINITY;
     this.evictWm = s.evict ?? Number.NEGATIVE_INFINITY;
     this.seq = s.seq;
+    const left = [...s.l].sort((a, b) => a[0] - b[0]).map(([id, t, vals, tag, rows, matches]) => ({ id, t, vals, tag: unpackTag(tag), rows, matches }));
+    this.chooseBase([...s.r.map((r) => r[2]), ...left.flatMap((l) => [l.t, l.tag[2]])]);
     const bySeq = new Map<number, Held>();
     for (const [side, seq, t, vals, held] of [...s.r].sort((a, b) => a[1] - b[1])) {
-      const h = this.heldOf(side, seq, t, vals);
+      const h = new Held(side, seq, this.rel(t), vals);
       bySeq.set(seq, h);
-      if (held) this.hold(h);
+      if (held) this.hold(h, this.keyOfHeld(h));
     }
-    for (const [id, t, vals, tag, rows, matches] of [...s.l].sort((a, b) => a[0] - b[0])) {
-      const o = new Open(id, t, vals, tag, matches.every((q) => q.length === 0) ? this.noMatches : matches.map((seqs) => (seqs.length ? seqs.map((q) => bySeq.get(q)!) : NONE)));
+    for (const { id, t, vals, tag: [lane, offset, at], rows, matches } of left) {
+      const o = new Open(id, this.rel(t), vals, lane, offset, this.rel(at), matches.every((q) => q.length === 0) ? this.noMatches : matches.map((seqs) => (seqs.length ? seqs.map((q) => bySeq.get(q)!) : NONE)));
       o.rows = rows;
       this.addOpen(o);
     }

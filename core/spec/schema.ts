@@ -145,6 +145,9 @@ const joinOutputSchema = z.union([
     .strict(),
 ]);
 
+/** Right sides a join may have (the join state packs a side number into 4 bits). */
+export const MAX_JOIN_RIGHT_SIDES = 15;
+
 /** A temporal join: one left (driving) source; every right side is matched to it by key within windows. See docs/joins.md. */
 export const joinSchema = z
   .object({
@@ -170,7 +173,8 @@ export const joinSchema = z
           })
           .strict(),
       )
-      .min(1),
+      .min(1)
+      .max(MAX_JOIN_RIGHT_SIDES),
     output: z.array(joinOutputSchema).min(1).describe('the joined fields: "source.field" or {field, as}'),
   })
   .strict();

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { JoinState, type Vals } from '../../core/join/joinState';
+import { JoinState, type JoinSnapshot, type Tag, type Vals } from '../../core/join/joinState';
 import type { JoinPlan } from '../../core/join/plan';
 import { prng } from '../../loadtest/seedEvents';
 import { referenceJoin, type Emissions, type RefInput } from './joinReference';
@@ -19,9 +19,10 @@ function planOf(o: { wl: number; sides: Array<{ w: number; kind: 'inner' | 'left
 
 function run(plan: JoinPlan, inputs: RefInput[], from?: { at: number }) {
   const rows: Emissions = new Map();
+  const tags: Tag[] = [];
   let n = 0, matched = 0, unmatched = 0;
   const events = {
-    row: (l: Vals, r: Array<Vals | null>) => rows.set(n, [...(rows.get(n) ?? []), JSON.stringify([l, ...r])]),
+    row: (l: Vals, r: Array<Vals | null>, tag: Tag) => { tags.push(tag); rows.set(n, [...(rows.get(n) ?? []), JSON.stringify([l, ...r])]); },
     closed: (count: number) => { if (count > 0) matched++; else unmatched++; },
   };
   let j = new JoinState(plan, events);
@@ -36,9 +37,9 @@ function run(plan: JoinPlan, inputs: RefInput[], from?: { at: number }) {
     if ('tick' in x) j.advance(x.tick);
     else if ('open' in x) j.openLane(x.open, x.lane);
     else if ('idle' in x) j.idleLane(x.idle, x.lane);
-    else j.push(x.side, x.lane ?? 0, x.t, x.vals, n);
+    else j.push(x.side, x.lane ?? 0, x.t, x.vals, [x.lane ?? 0, n, x.t]);
   }
-  return { rows, matched, unmatched, stats: j.stats() };
+  return { rows, tags, matched, unmatched, stats: j.stats() };
 }
 
 const sorted = (m: Emissions) => [...m].filter(([, r]) => r.length).map(([n, r]) => [n, [...r].sort()] as const).sort((a, b) => a[0] - b[0]);
@@ -90,6 +91,36 @@ test('property: a snapshot taken anywhere and restored gives the same rows as no
     assert.deepEqual(resumed.stats.open, straight.stats.open);
     assert.deepEqual(resumed.stats.held, straight.stats.held);
   }
+});
+
+test('property: times held relative to a base decide as absolute times do, also at 2026 dates, with fractions, and a fraction far from the base; tags come back whole', () => {
+  for (let seed = 1; seed <= 200; seed++) {
+    const { plan, inputs } = randomCase(seed);
+    // 2026 dates with quarter milliseconds; from seed 100 on, one event at a tiny fractional time (t - base is not exact: the state goes back to absolute times)
+    const shifted = inputs.map((x, n): RefInput => ('t' in x ? { ...x, t: seed > 100 && n === 60 ? 0.1 : 1_795_910_400_000 + x.t + (n % 4) / 4 } : 'tick' in x ? { tick: 1_795_910_400_000 + x.tick } : x));
+    const got = run(plan, shifted);
+    const want = referenceJoin(plan, shifted);
+    assert.deepEqual(sorted(got.rows), sorted(want.rows), `seed ${seed}`);
+    assert.equal(got.matched, want.matched, `seed ${seed}: matched`);
+    const resumed = run(plan, shifted, { at: 1 + (seed * 37) % (inputs.length - 1) });
+    assert.deepEqual(sorted(resumed.rows), sorted(want.rows), `seed ${seed}: restored`);
+    for (const tags of [got.tags, resumed.tags]) {
+      for (const [lane, n, at] of tags) {
+        const x = shifted[n] as { side: number; lane?: number; t: number };
+        assert.deepEqual([x.side, lane, at], [-1, x.lane ?? 0, x.t], `seed ${seed}: tag of input ${n}`);
+      }
+    }
+  }
+});
+
+test('a join snapshot written before tags were held as numbers (tag "partition:offset:arrival") restores with its tags', () => {
+  const plan = planOf({ wl: 10, sides: [{ w: 10, kind: 'inner', latest: false }] });
+  const old: JoinSnapshot = { v: 1, lanes: [[[0, 5, 0]], []], floor: null, close: null, evict: null, seq: 1, r: [], l: [[1, 5, ['a', 'p1'], '2:123456:1795910400000', 0, [[]]]] };
+  const tags: Tag[] = [];
+  const j = new JoinState(plan, { row: (_l, _r, tag) => tags.push(tag), closed: () => undefined });
+  j.restore(old);
+  j.push(0, 0, 6, ['a', 'pay']);
+  assert.deepEqual(tags, [[2, 123_456, 1_795_910_400_000]]);
 });
 
 // The documented rules, one by one (W = windows; times in ms)

@@ -4,7 +4,6 @@ import { SinkState, type JournalEntry, type Row } from '../../core/sinkState';
 import { validateSpec } from '../../core/spec/validate';
 import type { RawBatch } from '../../core/envelope';
 import type { JoinSnapshot } from '../../core/join/joinState';
-import { packTag, unpackTag } from '../../core/join/joinRunner';
 import { prng } from '../../loadtest/seedEvents';
 import { joinSpec } from './fixtures';
 
@@ -155,9 +154,4 @@ test('a join key of several fields, with leftKey naming the left side\'s fields;
   st.process(4, b(1, 1, 2000, { shop_id: 'a', order: '1', carrier: 'dhl' })); // "1" as text is the integer 1
   st.process(5, b(1, 2, 2000, { shop_id: 'a', order: 2, carrier: 'none' }));
   assert.deepEqual(st.takeBatch(0).rows.map((r) => [r.shop, r.order_no, r.carrier]), [['b', 1, 'ups'], ['a', 1, 'dhl']]);
-});
-
-test('left-event tags are held packed and come back whole, also from snapshots written before packing (arrays)', () => {
-  assert.deepEqual(unpackTag(packTag([2, 123_456, 1_795_910_400_000])), [2, 123_456, 1_795_910_400_000]);
-  assert.deepEqual(unpackTag([1, 5, 9]), [1, 5, 9]);
 });

@@ -102,3 +102,12 @@ test('the schema is exported as JSON Schema', () => {
   assert.ok(js.properties.sources && js.properties.sink);
   assert.ok(js.required.includes('name'));
 });
+
+test('a join has at most 15 right sides (the join state packs the side into 4 bits)', () => {
+  const text = readFileSync(join(__dirname, '..', '..', '..', 'pipelines', 'purchases-enriched.yaml'), 'utf8');
+  const r = validateSpecText(text);
+  assert.ok(r.ok);
+  const spec = JSON.parse(JSON.stringify(r.spec));
+  spec.join.right = Array.from({ length: 16 }, () => spec.join.right[0]);
+  assert.ok(problemsOf(spec).some((p) => p.startsWith('join.right:')), problemsOf(spec).join('\n'));
+});
