@@ -25,26 +25,32 @@ export interface Recovered {
   insertInto: string;
 }
 
-/** Journal entries up to `lastSeq`, in order, with their sequences. */
-async function* entriesUpTo(js: JetStreamClient, journal: string, info: StreamInfo): AsyncGenerator<{ seq: number; entry: JournalEntry }> {
+/**
+ * Journal entries up to `lastSeq`, in order, with their sequences. A fetch that brings nothing is
+ * not the end: it also happens when this process's event loop was blocked while the fetch was
+ * out (its timer fires before the answer is read), and ending the replay there would lose the
+ * entries after it. A fresh consumer from the next sequence says how many messages are left.
+ */
+export async function* entriesUpTo(js: JetStreamClient, journal: string, info: StreamInfo): AsyncGenerator<{ seq: number; entry: JournalEntry }> {
   const lastSeq = info.state.last_seq;
   if (info.state.messages === 0) return;
-  const consumer = await js.consumers.get(journal, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: info.state.first_seq });
-  try {
-    for (let seen = 0; seen < lastSeq;) {
-      const batch = await consumer.fetch({ max_messages: 256, expires: 2000 });
-      let got = 0;
-      for await (const m of batch) {
-        if (m.seq > lastSeq) return; // appended after the snapshot this recovery works from
-        got++;
-        seen = m.seq;
-        yield { seq: m.seq, entry: JSON.parse(dec.decode(m.data)) as JournalEntry };
-        if (m.seq >= lastSeq) return;
+  for (let from = info.state.first_seq; from <= lastSeq;) {
+    const consumer = await js.consumers.get(journal, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: from });
+    try {
+      if ((await consumer.info()).num_pending === 0) return; // the entries up to lastSeq that are left were deleted
+      for (let got = 1; got > 0;) {
+        got = 0;
+        for await (const m of await consumer.fetch({ max_messages: 256, expires: 2000 })) {
+          if (m.seq > lastSeq) return; // appended after the snapshot this recovery works from
+          got++;
+          from = m.seq + 1;
+          yield { seq: m.seq, entry: JSON.parse(dec.decode(m.data)) as JournalEntry };
+          if (m.seq >= lastSeq) return;
+        }
       }
-      if (got === 0) return;
+    } finally {
+      await consumer.delete().catch(() => undefined);
     }
-  } finally {
-    await consumer.delete().catch(() => undefined);
   }
 }
 
