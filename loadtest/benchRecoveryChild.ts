@@ -4,12 +4,13 @@
 import { performance } from 'node:perf_hooks';
 import { DeliverPolicy } from 'nats';
 import type { PipelineSpec } from '../core/spec/schema';
-import { SinkState, type JournalEntry } from '../core/sinkState';
+import { SinkState } from '../core/sinkState';
 import { decodeRawBatch } from '../core/envelope';
 import { streamsOf } from '../core/names';
 import { tableRef } from '../core/ddl';
 import { natsConnection, closeNats, clickhouseFor } from '../runtime/connections';
 import { DedupSnapshots } from '../activities/dedupSnapshots';
+import { entriesUpTo } from '../activities/sink/recovery';
 
 async function main(): Promise<void> {
   const spec = JSON.parse(process.argv[2]) as PipelineSpec;
@@ -22,15 +23,7 @@ async function main(): Promise<void> {
   const keysFrom = await (await DedupSnapshots.open(js, spec))!.restore(state);
   const snapshotLoaded = performance.now();
   const info = await jsm.streams.info(s.journal);
-  const journal = await js.consumers.get(s.journal, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: info.state.first_seq });
-  for (let seq = info.state.first_seq; seq <= info.state.last_seq;) {
-    for await (const m of await journal.fetch({ max_messages: 256, expires: 2000 })) {
-      const entry = JSON.parse(new TextDecoder().decode(m.data)) as JournalEntry;
-      state.apply(entry, true, entry.batch > keysFrom);
-      seq = m.seq + 1;
-      if (m.seq >= info.state.last_seq) break;
-    }
-  }
+  for await (const { entry } of entriesUpTo(js, s.journal, info)) state.apply(entry, true, entry.batch > keysFrom);
   state.evictAll();
   const journalReplayed = performance.now();
   const raw = await js.consumers.get(s.raw, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: 1 });
