@@ -19,7 +19,7 @@
 // generation goes as a whole once its newest key has left the window; a sweep marks the keys at or
 // before its horizon as gone in every generation, so decisions are the same as in memory alone.
 import { BloomFilter } from './bloomFilter';
-import { KeyStore, concatDumps, dumpTime, type KeyStoreDump } from './keyStore';
+import { KeyStore, concatDumps, dumpTime, sliceDump, type KeyStoreDump } from './keyStore';
 
 /** A window's state in a snapshot: its keys and the two times that drive eviction. */
 export interface DedupWindowDump {
@@ -152,8 +152,13 @@ export class DedupWindow {
     if (!this.spill || n <= this.spill.maxKeysInMemory) {
       this.store = KeyStore.load(d.store);
     } else {
-      this.store = new KeyStore();
-      for (let j = 0; j < n; j++) this.put(d.store.keys[2 * j], d.store.keys[2 * j + 1], dumpTime(d.store, j), undefined);
+      // past the cap, pieces of the cap go straight to disk as generations (a key is held in one
+      // place only, and which generation holds it changes no decision); the rest stays in memory.
+      // Putting them one by one through the memory store took 4.9 s for 5 million keys.
+      const max = this.spill.maxKeysInMemory;
+      let from = 0;
+      for (; n - from > max; from += max) this.writeGeneration(sliceDump(d.store, from, from + max));
+      this.store = KeyStore.load(sliceDump(d.store, from, n));
     }
     this.watermark = d.watermark;
     this.lastSweep = d.lastSweep;
@@ -203,6 +208,12 @@ export class DedupWindow {
 
   private spillMemory(): void {
     const d = this.store.dump();
+    this.writeGeneration(d);
+    this.store = new KeyStore(Math.min(d.timeLo.length, this.spill!.maxKeysInMemory));
+  }
+
+  /** Keys to disk as a new generation, with its filter. */
+  private writeGeneration(d: KeyStoreDump): void {
     const n = d.timeLo.length;
     const filter = new BloomFilter(n);
     let newest = Number.NEGATIVE_INFINITY;
@@ -213,6 +224,5 @@ export class DedupWindow {
     const id = this.nextGeneration++;
     this.spill!.store.write(id, d);
     this.generations.push({ id, filter, newest, goneUpTo: Number.NEGATIVE_INFINITY, keys: n });
-    this.store = new KeyStore(Math.min(n, this.spill!.maxKeysInMemory));
   }
 }

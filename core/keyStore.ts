@@ -22,6 +22,10 @@ export interface KeyStoreDump {
 /** The time of key j of a dump. */
 export const dumpTime = (d: KeyStoreDump, j: number): number => d.timeHi[j] * TWO32 + d.timeLo[j] - TIME_OFFSET;
 
+/** Keys from..to-1 of a dump (views, not copies). */
+export const sliceDump = (d: KeyStoreDump, from: number, to: number): KeyStoreDump =>
+  ({ keys: d.keys.subarray(2 * from, 2 * to), timeLo: d.timeLo.subarray(from, to), timeHi: d.timeHi.subarray(from, to) });
+
 /** The keys of several dumps in one. */
 export function concatDumps(parts: KeyStoreDump[]): KeyStoreDump {
   const n = parts.reduce((a, d) => a + d.timeLo.length, 0);
