@@ -5,7 +5,9 @@ import { Context } from '@temporalio/activity';
 import { ClickHouseError } from '@clickhouse/client';
 import type { PipelineSpec } from '../core/spec/schema';
 import { streamsOf, consumerGroupOf } from '../core/names';
-import { createTableSql, columnMismatches, tableRef, quoteIdent } from '../core/ddl';
+import { createTableSql, columnMismatches, engineNameOf, tableRef, quoteIdent } from '../core/ddl';
+import { createTableSettings } from '../core/serverVersion';
+import { serverOf } from './clickhouseServer';
 import { settings } from '../runtime/settings';
 import { clickhouseErrorCode, isDeterministicClickHouseError } from '../core/clickhouseErrors';
 import { clickhouseFor, kafkaFor, natsConnection } from '../runtime/connections';
@@ -51,7 +53,8 @@ export async function provisionTable(spec: PipelineSpec): Promise<void> {
   try {
     if (spec.sink.createTable) {
       await ch.command({ query: `CREATE DATABASE IF NOT EXISTS ${quoteIdent(db)}` }).catch((e) => { throw refusedForGood(e, `sink: creating database ${db}`); });
-      await ch.command({ query: createTableSql(spec) }).catch((e) => { throw refusedForGood(e, `sink: creating table ${table}`); });
+      const tableSettings = createTableSettings(await serverOf(ch), engineNameOf(spec.sink.createTable.engine));
+      await ch.command({ query: createTableSql(spec, tableSettings) }).catch((e) => { throw refusedForGood(e, `sink: creating table ${table}`); });
     }
     const rs = await ch.query({ query: `DESCRIBE TABLE ${tableRef(spec)}`, format: 'JSONEachRow' }).catch((e: Error) => {
       throw refusedForGood(e, `sink: table ${table} is not readable${spec.sink.createTable ? '' : ' (set sink.createTable to create it)'}`);

@@ -25,7 +25,8 @@ export const quoteIdent = (name: string): string => escapeQuoted(name, '`');
 export const quoteString = (text: string): string => escapeQuoted(text, "'");
 export const tableRef = (spec: PipelineSpec) => `${quoteIdent(spec.sink.clickhouse.database)}.${quoteIdent(spec.sink.clickhouse.table)}`;
 
-export function createTableSql(spec: PipelineSpec): string {
+/** The CREATE TABLE of a sink table; `settings`: its SETTINGS clause for the server (core/serverVersion.ts createTableSettings). */
+export function createTableSql(spec: PipelineSpec, settings = ''): string {
   const ct = spec.sink.createTable;
   if (!ct) throw new Error('sink.createTable is not set');
   const cols = resolveColumns(spec).map((c) => `  ${quoteIdent(c.name)} ${c.type}`);
@@ -36,6 +37,7 @@ export function createTableSql(spec: PipelineSpec): string {
     `) ENGINE = ${engineSql(ct.engine)}`,
     ct.partitionBy !== undefined ? `PARTITION BY ${keySql(ct.partitionBy)}` : '',
     `ORDER BY (${ct.orderBy.map(keySql).join(', ')})`,
+    settings,
   ].filter(Boolean).join('\n');
 }
 
@@ -49,6 +51,9 @@ function keySql(text: string): string {
   const e: KeyExpression = parsed(parseKeyExpression(text), `sink.createTable key "${text}"`);
   return e.fn ? `${e.fn}(${quoteIdent(e.column)})` : quoteIdent(e.column);
 }
+
+/** The engine's name ("ReplicatedMergeTree" of "ReplicatedMergeTree('/t', '{replica}')"). */
+export const engineNameOf = (text: string): string => parsed(parseEngine(text), 'sink.createTable.engine').name;
 
 function engineSql(text: string): string {
   const e = parsed(parseEngine(text), 'sink.createTable.engine');

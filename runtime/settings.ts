@@ -9,6 +9,8 @@ export const settings = {
   taskQueue: process.env.SLUICE_TASK_QUEUE ?? 'sluice',
   kafkaBrokers: (process.env.SLUICE_KAFKA_BROKERS ?? '127.0.0.1:9092').split(','),
   clickhouseUrl: process.env.SLUICE_CLICKHOUSE_URL ?? 'http://127.0.0.1:8123',
+  /** replicated sink tables: the insert_quorum of Sluice's INSERTs (e.g. 2, or auto: a majority); unset: none */
+  clickhouseInsertQuorum: process.env.SLUICE_CLICKHOUSE_INSERT_QUORUM || undefined,
   apiPort: Number(process.env.SLUICE_API_PORT ?? 4000),
   apiHost: process.env.SLUICE_API_HOST ?? '127.0.0.1',
   workerMetricsPort: Number(process.env.SLUICE_WORKER_METRICS_PORT ?? 9464),

@@ -8,7 +8,8 @@ import { clickhouseErrorCode } from '../../core/clickhouseErrors';
 import { BATCH_COLUMN } from '../../core/spec/columns';
 import { tableRef, probeTableSql, probeTableRef } from '../../core/ddl';
 import { faultRows } from '../faultPoints';
-import { insertSettings } from '../clickhouseServer';
+import { insertSettings, tableEngine } from '../clickhouseServer';
+import { batchCountQuery, isReplicatedEngine } from '../../core/serverVersion';
 
 /** This writer was fenced out: a newer sink attempt dropped its fence. Retried like any failure (the attempt is stale). */
 export class FencedOut extends Error {}
@@ -19,9 +20,10 @@ const codeOf = (e: unknown): number | undefined =>
 export const isServerError = (e: unknown) => codeOf(e) !== undefined;
 const UNKNOWN_TABLE = 60;
 
-/** Rows of one batch id in the sink table (recovery's question about the last journaled batch). */
+/** Rows of one batch id in the sink table (recovery's question about the last journaled batch; consistent on replicated tables). */
 export async function rowsOfBatch(ch: ClickHouseClient, spec: PipelineSpec, batchId: number): Promise<number> {
-  const rs = await ch.query({ query: `SELECT count() AS n FROM ${tableRef(spec)} WHERE ${BATCH_COLUMN} = ${batchId}`, format: 'JSONEachRow' });
+  const { query, settings } = batchCountQuery(tableRef(spec), BATCH_COLUMN, batchId, isReplicatedEngine(await tableEngine(ch, spec)));
+  const rs = await ch.query({ query, format: 'JSONEachRow', clickhouse_settings: settings });
   const [row] = await rs.json<{ n: string | number }>();
   return Number(row?.n ?? 0);
 }
@@ -30,17 +32,17 @@ export class ClickHouseWriter {
   private probeCreated = false;
 
   private constructor(private readonly ch: ClickHouseClient, private readonly spec: PipelineSpec, private readonly insertInto: string,
-    private readonly settings: Record<string, 0 | 1>) {}
+    private readonly settings: (batchId?: number) => Record<string, string | number>) {}
 
   /** A writer into `insertInto` (this writer's fence input), with the settings the server takes. */
   static async open(ch: ClickHouseClient, spec: PipelineSpec, insertInto: string): Promise<ClickHouseWriter> {
-    return new ClickHouseWriter(ch, spec, insertInto, await insertSettings(ch));
+    return new ClickHouseWriter(ch, spec, insertInto, await insertSettings(ch, spec));
   }
 
-  /** One INSERT of a batch's rows; a mid-insert fault point streams them to stop halfway. */
-  async insert(rows: Row[]): Promise<void> {
+  /** One INSERT of batch `batchId`'s rows (the id is its deduplication token); a mid-insert fault point streams them to stop halfway. */
+  async insert(rows: Row[], batchId: number): Promise<void> {
     try {
-      await this.ch.insert({ table: this.insertInto, values: faultRows('mid-insert', rows), format: 'JSONEachRow', clickhouse_settings: this.settings });
+      await this.ch.insert({ table: this.insertInto, values: faultRows('mid-insert', rows), format: 'JSONEachRow', clickhouse_settings: this.settings(batchId) });
     } catch (e) {
       if (codeOf(e) === UNKNOWN_TABLE) throw new FencedOut(`sink: this writer's fence ${this.insertInto} is gone: another sink attempt took the table over (${(e as Error).message})`);
       throw e;
@@ -52,7 +54,7 @@ export class ClickHouseWriter {
     return findRejected(rows, async (part) => {
       if (!this.probeCreated) { await this.ch.command({ query: probeTableSql(this.spec) }); this.probeCreated = true; }
       try {
-        await this.ch.insert({ table: probeTableRef(this.spec), values: part, format: 'JSONEachRow', clickhouse_settings: this.settings });
+        await this.ch.insert({ table: probeTableRef(this.spec), values: part, format: 'JSONEachRow', clickhouse_settings: this.settings() });
         return undefined;
       } catch (e) {
         if (isServerError(e)) return (e as Error).message;

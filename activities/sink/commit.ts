@@ -11,6 +11,7 @@ import type { PipelineSpec } from '../../core/spec/schema';
 import { streamsOf } from '../../core/names';
 import type { SinkState, TakenBatch } from '../../core/sinkState';
 import type { JournalCompactor } from '../../core/journalCompactor';
+import { batchIdOf } from '../../core/incarnation';
 import { batchRows, dlqEvents, endToEndSeconds, insertSeconds, rawPending } from '../../runtime/metrics';
 import { faultPoint } from '../faultPoints';
 import type { JoinSnapshots } from '../joinSnapshots';
@@ -82,7 +83,7 @@ export class BatchCommitter {
   private async insert(b: TakenBatch): Promise<void> {
     if (!b.rows.length) return;
     const end = insertSeconds.startTimer(this.labels);
-    await this.writer.insert(b.rows);
+    await this.writer.insert(b.rows, batchIdOf(this.state.incarnation, b.entry.batch));
     end();
     batchRows.observe(this.labels, b.rows.length);
     endToEndSeconds.observe(this.labels, (Date.now() - b.origins[0].at) / 1000); // the batch's first row arrived first

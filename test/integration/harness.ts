@@ -88,7 +88,6 @@ export function sinkStarts(name: string): Array<{ batch: number; snapshotBatch: 
     .map((l) => JSON.parse(l) as { batch: number; snapshotBatch: number; attempt: number });
 }
 
-/** SIGKILLs every live worker of the harness and waits for them to exit. */
 /** Sends every live worker of the harness `signal` (SIGKILL: a crash; SIGTERM: a shutdown) and waits until each has exited. */
 export async function killWorkers(h: Harness, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
   const alive = h.workers.filter((w) => w.exitCode === null && w.signalCode === null);

@@ -369,6 +369,8 @@ for (const env of ENVS) {
     assert.equal(cm.data.SLUICE_TASK_QUEUE, cfg.taskQueue);
     assert.equal(cm.data.SLUICE_TEMPORAL_NAMESPACE, cfg.temporalNamespace);
     assert.equal(Number(cm.data.SLUICE_RAW_STREAM_MAX_BYTES), cfg.rawStreamMaxBytes);
+    assert.equal(cm.data.SLUICE_CLICKHOUSE_INSERT_QUORUM, cfg.clickhouseInsertQuorum || undefined, 'the insert quorum (replicated sink tables)');
+    if (env === 'baremetal') assert.equal(cm.data.SLUICE_CLICKHOUSE_INSERT_QUORUM, '2', 'baremetal: ReplicatedMergeTree on two replicas, quorum 2');
 
     // the secret references are the ones configured, and the API gets its tokens
     const api = ms.find((m) => m.metadata.name === 'sluice-api' && m.kind === 'Deployment')!;
