@@ -15,8 +15,9 @@ export class ProgressReporter {
   private lastSignalled = '';
   private lastTurn = Date.now();
 
-  constructor(private readonly pipeline: string, stage: StageProgress['stage'], source: string | undefined, everyMs = 2000) {
-    this.latest = { stage, source, counters: {}, at: Date.now() };
+  /** `part`: which shard of a sharded sink, which member of a source's ingest group (absent: the only one) */
+  constructor(private readonly pipeline: string, stage: StageProgress['stage'], source: string | undefined, part: Pick<StageProgress, 'shard' | 'member'> = {}, everyMs = 2000) {
+    this.latest = { stage, source, ...part, counters: {}, at: Date.now() };
     this.timer = setInterval(() => void this.flush(), everyMs);
   }
 
@@ -42,7 +43,9 @@ export class ProgressReporter {
     this.turned();
     this.latest = { ...this.latest, counters, at: Date.now() };
     for (const [counter, v] of Object.entries(counters)) {
-      stageCounter.set({ pipeline: this.pipeline, stage: this.latest.stage, source: this.latest.source ?? '', counter }, v);
+      const { stage, source, shard, member } = this.latest;
+      // the "source" label also names a shard ("shard-3") or an ingest member ("purchases#1")
+      stageCounter.set({ pipeline: this.pipeline, stage, source: shard !== undefined ? `shard-${shard}` : member ? `${source}#${member}` : source ?? '', counter }, v);
     }
     Context.current().heartbeat(this.latest);
   }
