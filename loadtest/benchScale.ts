@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { once } from 'node:events';
 import { PipelineService, specFrom } from '../client/pipelines';
 import type { PipelineSpec } from '../core/spec/schema';
-import { runScenario, type ScenarioResult } from './pipelineRun';
+import { printResult, runScenario, type ScenarioResult } from './pipelineRun';
 import { stackDir, startWorker, waitForPollers } from './localWorker';
 
 export interface ScaleOptions {
@@ -38,10 +38,13 @@ export async function runScaleBench(specOf: (name: string) => PipelineSpec, o: S
   const rows: ScaleRow[] = [];
   for (const workers of o.workers) {
     for (const shards of o.shards) {
-      const id = `n${shards}-w${workers}${o.tag ? `-${o.tag}` : ''}`;
-      const taskQueue = `sluice-bench-scale-${id}`;
+      const id = `n${shards}-w${workers}`;
+      const taskQueue = `sluice-bench-scale-${id}${o.tag ? `-${o.tag}` : ''}`;
       const svc = await PipelineService.connect(taskQueue);
-      const procs = Array.from({ length: workers }, () => startWorker('bench-worker', { SLUICE_TASK_QUEUE: taskQueue }));
+      // the stages (a sink per shard, an ingest member per shard up to the partitions) spread evenly: each worker runs at most its share
+      const stages = shards + Math.min(shards, PARTITIONS);
+      const env = { SLUICE_TASK_QUEUE: taskQueue, SLUICE_WORKER_MAX_ACTIVITIES: String(Math.max(2, Math.ceil(stages / workers))) };
+      const procs = Array.from({ length: workers }, () => startWorker('bench-worker', env));
       try {
         await waitForPollers(taskQueue);
         const spec = specFrom({ ...specOf(`bench-scale-${id}`), parallelism: shards });
@@ -52,6 +55,9 @@ export async function runScaleBench(specOf: (name: string) => PipelineSpec, o: S
           events: { events: o.events, duplicateRatio: 0.3, malformedRatio: 0.001, seed: 21, maxDuplicateDistance: 5000 },
         });
         rows.push({ shards, workers, r });
+        if (!r.ok) printResult(r, (l) => o.log(`MISMATCH ${id}: ${l}`));
+        const st = await svc.status(spec.name).catch(() => undefined);
+        if (st?.shards) o.log(`per shard read/inserted/duplicates/dlq: ${st.shards.map((c) => `${c?.read}/${c?.inserted}/${c?.duplicates}/${c?.dlq}`).join('  ')}`);
         await svc.delete(spec.name).catch(() => undefined);
       } finally {
         await svc.close();
