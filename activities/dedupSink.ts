@@ -11,6 +11,7 @@ import { Context } from '@temporalio/activity';
 import { DeliverPolicy } from 'nats';
 import type { PipelineSpec } from '../core/spec/schema';
 import { streamsOf, shardOf } from '../core/names';
+import { progressEveryMs } from '../core/shards';
 import { parseDuration } from '../core/duration';
 import { decodeRawBatch } from '../core/envelope';
 import { SinkState } from '../core/sinkState';
@@ -60,7 +61,7 @@ export async function dedupSink({ spec, drain = false, shard = 0 }: SinkInput): 
   });
   const compactor = new JournalCompactor(state.windowsMs());
   const policy = new BatchPolicy({ maxRows: spec.sink.batch.maxRows, maxDelayMs: parseDuration(spec.sink.batch.maxDelay)!, maxJoinRecords: JOIN_RECORDS_PER_BATCH });
-  const progress = new ProgressReporter(spec.name, 'sink', undefined, sh.count > 1 ? { shard } : {});
+  const progress = new ProgressReporter(spec.name, 'sink', undefined, sh.count > 1 ? { shard } : {}, progressEveryMs(spec.parallelism));
   const report = () => {
     const { join, ...counters } = state.counters;
     progress.update({ ...counters, ...join, ...(state.join ? { joinHeld: state.join.stats().held } : {}), batches: state.batch, keysHeld: state.heldKeys() });

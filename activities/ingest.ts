@@ -5,7 +5,7 @@
 import { Context } from '@temporalio/activity';
 import type { PipelineSpec } from '../core/spec/schema';
 import { shardsOf, consumerGroupOf } from '../core/names';
-import { shardRouter } from '../core/shards';
+import { progressEveryMs, shardRouter } from '../core/shards';
 import { chunk, encodeRawRecords } from '../core/envelope';
 import { settings } from '../runtime/settings';
 import { kafkaFor, natsConnection } from '../runtime/connections';
@@ -49,7 +49,7 @@ export async function ingest({ spec, source, member, counters }: IngestInput): P
     maxWaitTimeInMs: 250,
     retry: { retries: 5, restartOnFailure: async () => false },
   });
-  const progress = new ProgressReporter(spec.name, 'ingest', src.name, member === undefined ? {} : { member });
+  const progress = new ProgressReporter(spec.name, 'ingest', src.name, member === undefined ? {} : { member }, progressEveryMs(spec.parallelism));
   const carried = ProgressReporter.carried(counters);
   let read = carried.read ?? 0;
   let published = carried.published ?? 0;

@@ -86,3 +86,10 @@ export function parallelismProblems(spec: PipelineSpec): SpecProblem[] {
 
 /** Ingest members of a source in one consumer group: one per shard, but no more than the topic has partitions (kafkajs gives each member whole partitions). */
 export const ingestMembersOf = (parallelism: number, partitions: number | undefined): number => Math.max(1, Math.min(parallelism, partitions ?? parallelism));
+
+/**
+ * How often each stage of a pipeline signals its progress to the workflow: every 2 s, less often
+ * with many stages, so that one workflow takes about 4 progress signals a second at most
+ * (each is an event of its history).
+ */
+export const progressEveryMs = (parallelism: number): number => 2000 * Math.max(1, Math.ceil(parallelism / 4));

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { validateSpec } from '../../core/spec/validate';
 import type { PipelineSpec, PipelineSpecInput } from '../../core/spec/schema';
 import { updateProblems } from '../../core/spec/updateRules';
-import { shardRouter, shardOfHash, parallelismProblems, ingestMembersOf } from '../../core/shards';
+import { shardRouter, shardOfHash, parallelismProblems, ingestMembersOf, progressEveryMs } from '../../core/shards';
 import { sumCounters } from '../../core/sumCounters';
 import { shardOf, shardsOf, streamsOf, isShardJournalOf } from '../../core/names';
 import { fenceOf, isFenceOf, isAnyFenceOf, dropOrder } from '../../core/fence';
@@ -163,4 +163,12 @@ test('counters of shards and ingest members add up; members are at most the part
   assert.equal(ingestMembersOf(2, 6), 2);
   assert.equal(ingestMembersOf(4, undefined), 4);
   assert.equal(shardOfHash('00000000ffffffff', 7), 0xffffffff % 7);
+});
+
+test('progress signals: every 2 s up to 4 shards, then less often (about 4 a second per workflow, ingest and sink each)', () => {
+  assert.equal(progressEveryMs(1), 2000);
+  assert.equal(progressEveryMs(4), 2000);
+  assert.equal(progressEveryMs(5), 4000);
+  assert.equal(progressEveryMs(64), 32_000);
+  for (const n of [1, 4, 8, 16, 64]) assert.ok(n / (progressEveryMs(n) / 1000) <= 2, `${n} shards`);
 });
