@@ -54,7 +54,7 @@ export async function dedupSink({ spec, drain = false, shard = 0 }: SinkInput): 
   const sh = shardOf(spec.name, shard, spec.parallelism);
   const ch = clickhouseFor(spec);
   const journalInfo = await jsm.streams.info(sh.journal);
-  const spill = spillFor(spec); // keys past the worker's memory cap go to LMDB (docs/state.md)
+  const spill = spillFor(spec, sh.count > 1 ? shard : undefined); // keys past the worker's memory cap go to LMDB (docs/state.md)
   const state = new SinkState(spec, {
     joinSnapshotMinInputs: settings.joinSnapshotMinInputs, incarnation: incarnationFromMetadata(journalInfo.config.metadata),
     dedupSpill: spill.options, dedupSnapshotEveryKeys: settings.dedupSnapshotEveryKeys,

@@ -109,18 +109,21 @@ export function removeStaleStores(dir: string, prefix: string): void {
 export const maxKeysWithin = (bytes: number): number => Math.floor(slotsWithin(bytes) * 0.75);
 
 /**
- * The spill options of each dedup source of `spec` under the worker's memory cap (none: no cap),
- * and a function that closes and removes the stores.
+ * The spill options of each dedup source of `spec` (of its shard `shard`, when sharded) under the
+ * worker's memory cap (none: no cap; the cap is per source of each shard), and a function that
+ * closes and removes the stores.
  */
-export function spillFor(spec: PipelineSpec): { options: (source: number) => SpillOptions | undefined; close: () => void } {
+export function spillFor(spec: PipelineSpec, shard?: number): { options: (source: number) => SpillOptions | undefined; close: () => void } {
+  // shards of one pipeline in one worker each have their own stores ("." is in no pipeline name)
+  const owner = shard === undefined ? spec.name : `${spec.name}.s${shard}`;
   const capMiB = settings.dedupMemoryMaxMiB;
   if (capMiB !== undefined && !(capMiB > 0)) throw new Error(`SLUICE_DEDUP_MEMORY_MAX_MB must be a positive number of MiB, got ${JSON.stringify(process.env.SLUICE_DEDUP_MEMORY_MAX_MB)}`);
   const stores: LmdbSpill[] = [];
   const options = (source: number): SpillOptions | undefined => {
     if (capMiB === undefined) return undefined;
     const dir = settings.stateDir ?? join(tmpdir(), 'sluice-state');
-    removeStaleStores(dir, `${spec.name}-${source}-`);
-    const store = new LmdbSpill(join(dir, `${spec.name}-${source}-${process.pid}`));
+    removeStaleStores(dir, `${owner}-${source}-`);
+    const store = new LmdbSpill(join(dir, `${owner}-${source}-${process.pid}`));
     stores.push(store);
     return { store, maxKeysInMemory: maxKeysWithin(capMiB * 2 ** 20) };
   };
