@@ -10,7 +10,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Context } from '@temporalio/activity';
 import { DeliverPolicy } from 'nats';
 import type { PipelineSpec } from '../core/spec/schema';
-import { streamsOf } from '../core/names';
+import { streamsOf, shardOf } from '../core/names';
+import { progressEveryMs } from '../core/shards';
 import { parseDuration } from '../core/duration';
 import { decodeRawBatch } from '../core/envelope';
 import { SinkState } from '../core/sinkState';
@@ -27,6 +28,7 @@ import { recover } from './sink/recovery';
 import { ClickHouseWriter } from './sink/clickhouseWriter';
 import { BatchCommitter } from './sink/commit';
 import { JoinClock, partitionsOf } from './sink/joinClock';
+import { lastRawSeq } from './sink/rawStream';
 
 /** how long a starting sink waits for its first heartbeat's answer before it takes the table over */
 const STALE_ATTEMPT_CHECK_MS = 1_000;
@@ -39,24 +41,27 @@ export interface SinkInput {
   spec: PipelineSpec;
   /** stop once everything in the raw stream is committed (used by stop) */
   drain?: boolean;
+  /** which of the spec's `parallelism` shards this is (default 0) */
+  shard?: number;
 }
 
-export async function dedupSink({ spec, drain = false }: SinkInput): Promise<void> {
+export async function dedupSink({ spec, drain = false, shard = 0 }: SinkInput): Promise<void> {
   const ctx = Context.current();
   const nc = await natsConnection();
   const js = nc.jetstream();
   const jsm = await nc.jetstreamManager();
   const s = streamsOf(spec.name);
+  const sh = shardOf(spec.name, shard, spec.parallelism);
   const ch = clickhouseFor(spec);
-  const journalInfo = await jsm.streams.info(s.journal);
-  const spill = spillFor(spec); // keys past the worker's memory cap go to LMDB (docs/state.md)
+  const journalInfo = await jsm.streams.info(sh.journal);
+  const spill = spillFor(spec, sh.count > 1 ? shard : undefined); // keys past the worker's memory cap go to LMDB (docs/state.md)
   const state = new SinkState(spec, {
     joinSnapshotMinInputs: settings.joinSnapshotMinInputs, incarnation: incarnationFromMetadata(journalInfo.config.metadata),
     dedupSpill: spill.options, dedupSnapshotEveryKeys: settings.dedupSnapshotEveryKeys,
   });
   const compactor = new JournalCompactor(state.windowsMs());
   const policy = new BatchPolicy({ maxRows: spec.sink.batch.maxRows, maxDelayMs: parseDuration(spec.sink.batch.maxDelay)!, maxJoinRecords: JOIN_RECORDS_PER_BATCH });
-  const progress = new ProgressReporter(spec.name, 'sink', undefined);
+  const progress = new ProgressReporter(spec.name, 'sink', undefined, sh.count > 1 ? { shard } : {}, progressEveryMs(spec.parallelism));
   const report = () => {
     const { join, ...counters } = state.counters;
     progress.update({ ...counters, ...join, ...(state.join ? { joinHeld: state.join.stats().held } : {}), batches: state.batch, keysHeld: state.heldKeys() });
@@ -70,13 +75,13 @@ export async function dedupSink({ spec, drain = false }: SinkInput): Promise<voi
     if (ctx.cancellationSignal.aborted) return;
 
     // 2.
-    const snapshots = state.join ? await JoinSnapshots.open(js, spec) : undefined;
-    const dedupSnapshots = await DedupSnapshots.open(js, spec);
-    const { journalSeq, snapshotBatch, insertInto } = await recover(state, compactor, spec, jsm, js, ch, { join: snapshots, dedup: dedupSnapshots }, journalInfo, () => progress.turned());
+    const snapshots = state.join ? await JoinSnapshots.open(js, spec, sh.snapshotPrefix) : undefined;
+    const dedupSnapshots = await DedupSnapshots.open(js, spec, sh.snapshotPrefix);
+    const { journalSeq, snapshotBatch, insertInto } = await recover(state, compactor, spec, sh, jsm, js, ch, { join: snapshots, dedup: dedupSnapshots }, journalInfo, () => progress.turned());
     const writer = await ClickHouseWriter.open(ch, spec, insertInto);
-    const committer = new BatchCommitter(spec, state, compactor, js, jsm, writer, { join: snapshots, dedup: dedupSnapshots }, journalSeq, snapshotBatch, report);
+    const committer = new BatchCommitter(spec, sh, state, compactor, js, jsm, writer, { join: snapshots, dedup: dedupSnapshots }, journalSeq, snapshotBatch, report);
     report();
-    ctx.log.info('sink recovered', { pipeline: spec.name, batch: state.batch, rawSeq: state.rawSeq, keys: state.heldKeys(), join: state.join?.stats(), snapshotBatch, dedupSnapshotBatch: dedupSnapshots?.batch ?? 0 });
+    ctx.log.info('sink recovered', { pipeline: spec.name, shard, pid: process.pid, batch: state.batch, rawSeq: state.rawSeq, keys: state.heldKeys(), join: state.join?.stats(), snapshotBatch, dedupSnapshotBatch: dedupSnapshots?.batch ?? 0 });
 
     // 3.
     let writes: Promise<void> = Promise.resolve();
@@ -98,7 +103,7 @@ export async function dedupSink({ spec, drain = false }: SinkInput): Promise<voi
       return writes;
     };
 
-    const consumer = await js.consumers.get(s.raw, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: state.rawSeq + 1 });
+    const consumer = await js.consumers.get(s.raw, { filterSubjects: [sh.rawFilter], deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: state.rawSeq + 1 });
     const messages = await consumer.consume({ max_messages: FETCH_MESSAGES });
     const stopReading = () => messages.stop();
     ctx.cancellationSignal.addEventListener('abort', stopReading);
@@ -110,7 +115,7 @@ export async function dedupSink({ spec, drain = false }: SinkInput): Promise<voi
       clock.turn();
       if (policy.due(state.hasPending, Date.now())) void flush();
       else if (drain && !state.hasPending) {
-        void writes.then(() => jsm.streams.info(s.raw)).then((info) => { if (state.rawSeq >= info.state.last_seq && !state.hasPending) messages.stop(); });
+        void writes.then(() => lastRawSeq(jsm, s.raw, sh)).then((last) => { if (state.rawSeq >= last && !state.hasPending) messages.stop(); });
       }
     }, policy.clockMs);
     try {

@@ -13,10 +13,10 @@ export class DedupSnapshots {
 
   private constructor(private readonly store: StateSnapshots) {}
 
-  /** For pipelines with a dedup source; undefined otherwise. */
-  static async open(js: JetStreamClient, spec: PipelineSpec): Promise<DedupSnapshots | undefined> {
+  /** For pipelines with a dedup source; undefined otherwise. `shardPrefix`: the shard's mark before the kind (core/names.ts shardOf). */
+  static async open(js: JetStreamClient, spec: PipelineSpec, shardPrefix = ''): Promise<DedupSnapshots | undefined> {
     if (!spec.sources.some((s) => s.dedup)) return undefined;
-    return new DedupSnapshots(await StateSnapshots.open(js, spec, 'dedup-'));
+    return new DedupSnapshots(await StateSnapshots.open(js, spec, `${shardPrefix}dedup-`));
   }
 
   /** Loads the newest snapshot into `state`; returns its batch (0: none). */

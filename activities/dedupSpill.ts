@@ -4,7 +4,7 @@
 // One named database per generation (sorted blocks of keys and times, see LmdbSpill), dropped
 // whole when it expires. It is a cache of this process only: the durable state is the dedup
 // snapshot + journal, so the directory is emptied at open and nothing is synced to disk.
-import { rmSync, mkdirSync, readdirSync } from 'node:fs';
+import { rmSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { open, type Database, type RootDatabase } from 'lmdb';
@@ -14,6 +14,7 @@ import { slotsWithin } from '../core/keyStore';
 import { keyOrder } from '../core/keyOrder';
 import type { SpillOptions, SpillStore } from '../core/dedupWindow';
 import { settings } from '../runtime/settings';
+import { removeStaleStores } from './staleStores';
 
 const TWO32 = 2 ** 32;
 const MAX_GENERATIONS = 4096;
@@ -162,36 +163,25 @@ export class LmdbSpill implements SpillStore {
   }
 }
 
-const alive = (pid: number) => {
-  try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
-};
-
-/** Removes the stores `<prefix><pid>` of processes that are gone (a SIGKILLed worker leaves its store behind). */
-export function removeStaleStores(dir: string, prefix: string): void {
-  let names: string[];
-  try { names = readdirSync(dir); } catch { return; }
-  for (const n of names) {
-    const pid = n.startsWith(prefix) ? Number(n.slice(prefix.length)) : NaN;
-    if (Number.isInteger(pid) && pid !== process.pid && !alive(pid)) rmSync(join(dir, n), { recursive: true, force: true });
-  }
-}
-
 /** Memory cap for one dedup source's keys: the slots of SLUICE_DEDUP_MEMORY_MAX_MB, 3/4 of them used. */
 export const maxKeysWithin = (bytes: number): number => Math.floor(slotsWithin(bytes) * 0.75);
 
 /**
- * The spill options of each dedup source of `spec` under the worker's memory cap (none: no cap),
- * and a function that closes and removes the stores.
+ * The spill options of each dedup source of `spec` (of its shard `shard`, when sharded) under the
+ * worker's memory cap (none: no cap; the cap is per source of each shard), and a function that
+ * closes and removes the stores.
  */
-export function spillFor(spec: PipelineSpec): { options: (source: number) => SpillOptions | undefined; close: () => void } {
+export function spillFor(spec: PipelineSpec, shard?: number): { options: (source: number) => SpillOptions | undefined; close: () => void } {
+  // shards of one pipeline in one worker each have their own stores ("." is in no pipeline name)
+  const owner = shard === undefined ? spec.name : `${spec.name}.s${shard}`;
   const capMiB = settings.dedupMemoryMaxMiB;
   if (capMiB !== undefined && !(capMiB > 0)) throw new Error(`SLUICE_DEDUP_MEMORY_MAX_MB must be a positive number of MiB, got ${JSON.stringify(process.env.SLUICE_DEDUP_MEMORY_MAX_MB)}`);
   const stores: LmdbSpill[] = [];
   const options = (source: number): SpillOptions | undefined => {
     if (capMiB === undefined) return undefined;
     const dir = settings.stateDir ?? join(tmpdir(), 'sluice-state');
-    removeStaleStores(dir, `${spec.name}-${source}-`);
-    const store = new LmdbSpill(join(dir, `${spec.name}-${source}-${process.pid}`));
+    removeStaleStores(dir, `${owner}-${source}-`);
+    const store = new LmdbSpill(join(dir, `${owner}-${source}-${process.pid}`));
     stores.push(store);
     return { store, maxKeysInMemory: maxKeysWithin(capMiB * 2 ** 20) };
   };

@@ -1,5 +1,5 @@
 // Every activity the worker registers. Workflows import only the types.
-export { provisionStreams, provisionTable, teardown } from './provision';
+export { provisionStreams, provisionTable, teardown, ingestMembers } from './provision';
 export { ingest } from './ingest';
 export { dedupSink } from './dedupSink';
 export { replayDlq, purgeDlq } from './dlq';

@@ -1,9 +1,11 @@
-// The ingest stage: one Kafka consumer per source, republishing records to JetStream in
-// batches. Kafka offsets are committed only after JetStream has acknowledged every batch
+// The ingest stage: Kafka consumers per source (one per shard, at most one per partition, in one
+// consumer group), republishing records to JetStream in batches on the raw subject of each
+// record's shard (core/shards.ts). Kafka offsets are committed only after JetStream has acknowledged every batch
 // (at-least-once into JetStream; the sink drops repeats by Kafka offset, so exactly-once after).
 import { Context } from '@temporalio/activity';
 import type { PipelineSpec } from '../core/spec/schema';
-import { streamsOf, consumerGroupOf } from '../core/names';
+import { shardsOf, consumerGroupOf } from '../core/names';
+import { progressEveryMs, shardRouter } from '../core/shards';
 import { chunk, encodeRawRecords } from '../core/envelope';
 import { settings } from '../runtime/settings';
 import { kafkaFor, natsConnection } from '../runtime/connections';
@@ -13,18 +15,30 @@ import { kafkaLag } from '../runtime/metrics';
 /** Kafka records per JetStream message. */
 const RECORDS_PER_MESSAGE = 500;
 
+/** A Kafka batch's records per shard, each in offset order (one shard: the batch as it is). */
+function byShard<T>(messages: T[], count: number, route: (m: T) => number): T[][] {
+  if (count === 1) return [messages];
+  const out = Array.from({ length: count }, (): T[] => []);
+  for (const m of messages) out[route(m)].push(m);
+  return out;
+}
+
 export interface IngestInput {
   spec: PipelineSpec;
   source: number;
+  /** which member of the source's consumer group this is, when it has several (spec parallelism > 1) */
+  member?: number;
   /** the counters the previous run of this stage reported: they continue from there */
   counters?: Record<string, number>;
 }
 
-export async function ingest({ spec, source, counters }: IngestInput): Promise<void> {
+export async function ingest({ spec, source, member, counters }: IngestInput): Promise<void> {
   const ctx = Context.current();
   const src = spec.sources[source];
   const js = (await natsConnection()).jetstream();
-  const subject = streamsOf(spec.name).rawSubject(source);
+  // each record goes to the raw subject of its shard (core/shards.ts); one shard: the subject of before sharding
+  const shards = shardsOf(spec.name, spec.parallelism);
+  const router = shardRouter(spec, settings.maxEventBytes);
   const groupId = consumerGroupOf(spec.name, src.name, src.kafka.groupId);
   const consumer = kafkaFor(spec, source).consumer({
     groupId,
@@ -35,7 +49,7 @@ export async function ingest({ spec, source, counters }: IngestInput): Promise<v
     maxWaitTimeInMs: 250,
     retry: { retries: 5, restartOnFailure: async () => false },
   });
-  const progress = new ProgressReporter(spec.name, 'ingest', src.name);
+  const progress = new ProgressReporter(spec.name, 'ingest', src.name, member === undefined ? {} : { member }, progressEveryMs(spec.parallelism));
   const carried = ProgressReporter.carried(counters);
   let read = carried.read ?? 0;
   let published = carried.published ?? 0;
@@ -57,10 +71,12 @@ export async function ingest({ spec, source, counters }: IngestInput): Promise<v
       eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
         if (!isRunning() || isStale() || batch.messages.length === 0) return;
         const arrival = Date.now();
-        const acks = chunk(batch.messages, RECORDS_PER_MESSAGE).map((part) => {
-          const { data, msgId } = encodeRawRecords(source, batch.topic, batch.partition, arrival, part, settings.maxEventBytes);
-          return js.publish(subject, data, { msgID: msgId, timeout: 30_000 });
-        });
+        const acks = byShard(batch.messages, router.count, (m) => router.route(source, m.value, batch.partition)).flatMap((messages, shard) =>
+          chunk(messages, RECORDS_PER_MESSAGE).map((part) => {
+            const { data, msgId } = encodeRawRecords(source, batch.topic, batch.partition, arrival, part, settings.maxEventBytes);
+            // per Kafka coordinates: a batch published again (after a crash or a rebalance) is dropped by JetStream
+            return js.publish(shards[shard].rawSubject(source), data, { msgID: router.count === 1 ? msgId : `${shard}/${msgId}`, timeout: 30_000 });
+          }));
         await Promise.all(acks);
         const last = batch.messages[batch.messages.length - 1].offset;
         await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);

@@ -11,8 +11,9 @@ const dec = new TextDecoder();
 export class JoinSnapshots {
   private constructor(private readonly store: StateSnapshots) {}
 
-  static async open(js: JetStreamClient, spec: PipelineSpec): Promise<JoinSnapshots> {
-    return new JoinSnapshots(await StateSnapshots.open(js, spec, 'batch-'));
+  /** `shardPrefix`: the shard's mark before the kind (core/names.ts shardOf) */
+  static async open(js: JetStreamClient, spec: PipelineSpec, shardPrefix = ''): Promise<JoinSnapshots> {
+    return new JoinSnapshots(await StateSnapshots.open(js, spec, `${shardPrefix}batch-`));
   }
 
   /** The newest snapshot, or undefined when none was written yet. */

@@ -14,10 +14,16 @@ export class ProgressReporter {
   private latest: StageProgress;
   private lastSignalled = '';
   private lastTurn = Date.now();
+  private lastSignalAt = 0;
 
-  constructor(private readonly pipeline: string, stage: StageProgress['stage'], source: string | undefined, everyMs = 2000) {
-    this.latest = { stage, source, counters: {}, at: Date.now() };
-    this.timer = setInterval(() => void this.flush(), everyMs);
+  /**
+   * `part`: which shard of a sharded sink, which member of a source's ingest group (absent: the only one);
+   * heartbeats every 2 s, progress signals at most every `signalEveryMs` (core/shards.ts progressEveryMs)
+   */
+  constructor(private readonly pipeline: string, stage: StageProgress['stage'], source: string | undefined, part: Pick<StageProgress, 'shard' | 'member'> = {},
+    private readonly signalEveryMs = 2000) {
+    this.latest = { stage, source, ...part, counters: {}, at: Date.now() };
+    this.timer = setInterval(() => void this.flush(false), 2000);
   }
 
   /** Continues from the counters a previous run of the stage reported: the larger of the workflow's copy and this activity's last heartbeat (a retried attempt). */
@@ -42,7 +48,9 @@ export class ProgressReporter {
     this.turned();
     this.latest = { ...this.latest, counters, at: Date.now() };
     for (const [counter, v] of Object.entries(counters)) {
-      stageCounter.set({ pipeline: this.pipeline, stage: this.latest.stage, source: this.latest.source ?? '', counter }, v);
+      const { stage, source, shard, member } = this.latest;
+      // the "source" label also names a shard ("shard-3") or an ingest member ("purchases#1")
+      stageCounter.set({ pipeline: this.pipeline, stage, source: shard !== undefined ? `shard-${shard}` : member ? `${source}#${member}` : source ?? '', counter }, v);
     }
     Context.current().heartbeat(this.latest);
   }
@@ -53,7 +61,8 @@ export class ProgressReporter {
     await this.flush();
   }
 
-  async flush(): Promise<void> {
+  /** Heartbeats; signals the workflow when the counters changed and (unless `now`) the signal interval passed. */
+  async flush(now = true): Promise<void> {
     const ctx = Context.current();
     if (!this.alive) {
       ctx.log.warn('stage loop stalled: no heartbeat, so Temporal moves the stage', { pipeline: this.pipeline, stage: this.latest.stage, stalledMs: Date.now() - this.lastTurn });
@@ -63,7 +72,10 @@ export class ProgressReporter {
     const text = JSON.stringify([this.latest.counters, this.latest.error]);
     // nothing to say yet (an attempt that ends before its first update must not blank the figures shown)
     if (text === this.lastSignalled || (Object.keys(this.latest.counters).length === 0 && this.latest.error === undefined)) return;
+    // 1.5 s of slack, so the 2 s timer does not miss an interval by a few milliseconds
+    if (!now && Date.now() - this.lastSignalAt < this.signalEveryMs - 1500) return;
     this.lastSignalled = text;
+    this.lastSignalAt = Date.now();
     try {
       await ctx.client.workflow.getHandle(workflowIdOf(this.pipeline)).signal('progress', this.latest);
     } catch (e) {

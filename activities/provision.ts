@@ -4,15 +4,16 @@ import { ApplicationFailure } from '@temporalio/common';
 import { Context } from '@temporalio/activity';
 import { ClickHouseError } from '@clickhouse/client';
 import type { PipelineSpec } from '../core/spec/schema';
-import { streamsOf, consumerGroupOf } from '../core/names';
+import { streamsOf, consumerGroupOf, shardsOf, isShardJournalOf } from '../core/names';
 import { createTableSql, columnMismatches, engineNameOf, tableRef, quoteIdent } from '../core/ddl';
 import { createTableSettings } from '../core/serverVersion';
 import { serverOf } from './clickhouseServer';
 import { settings } from '../runtime/settings';
 import { clickhouseErrorCode, isDeterministicClickHouseError } from '../core/clickhouseErrors';
 import { clickhouseFor, kafkaFor, natsConnection } from '../runtime/connections';
-import { checkExistingRows, ensureIncarnation } from './tableOwnership';
+import { checkExistingRows, ensureIncarnations } from './tableOwnership';
 import { takeOver } from './writerFence';
+import { ingestMembersOf } from '../core/shards';
 
 async function ensureStream(jsm: JetStreamManager, cfg: Partial<StreamConfig> & { name: string }): Promise<void> {
   try {
@@ -30,8 +31,8 @@ export async function provisionStreams(spec: PipelineSpec): Promise<void> {
   const common = { storage: StorageType.File, retention: RetentionPolicy.Limits, num_replicas: settings.jetstreamReplicas };
   // raw: bounded in bytes; when full, ingest is refused (and retries) rather than dropping events
   await ensureStream(jsm, { ...common, name: s.raw, subjects: [s.rawSubjects], max_bytes: settings.rawStreamMaxBytes, discard: DiscardPolicy.New, duplicate_window: nanos(120_000) });
-  // journal: trimmed by the sink itself once the keys it holds have left their windows
-  await ensureStream(jsm, { ...common, name: s.journal, subjects: [s.journalSubject], discard: DiscardPolicy.New });
+  // journals, one per shard: trimmed by the sink itself once the keys it holds have left their windows
+  for (const sh of shardsOf(spec.name, spec.parallelism)) await ensureStream(jsm, { ...common, name: sh.journal, subjects: [sh.journalSubject], discard: DiscardPolicy.New });
   await ensureStream(jsm, { ...common, name: s.dlq, subjects: [s.dlqSubject], max_age: nanos(7 * 86_400_000), duplicate_window: nanos(3_600_000) });
 }
 
@@ -63,7 +64,7 @@ export async function provisionTable(spec: PipelineSpec): Promise<void> {
     const problems = columnMismatches(spec, have);
     if (problems.length) throw ApplicationFailure.nonRetryable(`sink: table ${table} does not match the spec: ${problems.join('; ')}`, 'SinkTableMismatch');
     const jsm = await (await natsConnection()).jetstreamManager();
-    await checkExistingRows(ch, spec, await ensureIncarnation(jsm, ch, spec));
+    await checkExistingRows(ch, spec, await ensureIncarnations(jsm, ch, spec));
   } finally {
     await ch.close();
   }
@@ -73,11 +74,13 @@ export async function provisionTable(spec: PipelineSpec): Promise<void> {
 export async function teardown(spec: PipelineSpec): Promise<void> {
   // best effort: a fence left behind is an empty Null table and its view, dropped by the next pipeline of this name
   const ch = clickhouseFor(spec);
-  await takeOver(ch, spec).catch((e: Error) => Context.current().log.warn('could not drop the writer fences', { pipeline: spec.name, error: e.message }))
+  await takeOver(ch, spec, 'all').catch((e: Error) => Context.current().log.warn('could not drop the writer fences', { pipeline: spec.name, error: e.message }))
     .finally(() => ch.close());
   const jsm = await (await natsConnection()).jetstreamManager();
   const s = streamsOf(spec.name);
-  for (const name of [s.raw, s.journal, s.dlq, s.joinBucketStream]) {
+  const shardJournals: string[] = [];
+  for await (const name of jsm.streams.names()) if (isShardJournalOf(spec.name, name)) shardJournals.push(name);
+  for (const name of [s.raw, s.journal, ...shardJournals, s.dlq, s.joinBucketStream]) {
     await jsm.streams.delete(name).catch((e: Error) => { if (!/not found/i.test(e.message)) throw e; });
   }
   for (let i = 0; i < spec.sources.length; i++) {
@@ -93,4 +96,21 @@ export async function teardown(spec: PipelineSpec): Promise<void> {
       await admin.disconnect().catch(() => undefined);
     }
   }
+}
+
+/** How many ingest members each source runs in its consumer group (core/shards.ts ingestMembersOf), from its topic's partitions. */
+export async function ingestMembers(spec: PipelineSpec): Promise<number[]> {
+  if (spec.parallelism === 1) return spec.sources.map(() => 1);
+  return Promise.all(spec.sources.map(async (src, i) => {
+    const admin = kafkaFor(spec, i).admin();
+    try {
+      await admin.connect();
+      const md = await admin.fetchTopicMetadata({ topics: [src.kafka.topic] });
+      return ingestMembersOf(spec.parallelism, md.topics[0]?.partitions.length);
+    } catch {
+      return ingestMembersOf(spec.parallelism, undefined); // no topic yet: a member per shard (idle ones cost a connection)
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+  }));
 }

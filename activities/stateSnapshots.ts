@@ -13,7 +13,7 @@ const KEEP = 2;
 export class StateSnapshots {
   private constructor(private readonly os: ObjectStore, private readonly prefix: string) {}
 
-  /** `prefix` names the kind: "batch-" (join state, the name it always had) or "dedup-". */
+  /** `prefix` names the kind: "batch-" (join state, the name it always had) or "dedup-", after a shard's "s<k>-" when sharded. */
   static async open(js: JetStreamClient, spec: PipelineSpec, prefix: string): Promise<StateSnapshots> {
     const names = streamsOf(spec.name);
     const os = await js.views.os(names.joinBucket, { storage: StorageType.File });

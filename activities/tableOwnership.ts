@@ -1,34 +1,49 @@
 // Which rows of the sink table belong to this incarnation of the pipeline (core/incarnation.ts),
-// decided once when the pipeline is provisioned: a new pipeline draws an incarnation no row of
+// decided once when the pipeline is provisioned: each new shard draws an incarnation no row of
 // the table has and keeps it in its journal stream's metadata; `sink.onExistingRows` says whether
 // rows of earlier incarnations (or other writers) in the table are an error.
 import type { ClickHouseClient } from '@clickhouse/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { JetStreamManager } from 'nats';
 import type { PipelineSpec } from '../core/spec/schema';
-import { streamsOf } from '../core/names';
+import { shardsOf } from '../core/names';
 import { tableRef } from '../core/ddl';
 import { BATCH_COLUMN } from '../core/spec/columns';
 import { chooseIncarnation, INCARNATION_METADATA, INCARNATION_SQL, incarnationFromMetadata } from '../core/incarnation';
 
-/** This pipeline's incarnation: the one its journal stream holds, or a new one for a pipeline that never journaled a batch. */
-export async function ensureIncarnation(jsm: JetStreamManager, ch: ClickHouseClient, spec: PipelineSpec): Promise<number> {
-  const journal = streamsOf(spec.name).journal;
-  const info = await jsm.streams.info(journal);
-  if (info.config.metadata?.[INCARNATION_METADATA] !== undefined) return incarnationFromMetadata(info.config.metadata);
-  // a journal that already has entries was written before incarnations existed: its batch ids are its batch numbers
-  if (info.state.last_seq > 0) return 0;
+/**
+ * Each shard's incarnation: the one its journal stream holds, or a new one for a shard that never
+ * journaled a batch — drawn so that no row of the table and no other shard has it (each shard's
+ * batch ids are then its own: recovery of one shard never counts another's rows).
+ */
+export async function ensureIncarnations(jsm: JetStreamManager, ch: ClickHouseClient, spec: PipelineSpec): Promise<number[]> {
+  const infos = await Promise.all(shardsOf(spec.name, spec.parallelism).map((sh) => jsm.streams.info(sh.journal)));
+  const have = infos.map((info) => {
+    if (info.config.metadata?.[INCARNATION_METADATA] !== undefined) return incarnationFromMetadata(info.config.metadata);
+    // a journal that already has entries was written before incarnations existed: its batch ids are its batch numbers
+    return info.state.last_seq > 0 ? 0 : undefined;
+  });
+  if (have.every((i) => i !== undefined)) return have as number[];
   const rs = await ch.query({ query: `SELECT DISTINCT ${INCARNATION_SQL(BATCH_COLUMN)} AS i FROM ${tableRef(spec)}`, format: 'JSONEachRow' });
   const used = new Set((await rs.json<{ i: string | number }>()).map((r) => Number(r.i)));
-  const incarnation = chooseIncarnation(used, Math.random);
-  await jsm.streams.update(journal, { ...info.config, metadata: { ...info.config.metadata, [INCARNATION_METADATA]: String(incarnation) } });
-  return incarnation;
+  for (const i of have) if (i !== undefined) used.add(i);
+  const out: number[] = [];
+  for (const [k, info] of infos.entries()) {
+    let incarnation = have[k];
+    if (incarnation === undefined) {
+      incarnation = chooseIncarnation(used, Math.random);
+      await jsm.streams.update(info.config.name, { ...info.config, metadata: { ...info.config.metadata, [INCARNATION_METADATA]: String(incarnation) } });
+    }
+    used.add(incarnation);
+    out.push(incarnation);
+  }
+  return out;
 }
 
 /** Refuses a table that holds rows of other incarnations, unless the spec says to append to them. */
-export async function checkExistingRows(ch: ClickHouseClient, spec: PipelineSpec, incarnation: number): Promise<void> {
+export async function checkExistingRows(ch: ClickHouseClient, spec: PipelineSpec, incarnations: number[]): Promise<void> {
   if (spec.sink.onExistingRows === 'append') return;
-  const rs = await ch.query({ query: `SELECT count() AS n FROM ${tableRef(spec)} WHERE ${INCARNATION_SQL(BATCH_COLUMN)} != ${incarnation}`, format: 'JSONEachRow' });
+  const rs = await ch.query({ query: `SELECT count() AS n FROM ${tableRef(spec)} WHERE ${INCARNATION_SQL(BATCH_COLUMN)} NOT IN (${incarnations.join(', ')})`, format: 'JSONEachRow' });
   const n = Number((await rs.json<{ n: string | number }>())[0]?.n ?? 0);
   if (n === 0) return;
   const { database, table } = spec.sink.clickhouse;

@@ -32,15 +32,18 @@ const mutation = <A, R>(fn: Resolver<A, R>): Resolver<A, R> => query(async (p, a
   return fn(p, a, ctx);
 });
 
+const sinkCounters = (c: Record<string, number>) => (c.read === undefined ? null : {
+  read: 0, inserted: 0, duplicates: 0, dlq: 0, late: 0, batches: 0, keysHeld: 0, ...c,
+  join: c.matched === undefined ? null : { matched: 0, unmatched: 0, waiting: 0, side: 0, rejectedRows: 0, ...c, held: c.joinHeld ?? 0 },
+});
+
 const view = (s: PipelineState, extra: { spec?: unknown; stages?: unknown[] } = {}) => ({
   id: s.name,
   status: s.status,
   error: s.error ?? null,
   specVersion: s.specVersion,
-  sink: s.sink.read === undefined ? null : {
-    late: 0, batches: 0, keysHeld: 0, ...s.sink,
-    join: s.sink.matched === undefined ? null : { matched: 0, unmatched: 0, waiting: 0, side: 0, rejectedRows: 0, ...s.sink, held: s.sink.joinHeld ?? 0 },
-  },
+  sink: sinkCounters(s.sink),
+  shards: (s.shards ?? []).map((c) => sinkCounters(c ?? {}) ?? sinkCounters({ read: 0 })),
   ingest: [...new Set([...Object.keys(s.ingest), ...Object.keys(s.sourceErrors ?? {})])].map((source) => {
     const c = s.ingest[source] ?? {};
     return { source, read: c.read ?? 0, published: c.published ?? 0, lag: c.lag ?? null, error: s.sourceErrors?.[source] ?? null };

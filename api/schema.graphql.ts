@@ -58,7 +58,10 @@ export const typeDefs = /* GraphQL */ `
     "what is wrong: why it FAILED, the failure a PROVISIONING retry follows, a failing source while RUNNING, or NO_WORKER's reason"
     error: String
     specVersion: Int!
+    "the sink's counters: with parallelism > 1, the sum over its shards"
     sink: SinkCounters
+    "parallelism > 1: each shard's counters (shard i is element i); empty with one shard"
+    shards: [SinkCounters!]!
     ingest: [IngestCounters!]!
     "the spec as JSON, secrets redacted (only while the pipeline runs)"
     spec: String
@@ -120,7 +123,7 @@ export const typeDefs = /* GraphQL */ `
   enum OnExistingRows { refuse append }
   input SinkInput { clickhouse: ClickHouseInput!, columns: [ColumnInput!], createTable: CreateTableInput, batch: BatchInput, onExistingRows: OnExistingRows }
   "The pipeline spec as typed input (the same document as the YAML form)."
-  input PipelineSpecInput { version: Int!, name: String!, description: String, sources: [SourceInput!]!, join: JoinInput, sink: SinkInput! }
+  input PipelineSpecInput { version: Int!, name: String!, description: String, sources: [SourceInput!]!, join: JoinInput, sink: SinkInput!, parallelism: Int }
 
   "A Kafka cluster to look at (the wizard): brokers and, when needed, SASL and TLS."
   input KafkaConnectionInput { brokers: [String!]!, sasl: SaslInput, tls: TlsInput }

@@ -21,6 +21,7 @@ export interface PipelineSpecInput {
   description?: Maybe<string>;
   sources: SourceInput[];
   join?: Maybe<JoinInput>;
+  parallelism?: Maybe<number>;
   sink: Record<string, unknown> & { clickhouse: Record<string, unknown> & { password?: Maybe<SecretInput> } };
 }
 

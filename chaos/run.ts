@@ -20,21 +20,8 @@ import type { ChildProcess } from 'node:child_process';
 import { restartService, sleep, worstRecoverySeconds, Workers } from './faults';
 import { JOIN_SCENARIOS, runJoinChaos } from './join';
 import { failedRow, printTable, type ChaosRow } from './report';
-
-interface Ctx { workers: Workers; rand: () => number; faultOver: (at?: number) => void; keysHeld: () => Promise<number> }
-interface Scenario {
-  name: string; events: number; rate: number; faultAfterMs: number; workers?: number;
-  /** how long the pipeline may take after the last event is sent (default 300 s) */
-  settleMs?: number;
-  /** run only when named (`npm run chaos -- <name>`), not in the whole suite */
-  heavy?: boolean;
-  /** environment of the first worker(s), e.g. a crash point */
-  workerEnv?: NodeJS.ProcessEnv;
-  /** bad data: changes the events (and what each must become) and the spec */
-  transform?: (events: ChaosEvent[]) => ChaosEvent[];
-  spec?: (spec: PipelineSpec) => PipelineSpec;
-  fault: (c: Ctx) => Promise<void>;
-}
+import { shardScenarios } from './shards';
+import type { Scenario } from './scenario';
 
 /**
  * The worker was told to SIGKILL itself at a point of the commit protocol: wait for that, then
@@ -114,6 +101,8 @@ const bigStateKill = (name: string, keys: number, env: NodeJS.ProcessEnv = {}): 
   },
 });
 
+const SHARD_SCENARIOS: Scenario[] = shardScenarios();
+
 const SCENARIOS: Scenario[] = [
   {
     name: 'sigkill-worker-x5', events: 60_000, rate: 3000, faultAfterMs: 2000,
@@ -154,6 +143,7 @@ const SCENARIOS: Scenario[] = [
     name: `restart-${svc}`, events: 30_000, rate: 3000, faultAfterMs: 3000,
     fault: async ({ faultOver }) => { await restartService(svc, 3000); faultOver(); },
   })),
+  ...SHARD_SCENARIOS,
   bigStateKill('sigkill-5m-keys-held', 5_000_000),
   // a 32 MiB cap holds 1.7 million keys: the rest goes to LMDB, and recovery spills again
   bigStateKill('sigkill-5m-keys-held-spilled', 5_000_000, { SLUICE_DEDUP_MEMORY_MAX_MB: '32' }),
@@ -198,7 +188,8 @@ async function runOne(sc: Scenario, seed: number): Promise<ChaosRow> {
   const taskQueue = `sluice-chaos-${randomBytes(3).toString('hex')}`;
   const svc = await PipelineService.connect(taskQueue);
   const workers = new Workers(taskQueue);
-  const spec = (sc.spec ?? ((x: PipelineSpec) => x))(chaosSpec(`chaos-${sc.name}`));
+  const base = chaosSpec(`chaos-${sc.name}`);
+  const spec = (sc.spec ?? ((x: PipelineSpec) => x))(sc.parallelism ? specFrom({ ...base, parallelism: sc.parallelism }) : base);
   const table = tableRef(spec);
   const ch = clickhouse(settings.clickhouseUrl);
   const kafka = new Kafka({ clientId: 'sluice-chaos', brokers: settings.kafkaBrokers, logLevel: logLevel.NOTHING });
@@ -209,7 +200,7 @@ async function runOne(sc: Scenario, seed: number): Promise<ChaosRow> {
     await svc.delete(spec.name, spec).catch(() => undefined);
     await ch.command({ query: 'CREATE DATABASE IF NOT EXISTS sluice_chaos' });
     await ch.command({ query: `DROP TABLE IF EXISTS ${table}` });
-    await recreateTopic(kafka, spec.sources[0].kafka.topic, 3);
+    await recreateTopic(kafka, spec.sources[0].kafka.topic, sc.partitions ?? 3);
     await svc.create(spec);
     await svc.waitFor(spec.name, (s) => s.status === 'RUNNING' && s.sink.read !== undefined, 60_000);
 
@@ -220,11 +211,12 @@ async function runOne(sc: Scenario, seed: number): Promise<ChaosRow> {
     let sampling = true;
     const sampler = sampleRows(ch, table, { target: () => Infinity, deadline: () => (sampling ? Infinity : 0), everyMs: 100 });
     const faultEnds: number[] = [];
+    const problems: string[] = [];
     const producing = produce(kafka, spec.sources[0].kafka.topic, events, sc.rate);
     await sleep(sc.faultAfterMs);
     console.log(`[chaos] ${sc.name}: injecting the fault`);
     const keysHeld = async () => (await svc.status(spec.name)).sink.keysHeld ?? 0;
-    await sc.fault({ workers, rand: prng(seed), faultOver: (at = Date.now()) => faultEnds.push(at), keysHeld });
+    await sc.fault({ workers, rand: prng(seed), faultOver: (at = Date.now()) => faultEnds.push(at), keysHeld, svc, spec, problem: (m) => problems.push(m) });
     await producing;
     const done = await svc.waitFor(spec.name, (s) => (s.sink.read ?? 0) >= events.length && s.sink.inserted + s.sink.duplicates + s.sink.dlq === s.sink.read, sc.settleMs ?? 300_000)
       .catch(() => svc.status(spec.name));
@@ -235,11 +227,16 @@ async function runOne(sc: Scenario, seed: number): Promise<ChaosRow> {
     const rows = await scalar(ch, `SELECT count() FROM ${table}`);
     const distinct = await scalar(ch, `SELECT uniqExact(event_id) FROM ${table}`);
     const c = done.sink;
+    // a sharded pipeline: every shard reports, and each reconciles on its own
+    const shards = done.shards ?? [];
+    const shardsReconcile = (sc.parallelism ?? 1) === 1 || (shards.length === sc.parallelism && shards.every((x) => x && x.read === x.inserted + x.duplicates + x.dlq));
+    if (shards.length) console.log(`[chaos] ${sc.name}: per shard read/inserted/duplicates/dlq ${shards.map((x) => `${x?.read}/${x?.inserted}/${x?.duplicates}/${x?.dlq}`).join('  ')}`);
+    for (const p of problems) console.error(`[chaos] ${sc.name}: ${p}`);
     await svc.delete(spec.name);
     const stages = await svc.describeStages(spec.name).catch(() => []);
     const row: ChaosRow = {
       scenario: sc.name, events: events.length, expected, rows, missing: Math.max(0, expected - distinct), doubled: rows - distinct,
-      dlq: c.dlq ?? 0, dlqExpected, recoveryS: worstRecoverySeconds(samples, faultEnds), reconciles: c.read === c.inserted + c.duplicates + c.dlq,
+      dlq: c.dlq ?? 0, dlqExpected, recoveryS: worstRecoverySeconds(samples, faultEnds), reconciles: c.read === c.inserted + c.duplicates + c.dlq && shardsReconcile && problems.length === 0,
       leaks: stages.length, pass: false,
     };
     row.pass = row.rows === expected && row.missing === 0 && row.doubled === 0 && row.dlq === dlqExpected && row.reconciles && row.leaks === 0;

@@ -42,16 +42,20 @@ async function gql<T>(query: string, variables: Record<string, unknown> = {}): P
   return body.data as T;
 }
 
-const PIPELINE = 'id status error specVersion sink { read inserted duplicates dlq late keysHeld join { matched unmatched waiting side held } } ingest { source read lag error }';
+const COUNTERS = 'read inserted duplicates dlq late keysHeld join { matched unmatched waiting side held }';
+const PIPELINE = `id status error specVersion sink { ${COUNTERS} } shards { ${COUNTERS} } ingest { source read lag error }`;
 type Counters = Record<string, number> & { join?: Record<string, number> | null };
-type Pipeline = { id: string; status: string; error?: string; specVersion: number; sink?: Counters; ingest: Array<{ source: string; read: number; lag: number | null; error: string | null }> };
+type Pipeline = { id: string; status: string; error?: string; specVersion: number; sink?: Counters; shards?: Array<Counters | null>; ingest: Array<{ source: string; read: number; lag: number | null; error: string | null }> };
 
-const line = (p: Pipeline) => {
-  const c = p.sink;
+const counts = (c: Counters | null | undefined) => {
   const j = c?.join;
   const joined = j ? `  joined ${j.matched}  unmatched ${j.unmatched}  waiting ${j.waiting}` : '';
-  const counts = c ? `read ${c.read}  inserted ${c.inserted}  duplicates ${c.duplicates}  dlq ${c.dlq}${joined}` : 'no counters yet';
-  return `${p.id.padEnd(28)} ${p.status.padEnd(12)} v${p.specVersion}  ${counts}${p.error ? `\n  error: ${p.error}` : ''}`;
+  return c ? `read ${c.read}  inserted ${c.inserted}  duplicates ${c.duplicates}  dlq ${c.dlq}${joined}` : 'no counters yet';
+};
+const line = (p: Pipeline) => {
+  // a sharded pipeline: the sum, then one line per shard
+  const shards = (p.shards ?? []).map((c, i) => `\n  shard ${String(i).padEnd(3)} ${counts(c)}`).join('');
+  return `${p.id.padEnd(28)} ${p.status.padEnd(12)} v${p.specVersion}  ${counts(p.sink)}${shards}${p.error ? `\n  error: ${p.error}` : ''}`;
 };
 
 function pathArg(args: string[]): string {

@@ -265,12 +265,14 @@ export class PipelineService {
   }
 
   /** The pipeline's running stage activities: type, attempt, last failure (from Temporal). */
-  async describeStages(name: string): Promise<Array<{ type: string; attempt: number; lastFailure?: string }>> {
+  async describeStages(name: string): Promise<Array<{ type: string; attempt: number; lastFailure?: string; worker?: string }>> {
     const d = await this.handle(name).describe();
     return (d.raw.pendingActivities ?? []).map((a) => ({
       type: a.activityType?.name ?? '',
       attempt: a.attempt ?? 1,
       lastFailure: a.lastFailure?.message ?? undefined,
+      /** the identity of the worker running (or that last ran) the attempt: pid@host */
+      worker: a.lastWorkerIdentity ?? undefined,
     }));
   }
 

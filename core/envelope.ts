@@ -39,6 +39,16 @@ export interface KafkaRecord {
 const hasBom = (b: Buffer) => b.length >= 3 && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf;
 
 /**
+ * The text the sink decodes from a Kafka value: null for a tombstone, undefined for a value it
+ * dead-letters unread (over `maxEventBytes`, not UTF-8); a byte order mark is dropped.
+ */
+export function valueText(v: Buffer | null, maxEventBytes: number): string | null | undefined {
+  if (v === null) return null;
+  if (v.length > maxEventBytes || !isUtf8(v)) return undefined;
+  return (hasBom(v) ? v.subarray(3) : v).toString('utf8');
+}
+
+/**
  * One partition's records as a JetStream message, with unreadable values marked rather than
  * dropped: a value over `maxEventBytes` keeps its first 1 KiB as text, one that is not UTF-8 is
  * carried as base64 (RawBatch.e says which).

@@ -21,20 +21,34 @@ export interface Fence {
   view: string;
 }
 
-/** A new fence of this pipeline; `epoch` is unique per writer (letters and digits). */
-export function fenceOf(spec: PipelineSpec, epoch: string): Fence {
+/**
+ * The name prefixes of a shard's fences: `_sluice_w_` / `_sluice_v_` for an unsharded pipeline
+ * (the names of before sharding), `_sluice_w<k>_` / `_sluice_v<k>_` for shard k of a sharded one,
+ * so one shard's takeover drops only its own fences (no pipeline name can make one look like another's).
+ */
+const prefixesOf = (shard: number | undefined) => (shard === undefined ? [INPUT, VIEW] : [`_sluice_w${shard}_`, `_sluice_v${shard}_`]);
+
+/** A new fence of this pipeline (of one shard of it); `epoch` is unique per writer (letters and digits). */
+export function fenceOf(spec: PipelineSpec, epoch: string, shard?: number): Fence {
   if (!/^[a-z0-9]+$/.test(epoch)) throw new Error(`fence epoch must be lowercase letters and digits, got ${JSON.stringify(epoch)}`);
   const p = pipelineToken(spec);
-  return { input: `${INPUT}${p}_${epoch}`, view: `${VIEW}${p}_${epoch}` };
+  const [input, view] = prefixesOf(shard);
+  return { input: `${input}${p}_${epoch}`, view: `${view}${p}_${epoch}` };
 }
 
-/** True for the names of this pipeline's fences (inputs and views), whoever made them. */
-export function isFenceOf(spec: PipelineSpec, table: string): boolean {
+/** True for the names of this pipeline's fences (inputs and views) of this shard (undefined: unsharded), whoever made them. */
+export function isFenceOf(spec: PipelineSpec, table: string, shard?: number): boolean {
   const p = `${pipelineToken(spec)}_`;
-  for (const prefix of [INPUT, VIEW]) {
+  for (const prefix of prefixesOf(shard)) {
     if (table.startsWith(prefix + p) && /^[a-z0-9]+$/.test(table.slice(prefix.length + p.length))) return true;
   }
   return false;
+}
+
+/** True for the fences of any shard of this pipeline, or of it unsharded (teardown drops them all). */
+export function isAnyFenceOf(spec: PipelineSpec, table: string): boolean {
+  const shard = /^_sluice_[wv](\d+)_/.exec(table)?.[1];
+  return isFenceOf(spec, table, shard === undefined ? undefined : Number(shard));
 }
 
 const ref = (spec: PipelineSpec, name: string) => `${quoteIdent(spec.sink.clickhouse.database)}.${quoteIdent(name)}`;
@@ -58,9 +72,11 @@ export const dropFenceSql = (spec: PipelineSpec, name: string, sync: boolean) =>
 
 /** The query listing candidate fence names in the sink database (filtered exactly by isFenceOf). */
 export const listFencesSql = (spec: PipelineSpec) =>
+  // LIKE's "_" matches any character, so these also list the shards' `_sluice_w<k>_` fences
   `SELECT name FROM system.tables WHERE database = ${quoteString(spec.sink.clickhouse.database)} AND (name LIKE '${INPUT}%' OR name LIKE '${VIEW}%')`;
 
 /** Inputs before views: dropping the input first makes any INSERT still on its way fail, and waits for those running. */
 export function dropOrder(names: string[]): string[] {
-  return [...names].sort((a, b) => Number(b.startsWith(INPUT)) - Number(a.startsWith(INPUT)) || a.localeCompare(b));
+  const isInput = (n: string) => /^_sluice_w\d*_/.test(n);
+  return [...names].sort((a, b) => Number(isInput(b)) - Number(isInput(a)) || a.localeCompare(b));
 }

@@ -22,3 +22,34 @@ export const streamsOf = (pipeline: string) => ({
 });
 
 export const consumerGroupOf = (pipeline: string, source: string, configured?: string) => configured ?? `sluice-${pipeline}-${source}`;
+
+/**
+ * The names of one shard of a pipeline with `count` shards (spec `parallelism`). With one shard
+ * they are the pipeline's names of before sharding (so existing pipelines keep their streams); with
+ * more, shard k has its own raw subjects in the one raw stream, its own journal stream, snapshot
+ * names and fences (core/fence.ts).
+ */
+export const shardOf = (pipeline: string, shard: number, count: number) => {
+  const s = streamsOf(pipeline);
+  if (count === 1) {
+    return { shard, count, rawSubject: s.rawSubject, rawFilter: s.rawSubjects, journal: s.journal, journalSubject: s.journalSubject, snapshotPrefix: '', fence: undefined };
+  }
+  return {
+    shard, count,
+    rawSubject: (source: number) => `sluice.${pipeline}.raw.${source}.${shard}`,
+    rawFilter: `sluice.${pipeline}.raw.*.${shard}`,
+    journal: `${s.journal}_S${shard}`,
+    journalSubject: `${s.journalSubject}.${shard}`,
+    /** before the snapshot kinds ("batch-", "dedup-") in the object store */
+    snapshotPrefix: `s${shard}-`,
+    /** the shard's mark in its fence names */
+    fence: shard,
+  };
+};
+export type ShardNames = ReturnType<typeof shardOf>;
+
+/** Every shard of a pipeline with `count` shards. */
+export const shardsOf = (pipeline: string, count: number): ShardNames[] => Array.from({ length: count }, (_, k) => shardOf(pipeline, k, count));
+
+/** The journal streams of a pipeline's shards, whatever the parallelism was (for teardown). */
+export const isShardJournalOf = (pipeline: string, stream: string) => new RegExp(`^${streamsOf(pipeline).journal}_S\\d+$`).test(stream);

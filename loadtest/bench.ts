@@ -6,6 +6,9 @@
 //           (--join-rate=N): joined rows/s, latency, every row checked
 //   memory  bytes of dedup state per key (10 million keys, heap + typed arrays), and of join state per buffered event
 //   recovery  process start -> first new row inserted, with 1 and 10 million keys held (loadtest/benchState.ts)
+//   scale   one pipeline with parallelism 1, 2, 4 on 1 and 2 workers (loadtest/benchScale.ts; run only when named):
+//           events/s, p99, CPU per 1k events per process, peak RSS per worker; --scale-events=N (default
+//           300,000), --scale-shards=1,2,4, --scale-workers=1,2
 // Flags: --events=N (max: events preloaded, default 500,000); --cpu-prof=DIR (the worker runs under
 // `node --cpu-prof`, its profile goes to DIR and its top self-time functions while measured are
 // printed); --tag=T (task queue and pipeline names get "-T", so benches in several checkouts on one
@@ -21,6 +24,7 @@ import { startWorker, waitForPollers } from './localWorker';
 import { isolatedSpec, specFile } from './specs';
 import { benchJoinSpec, joinStateBytesPerEvent, printJoinResult, runJoinBench } from './benchJoin';
 import { newestProfile, printTopSelfTime } from './benchProfile';
+import { printScaleTable, runScaleBench } from './benchScale';
 
 const flag = (name: string): string | undefined => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 const TAG = flag('tag');
@@ -37,6 +41,15 @@ async function main(): Promise<void> {
   const which = process.argv.slice(2).filter((a) => !a.startsWith('-'));
   const want = (s: string) => which.length === 0 || which.includes(s);
   const results: Array<[string, ScenarioResult]> = [];
+  if (which.includes('scale')) {
+    const list = (name: string, dflt: string) => (flag(name) ?? dflt).split(',').map(Number);
+    const rows = await runScaleBench(benchSpec, {
+      events: Number(flag('scale-events') ?? 300_000), shards: list('scale-shards', '1,2,4'), workers: list('scale-workers', '1,2'), tag: TAG,
+      log: (l) => console.log(`[bench] ${l}`),
+    });
+    printScaleTable(rows);
+    if (rows.some((r) => !r.r.ok)) process.exitCode = 1;
+  }
   if (want('memory')) {
     const m = dedupBytesPerKey();
     console.log(`[bench] memory: dedup state ${m.bytesPerKey.toFixed(1)} bytes per key held, 10,000,000 keys (V8 heap + typed arrays; the key store's own arrays: ${m.storeBytesPerKey.toFixed(1)}); ${m.nsPerAdmit.toFixed(0)} ns per new key (hash + admit)`);

@@ -22,6 +22,8 @@ export interface ScenarioRun {
   preload?: boolean;
   /** the worker process to measure */
   workerPid?: number;
+  /** more processes to measure (name -> pid): CPU per 1,000 events and peak RSS of each */
+  processes?: Record<string, number>;
   timeoutMs?: number;
   log?: (line: string) => void;
 }
@@ -42,6 +44,8 @@ export interface ScenarioResult {
   latencyMs?: { p50: number; p95: number; p99: number };
   cpuSecondsPer1000?: number;
   workerPeakRssMiB?: number;
+  /** per process of `processes`: CPU seconds per 1,000 events, peak RSS (MiB, since the process started) */
+  byProcess?: Record<string, { cpuSecondsPer1000: number; peakRssMiB: number }>;
   /** monotonic µs (process.hrtime) from the start (the pipeline's, with preload) to the end of the measurement: the window of a worker CPU profile */
   measuredUs: [number, number];
   ok: boolean;
@@ -80,6 +84,8 @@ export async function runScenario(svc: PipelineService, run: ScenarioRun): Promi
     const rateText = Number.isFinite(run.rate) ? `${run.rate}/s` : 'full speed';
     log(`sending ${events.length} events (${unique} unique) at ${rateText} to ${src.topic} (${run.partitions} partitions)`);
     const cpu0 = run.workerPid ? cpuSeconds(run.workerPid) : 0;
+    const procs = Object.entries(run.processes ?? {});
+    const procCpu0 = procs.map(([, pid]) => cpuSeconds(pid));
     const t0 = Date.now();
     const nowUs = () => Number(process.hrtime.bigint() / 1000n);
     let fromUs = nowUs();
@@ -99,6 +105,7 @@ export async function runScenario(svc: PipelineService, run: ScenarioRun): Promi
     const visibleAt = samples[samples.length - 1][0];
     const final = await svc.waitFor(spec.name, (s) => (s.sink.read ?? 0) >= sent.sent, 30_000).catch(() => svc.status(spec.name));
     const cpu = run.workerPid ? cpuSeconds(run.workerPid) - cpu0 : undefined;
+    const byProcess = Object.fromEntries(procs.map(([name, pid], i) => [name, { cpuSecondsPer1000: ((cpuSeconds(pid) - procCpu0[i]) / sent.sent) * 1000, peakRssMiB: peakRssMiB(pid) }]));
     const measuredUs: [number, number] = [fromUs, nowUs()];
     const rows = await countRows(ch, table);
     const distinct = await countDistinct(ch, table, 'event_id');
@@ -119,6 +126,7 @@ export async function runScenario(svc: PipelineService, run: ScenarioRun): Promi
       latencyMs: lat && { p50: Math.round(percentile(lat, 50)), p95: Math.round(percentile(lat, 95)), p99: Math.round(percentile(lat, 99)) },
       cpuSecondsPer1000: cpu === undefined ? undefined : (cpu / sent.sent) * 1000,
       workerPeakRssMiB: run.workerPid ? peakRssMiB(run.workerPid) : undefined,
+      ...(procs.length ? { byProcess } : {}),
       measuredUs,
       ok: rows === unique && distinct === unique && c.dlq === malformedExpected && c.read === sent.sent && c.read === c.inserted + c.duplicates + c.dlq,
     };

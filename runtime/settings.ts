@@ -15,6 +15,8 @@ export const settings = {
   apiHost: process.env.SLUICE_API_HOST ?? '127.0.0.1',
   workerMetricsPort: Number(process.env.SLUICE_WORKER_METRICS_PORT ?? 9464),
   workerMetricsHost: process.env.SLUICE_WORKER_METRICS_HOST ?? '127.0.0.1',
+  /** activities one worker runs at once (Temporal's maxConcurrentActivityTaskExecutions): a limit that spreads a pipeline's shards over workers */
+  workerMaxActivities: Number(process.env.SLUICE_WORKER_MAX_ACTIVITIES ?? 200),
   /** JetStream replicas of each pipeline stream (1, 3 or 5; 3 on a 3-node NATS cluster) */
   jetstreamReplicas: Number(process.env.SLUICE_JETSTREAM_REPLICAS ?? 1),
   /** a Kafka value larger than this goes to the DLQ as "oversized" */

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# npm run bench [-- steady|max|join|memory|recovery]: benchmark scenarios on the local stack, printing figures.
+# npm run bench [-- steady|max|join|memory|recovery|scale]: benchmark scenarios on the local stack, printing figures.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 ensure_deps

@@ -31,7 +31,8 @@ async function main(): Promise<void> {
     dataConverter: dataConverter(),
     ...(bundle ? { workflowBundle: { codePath: bundle } } : { workflowsPath }),
     activities,
-    maxConcurrentActivityTaskExecutions: 200,
+    // every stage (an ingest member, a sink shard) holds one slot while it runs; a worker that is full polls no more
+    maxConcurrentActivityTaskExecutions: settings.workerMaxActivities,
     // few open activity polls: a frozen worker's open polls still take tasks (each then waits out a
     // heartbeat timeout before it is retried elsewhere), so fewer polls move a frozen worker's stages sooner
     maxConcurrentActivityTaskPolls: 2,

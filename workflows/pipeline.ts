@@ -6,6 +6,7 @@ import {
 } from '@temporalio/workflow';
 import type * as activities from '../activities';
 import type { PipelineSpec } from '../core/spec/schema';
+import { sumCounters } from '../core/sumCounters';
 import {
   pauseUpdate, progressSignal, purgeDlqUpdate, replayDlqUpdate, resumeUpdate, specQuery, statusQuery, stopSignal, stopUpdate, updateSignal,
   type PipelineInput, type PipelineMemo, type PipelineState, type StageProgress, type StopOptions,
@@ -44,6 +45,8 @@ const failureMessage = (e: unknown): string => {
   return err?.message ?? String(e);
 };
 const failedForGood = (e: unknown) => e instanceof ActivityFailure && e.cause instanceof ApplicationFailure && e.cause.nonRetryable;
+
+const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
 /** A report behind what is shown: fewer sink batches committed, or fewer records ingested. */
 function isOlder(p: StageProgress, shown: Record<string, number> | undefined): boolean {
@@ -97,11 +100,21 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineSt
   setHandler(updateSignal, (next) => { pendingSpec = next; });
   setHandler(replayDlqUpdate, (ids) => setup.replayDlq(spec, ids));
   setHandler(purgeDlqUpdate, () => setup.purgeDlq(spec));
+  const memberKey = (source: string, member: number) => `${source}#${member}`;
   setHandler(progressSignal, (p) => {
+    const shown = p.stage === 'sink'
+      ? (p.shard === undefined ? state.sink : state.shards?.[p.shard])
+      : (p.member === undefined ? state.ingest[p.source ?? ''] : state.ingestMembers?.[memberKey(p.source ?? '', p.member)]);
     // a stale attempt (a frozen worker thawing after its stage moved on) reports older figures: keep the newer ones
-    if (isOlder(p, p.stage === 'sink' ? state.sink : state.ingest[p.source ?? ''])) return;
+    if (isOlder(p, shown)) return;
     if (p.stage === 'ingest' && p.source) {
-      state.ingest[p.source] = p.counters;
+      if (p.member !== undefined) {
+        // several members of one consumer group: the source's figures are their sum
+        state.ingestMembers = { ...state.ingestMembers, [memberKey(p.source, p.member)]: p.counters };
+        state.ingest[p.source] = sumCounters(Object.entries(state.ingestMembers).filter(([k]) => k.startsWith(`${p.source}#`)).map(([, c]) => c));
+      } else {
+        state.ingest[p.source] = p.counters;
+      }
       const errors = { ...state.sourceErrors };
       if (p.error) errors[p.source] = p.error;
       else delete errors[p.source];
@@ -111,17 +124,26 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineSt
         set('RUNNING', failing.length ? failing.join('; ') : undefined);
       }
     }
-    if (p.stage === 'sink') state.sink = p.counters;
+    if (p.stage === 'sink' && p.shard === undefined) state.sink = p.counters;
+    if (p.stage === 'sink' && p.shard !== undefined) {
+      const shards = state.shards ?? [];
+      shards[p.shard] = p.counters;
+      state.shards = shards;
+      state.sink = sumCounters(shards);
+    }
     if (Date.now() - memoAt >= MEMO_EVERY_MS) remember();
   });
   const continueAsNew = (next: PipelineInput) => makeContinueAsNewFunc<typeof pipelineWorkflow>({ memo: workflowInfo().memo })(next);
 
+  /** ingest members per source in its consumer group (parallelism > 1: up to one per shard and partition) */
+  let members: number[] = spec.sources.map(() => 1);
   /** True once streams and table exist; false if asked to do something else, or FAILED for good. */
   const provision = async (): Promise<boolean> => {
     for (let attempt = 0; ; attempt++) {
       try {
         await provisioner.provisionStreams(spec);
         await provisioner.provisionTable(spec);
+        members = await provisioner.ingestMembers(spec);
         return true;
       } catch (e) {
         if (asked()) return false;
@@ -167,8 +189,11 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineSt
     const fail = (e: unknown) => { if (!isCancellation(e)) failed ??= failureMessage(e); };
     const running = Promise.all([
       // counters carry on from the last progress the stage reported (a restarted stage continues them)
-      ...spec.sources.map((src, source) => ingestScope.run(() => stages.ingest({ spec, source, counters: state.ingest[src.name] })).catch(fail)),
-      sinkScope.run(() => stages.dedupSink({ spec })).catch(fail),
+      ...spec.sources.flatMap((src, source) => range(members[source]).map((member) => ingestScope.run(() => stages.ingest(members[source] === 1
+        ? { spec, source, counters: state.ingest[src.name] }
+        : { spec, source, member, counters: state.ingestMembers?.[memberKey(src.name, member)] })).catch(fail))),
+      // one long-lived activity per shard: Temporal retries each on its own, on any worker polling the queue
+      ...range(spec.parallelism).map((shard) => sinkScope.run(() => stages.dedupSink(spec.parallelism === 1 ? { spec } : { spec, shard })).catch(fail)),
     ]);
     await condition(() => interrupted() || failed !== undefined);
     // ingest first, so the sink's last flush sees everything ingest acknowledged
@@ -185,8 +210,9 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineSt
 
   set('STOPPING');
   if (provisioned) {
-    // drain: commit whatever ingest already put into JetStream
-    await drainer.dedupSink({ spec, drain: true }).catch((e) => { state.error = `drain failed: ${failureMessage(e)}`; });
+    // drain: commit whatever ingest already put into JetStream, every shard at once
+    await Promise.all(range(spec.parallelism).map((shard) => drainer.dedupSink(spec.parallelism === 1 ? { spec, drain: true } : { spec, drain: true, shard })
+      .catch((e) => { state.error = `drain failed: ${failureMessage(e)}`; })));
   }
   if (stop?.delete) {
     await setup.teardown(spec);

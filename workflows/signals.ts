@@ -12,6 +12,10 @@ export type PipelineStatus = 'PROVISIONING' | 'RUNNING' | 'PAUSING' | 'PAUSED' |
 export interface StageProgress {
   stage: 'ingest' | 'sink';
   source?: string;
+  /** a sharded sink (spec parallelism > 1): which shard */
+  shard?: number;
+  /** ingest of a source read by several members of one consumer group: which one (absent: member 0) */
+  member?: number;
   counters: Record<string, number>;
   /** set while the stage fails (e.g. Kafka refuses the credentials), cleared once it works again */
   error?: string;
@@ -27,7 +31,12 @@ export interface PipelineState {
   ingest: Record<string, Record<string, number>>;
   /** per source: why its ingest fails right now (absent when it works) */
   sourceErrors?: Record<string, string>;
+  /** the sink's counters: with parallelism > 1, the sum over its shards */
   sink: Record<string, number>;
+  /** parallelism > 1: each shard's counters (absent for one shard) */
+  shards?: Array<Record<string, number>>;
+  /** ingest counters per member of a source's consumer group ("source#member"), when a source has more than one */
+  ingestMembers?: Record<string, Record<string, number>>;
   updatedAt: number;
 }
 

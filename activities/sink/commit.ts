@@ -8,7 +8,7 @@
 import { Context } from '@temporalio/activity';
 import type { JetStreamClient, JetStreamManager } from 'nats';
 import type { PipelineSpec } from '../../core/spec/schema';
-import { streamsOf } from '../../core/names';
+import { streamsOf, type ShardNames } from '../../core/names';
 import type { SinkState, TakenBatch } from '../../core/sinkState';
 import type { JournalCompactor } from '../../core/journalCompactor';
 import { batchIdOf } from '../../core/incarnation';
@@ -17,6 +17,7 @@ import { faultPoint } from '../faultPoints';
 import type { JoinSnapshots } from '../joinSnapshots';
 import type { DedupSnapshots } from '../dedupSnapshots';
 import { isServerError, type ClickHouseWriter } from './clickhouseWriter';
+import { purgeRaw } from './rawStream';
 
 const PURGE_EVERY_BATCHES = 20;
 const enc = new TextEncoder();
@@ -25,7 +26,7 @@ export class BatchCommitter {
   private readonly streams: ReturnType<typeof streamsOf>;
   private readonly labels: { pipeline: string };
 
-  constructor(private readonly spec: PipelineSpec, private readonly state: SinkState, private readonly compactor: JournalCompactor,
+  constructor(private readonly spec: PipelineSpec, private readonly shard: ShardNames, private readonly state: SinkState, private readonly compactor: JournalCompactor,
     private readonly js: JetStreamClient, private readonly jsm: JetStreamManager, private readonly writer: ClickHouseWriter,
     private readonly snapshots: { join?: JoinSnapshots; dedup?: DedupSnapshots },
     /** the journal's last sequence: the expected last sequence of the next append */
@@ -50,7 +51,8 @@ export class BatchCommitter {
     const dedupSnap = this.state.dedupSnapshotToWrite(b);
     if (dedupSnap && this.snapshots.dedup) await this.snapshots.dedup.write(dedupSnap);
     this.committed();
-    void this.jsm.streams.info(this.streams.raw).then((i) => rawPending.set(this.labels, Math.max(0, i.state.last_seq - b.entry.rawSeq)), () => undefined);
+    // per pipeline: with shards, each would overwrite the others' figure
+    if (this.shard.count === 1) void this.jsm.streams.info(this.streams.raw).then((i) => rawPending.set(this.labels, Math.max(0, i.state.last_seq - b.entry.rawSeq)), () => undefined);
     if (b.entry.batch % PURGE_EVERY_BATCHES === 0) await this.purge(b.entry.rawSeq);
   }
 
@@ -60,7 +62,7 @@ export class BatchCommitter {
     await Promise.all(dlq.map((d) => this.js.publish(s.dlqSubject, enc.encode(JSON.stringify(d)), { msgID: `${d.topic}:${d.partition}:${d.offset}` })));
     for (const d of dlq) dlqEvents.inc({ pipeline: this.spec.name, source: d.source, reason: d.reason });
     // entryToPublish adds the rows rejected in an earlier batch after this one was taken
-    const ack = await this.js.publish(s.journalSubject, enc.encode(JSON.stringify(this.state.entryToPublish(entry))), { expect: { lastSequence: this.journalSeq } });
+    const ack = await this.js.publish(this.shard.journalSubject, enc.encode(JSON.stringify(this.state.entryToPublish(entry))), { expect: { lastSequence: this.journalSeq } });
     this.journalSeq = ack.seq;
     this.compactor.add(ack.seq, entry);
   }
@@ -92,9 +94,9 @@ export class BatchCommitter {
   /** Raw batches up to the committed position, and journal entries whose keys have all expired. */
   private async purge(rawSeq: number): Promise<void> {
     try {
-      await this.jsm.streams.purge(this.streams.raw, { seq: rawSeq + 1 });
+      await purgeRaw(this.jsm, this.streams.raw, this.shard, rawSeq);
       const keepFrom = this.compactor.purgeBelow(this.state.watermarks(), this.state.join ? this.snapshotBatch : undefined, this.snapshots.dedup?.batch);
-      if (keepFrom !== undefined) await this.jsm.streams.purge(this.streams.journal, { seq: keepFrom });
+      if (keepFrom !== undefined) await this.jsm.streams.purge(this.shard.journal, { seq: keepFrom });
     } catch (e) {
       Context.current().log.warn('purging committed raw batches / expired journal entries failed; will retry', { error: (e as Error).message });
     }

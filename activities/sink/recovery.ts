@@ -5,7 +5,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { DeliverPolicy, type JetStreamClient, type JetStreamManager, type StreamInfo } from 'nats';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { PipelineSpec } from '../../core/spec/schema';
-import { streamsOf } from '../../core/names';
+import type { ShardNames } from '../../core/names';
 import type { SinkState, JournalEntry } from '../../core/sinkState';
 import type { JournalCompactor } from '../../core/journalCompactor';
 import { batchIdOf } from '../../core/incarnation';
@@ -56,13 +56,12 @@ export async function* entriesUpTo(js: JetStreamClient, journal: string, info: S
 
 /**
  * Replays the journal as it was in `info` (from the newest join and dedup snapshots on: entries
- * up to a snapshot's batch replay only what it does not cover), drops every fence of the pipeline (from then on
- * no earlier writer can insert), then keeps or deletes the last entry by the rows ClickHouse holds
+ * up to a snapshot's batch replay only what it does not cover), drops every fence of the pipeline's shard (from
+ * then on no earlier writer of the shard can insert), then keeps or deletes the last entry by the rows ClickHouse holds
  * of it, and opens this writer's own fence.
  */
-export async function recover(state: SinkState, compactor: JournalCompactor, spec: PipelineSpec, jsm: JetStreamManager, js: JetStreamClient,
+export async function recover(state: SinkState, compactor: JournalCompactor, spec: PipelineSpec, sh: ShardNames, jsm: JetStreamManager, js: JetStreamClient,
   ch: ClickHouseClient, snapshots: { join?: JoinSnapshots; dedup?: DedupSnapshots }, info: StreamInfo, turned: () => void): Promise<Recovered> {
-  const s = streamsOf(spec.name);
   const snap = await snapshots.join?.latest();
   if (snap) state.join!.restore(snap.snapshot);
   const snapshotBatch = snap?.batch ?? 0;
@@ -71,12 +70,12 @@ export async function recover(state: SinkState, compactor: JournalCompactor, spe
   turned();
   const apply = (entry: JournalEntry) => state.apply(entry, entry.batch > snapshotBatch, entry.batch > keysFrom);
   let previous: { seq: number; entry: JournalEntry } | undefined;
-  for await (const e of entriesUpTo(js, s.journal, info)) {
+  for await (const e of entriesUpTo(js, sh.journal, info)) {
     if (previous) { apply(previous.entry); compactor.add(previous.seq, previous.entry); }
     previous = e;
     turned(); // a long replay is work, not a stall
   }
-  const dropped = await takeOver(ch, spec);
+  const dropped = await takeOver(ch, spec, sh.fence);
   turned();
   if (previous) {
     const last = previous.entry;
@@ -85,15 +84,15 @@ export async function recover(state: SinkState, compactor: JournalCompactor, spe
       apply(last);
       compactor.add(previous.seq, last);
     } else if (have === 0) {
-      Context.current().log.warn('last sink batch was not inserted; processing it again', { pipeline: spec.name, batch: last.batch });
-      await jsm.streams.deleteMessage(s.journal, previous.seq, false);
+      Context.current().log.warn('last sink batch was not inserted; processing it again', { pipeline: spec.name, shard: sh.shard, batch: last.batch });
+      await jsm.streams.deleteMessage(sh.journal, previous.seq, false);
     } else {
       throw ApplicationFailure.nonRetryable(
         `sink: batch ${last.batch} has ${have} rows in ClickHouse but the journal says ${last.rows}; refusing to guess`, 'SinkInconsistent');
     }
   }
   state.evictAll();
-  const insertInto = await openFence(ch, spec);
-  Context.current().log.info('sink took over the table', { pipeline: spec.name, fencesDropped: dropped.length });
+  const insertInto = await openFence(ch, spec, sh.fence);
+  Context.current().log.info('sink took over the table', { pipeline: spec.name, shard: sh.shard, fencesDropped: dropped.length });
   return { journalSeq: info.state.last_seq, snapshotBatch, insertInto };
 }

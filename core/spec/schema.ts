@@ -6,6 +6,8 @@ import { FIELD_TYPE_PATTERN, VALUE_RULES } from './fieldTypes';
 import { ENGINES, KEY_FUNCTIONS, NAME_RULE, NAME_RULE_TEXT } from './identifiers';
 
 export const SPEC_VERSION = 1;
+/** most shards of one pipeline (spec `parallelism`) */
+export const MAX_PARALLELISM = 64;
 const MIN_WINDOW_MS = 1_000;
 const MAX_WINDOW_MS = 30 * 86_400_000;
 
@@ -187,6 +189,9 @@ export const pipelineSpecSchema = z
     sources: z.array(sourceSchema).min(1),
     join: joinSchema.optional(),
     sink: sinkSchema,
+    parallelism: z.number({ error: `expected a whole number of shards from 1 to ${MAX_PARALLELISM}` }).int({ error: `expected a whole number of shards from 1 to ${MAX_PARALLELISM}` })
+      .min(1, { error: `expected a whole number of shards from 1 to ${MAX_PARALLELISM}` }).max(MAX_PARALLELISM, { error: `expected a whole number of shards from 1 to ${MAX_PARALLELISM}` }).default(1)
+      .describe(`shards of the dedup + join + sink stage (1 to ${MAX_PARALLELISM}): events are routed by a hash of their dedup key (of the join key in a join) to one of N shards, each its own activity with its own journal, fence and batch ids, so one pipeline runs on many workers (docs/scaling.md); fixed for the pipeline's life`),
   })
   .strict();
 

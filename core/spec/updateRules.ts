@@ -24,6 +24,9 @@ export function updateProblems(current: PipelineSpec, next: PipelineSpec): SpecP
   if (!same(current.join, next.join)) {
     problems.push({ path: 'join', message: `a running pipeline cannot change its join (the buffered join state is shaped by it); ${NEW_PIPELINE}` });
   }
+  if (current.parallelism !== next.parallelism) {
+    problems.push({ path: 'parallelism', message: `a running pipeline keeps its parallelism (${current.parallelism}; asked for ${next.parallelism}): its dedup and join state is split by the routing of ${current.parallelism} shards, and repartitioning it is not implemented yet (docs/scaling.md); ${NEW_PIPELINE}` });
+  }
   const names = (s: PipelineSpec) => s.sources.map((x) => x.name);
   if (!same(names(current), names(next))) {
     problems.push({ path: 'sources', message: `a running pipeline keeps its sources, in order (${names(current).join(', ')}): its state is kept per source; ${NEW_PIPELINE}` });

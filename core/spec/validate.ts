@@ -7,6 +7,7 @@ import { declaredType, isSupportedClickhouseType, nullableKeyMessage, parseField
 import { NAME_RULE, NAME_RULE_TEXT, PROTOTYPE_NAMES, fieldNameProblem, keyColumnProblem, parseEngine, parseKeyExpression } from './identifiers';
 import { resolveColumns } from './columns';
 import { joinProblems } from './validateJoin';
+import { parallelismProblems } from '../shards';
 import { formatPath, formatProblem, type SpecProblem } from './problem';
 import { outputEntries } from '../join/plan';
 
@@ -34,7 +35,7 @@ export function validateSpec(input: unknown): SpecResult {
   const proto = prototypeKeyProblems(input, []);
   const parsed = pipelineSpecSchema.safeParse(input);
   if (!parsed.success) return { ok: false, problems: [...proto, ...parsed.error.issues.map(issueToProblem)] };
-  const problems = [...proto, ...crossCheck(parsed.data), ...joinProblems(parsed.data)];
+  const problems = [...proto, ...crossCheck(parsed.data), ...joinProblems(parsed.data), ...parallelismProblems(parsed.data)];
   return problems.length ? { ok: false, problems } : { ok: true, spec: parsed.data };
 }
 

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { DedupWindow } from '../../core/dedupWindow';
 import { hashKey } from '../../core/dedupKey';
-import { LmdbSpill, maxKeysWithin, removeStaleStores } from '../../activities/dedupSpill';
+import { LmdbSpill, maxKeysWithin } from '../../activities/dedupSpill';
+import { removeStaleStores } from '../../activities/staleStores';
 import { keyOrder } from '../../core/keyOrder';
 import { prng } from '../../loadtest/seedEvents';
 

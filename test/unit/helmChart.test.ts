@@ -245,6 +245,8 @@ function scalingProblems(manifests: Manifest[], values: Json): string[] {
     return p;
   }
   if (!deploy) return ['no worker Deployment rendered'];
+  const maxActivities = containersOf(deploy)[0]?.env?.find((e) => e.name === 'SLUICE_WORKER_MAX_ACTIVITIES')?.value;
+  if (maxActivities !== String(w.maxActivities)) p.push(`worker SLUICE_WORKER_MAX_ACTIVITIES ${maxActivities}, values say ${w.maxActivities}`);
   const a = w.autoscaling as Json;
   if (!a.enabled) {
     if (deploy.spec.replicas !== w.replicas) p.push(`worker Deployment replicas ${deploy.spec.replicas}, values say ${w.replicas}`);
@@ -260,6 +262,11 @@ function scalingProblems(manifests: Manifest[], values: Json): string[] {
   const cpu = (h.metrics as Json[] | undefined)?.find((x) => x.type === 'Resource' && x.resource?.name === 'cpu');
   if (!cpu) p.push('autoscaler has no CPU metric');
   else if (cpu.resource.target?.averageUtilization !== a.targetCPUUtilizationPercentage) p.push(`autoscaler CPU target ${cpu.resource.target?.averageUtilization}%, values say ${a.targetCPUUtilizationPercentage}%`);
+  // Kafka lag per worker (docs/scaling.md), an External metric, only when asked for
+  const lag = (h.metrics as Json[] | undefined)?.find((x) => x.type === 'External');
+  if (!a.kafkaLag?.enabled) { if (lag) p.push('worker.autoscaling.kafkaLag.enabled=false but the autoscaler has an External metric'); return p; }
+  if (lag?.external?.metric?.name !== a.kafkaLag.metricName) p.push(`autoscaler lag metric ${lag?.external?.metric?.name}, values say ${a.kafkaLag.metricName}`);
+  else if (!lag || lag.external.target?.type !== 'AverageValue' || lag.external.target.averageValue !== String(a.kafkaLag.averageValuePerWorker)) p.push(`autoscaler lag target ${JSON.stringify(lag?.external?.target)}, values say ${a.kafkaLag.averageValuePerWorker} per worker`);
   return p;
 }
 
@@ -398,6 +405,8 @@ test('chart: worker replicas and the autoscaler follow the values', () => {
     { set: ['worker.autoscaling.enabled=true', 'worker.autoscaling.minReplicas=2', 'worker.autoscaling.maxReplicas=9', 'worker.autoscaling.targetCPUUtilizationPercentage=55'],
       worker: { autoscaling: { enabled: true, minReplicas: 2, maxReplicas: 9, targetCPUUtilizationPercentage: 55 } } },
     { set: ['worker.enabled=false'], worker: { enabled: false } },
+    { set: ['worker.maxActivities=9', 'worker.autoscaling.enabled=true', 'worker.autoscaling.kafkaLag.enabled=true', 'worker.autoscaling.kafkaLag.averageValuePerWorker=123456'],
+      worker: { maxActivities: 9, autoscaling: { enabled: true, kafkaLag: { enabled: true, averageValuePerWorker: 123456 } } } },
   ];
   for (const env of ENVS) {
     for (const c of cases) {
@@ -491,6 +500,9 @@ test('the checks catch what they are meant to catch', () => {
   ms = clone(good);
   worker(ms).spec.replicas = 3;
   assert.equal(scalingProblems(ms, values).length, 1);
+  ms = clone(good);
+  containersOf(worker(ms))[0].env!.find((e) => e.name === 'SLUICE_WORKER_MAX_ACTIVITIES')!.value = '1';
+  assert.deepEqual(scalingProblems(ms, values), [`worker SLUICE_WORKER_MAX_ACTIVITIES 1, values say ${values.worker.maxActivities}`]);
   ms = clone(good).filter((m) => !(m.kind === 'PodDisruptionBudget' && m.metadata.name === 'sluice-worker'));
   assert.deepEqual(selectorProblems(ms), ['Deployment/sluice-worker: no PodDisruptionBudget']);
   ms = clone(good);
