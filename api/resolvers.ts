@@ -82,8 +82,7 @@ export const resolvers = {
     }),
     pipelines: query(async (_, { status, first = 100, after, search }: Partial<Args> & { search?: string | null }, { svc }) => {
       if (!Number.isInteger(first) || first < 1 || first > 1000) throw new SluiceError('BAD_INPUT', 'first: expected an integer from 1 to 1000');
-      const all = (await svc.list()).filter((p) => (!status || p.status === status) && (!after || p.name > after) && (!search || p.name.includes(search)));
-      return all.slice(0, first).map((p) => view(p));
+      return (await svc.list({ status, search, after, first })).map((p) => view(p));
     }),
     pipeline: query(async (_, { id }: Args, { svc }) =>
       pipelineView(svc, id).catch((e) => { if (e instanceof SluiceError && e.code === 'NOT_FOUND') return null; throw e; })),

@@ -15,6 +15,7 @@ import {
   type PipelineInput, type PipelineMemo, type PipelineState,
 } from '../workflows/signals';
 import { sourceLag } from './sourceLag';
+import { blankState as blank, latestRuns, noWorkerError, pageOf, type ListFilter } from './pipelineList';
 
 const WORKFLOW_TYPE = 'pipelineWorkflow';
 const QUERY_TIMEOUT_MS = 5000;
@@ -23,6 +24,10 @@ const UPDATE_TIMEOUT_MS = 25_000;
 const DELETE_TIMEOUT_MS = 30_000;
 /** Kafka lag is measured at most this often per pipeline */
 const LAG_TTL_MS = 1000;
+/** whether a task queue has a worker is asked at most this often per queue */
+const POLLERS_TTL_MS = 2000;
+/** a worker's long poll lasts up to ~70 s: one that polled within this long is taken as there */
+const POLLER_SEEN_MS = 75_000;
 
 /** A spec from YAML/JSON text or an object; bad input -> BAD_SPEC listing every problem by path. */
 export function specFrom(input: unknown): PipelineSpec {
@@ -32,7 +37,6 @@ export function specFrom(input: unknown): PipelineSpec {
 }
 
 const memoOf = (m: Record<string, unknown> | undefined) => (m ?? {}) as PipelineMemo;
-const blank = (name: string): PipelineState => ({ name, status: 'PROVISIONING', specVersion: 0, ingest: {}, sink: {}, updatedAt: Date.now() });
 /** A gRPC DEADLINE_EXCEEDED anywhere in the error's causes: nobody answered in time. */
 /**
  * No worker answered the query: the deadline passed (no poller; gRPC says DEADLINE_EXCEEDED, or
@@ -59,6 +63,7 @@ export class PipelineService {
   /** the last state each pipeline's worker answered with: what NO_WORKER reports */
   private readonly lastKnown = new Map<string, PipelineState>();
   private readonly lag = new Map<string, { at: number; lag: Promise<Record<string, number | undefined>> }>();
+  private readonly pollers = new Map<string, { at: number; has: Promise<boolean> }>();
 
   constructor(private readonly client: Client, private readonly taskQueue = settings.taskQueue) {}
 
@@ -124,7 +129,10 @@ export class PipelineService {
     const memo = memoOf(d.memo);
     const h = this.handle(name);
     let s: PipelineState;
-    if (d.status.name === 'RUNNING') {
+    if (d.status.name === 'RUNNING' && !(await this.hasWorker(d.taskQueue))) {
+      // nobody polls its task queue: no query could be answered, so none is sent (the list says the same)
+      s = { ...(this.lastKnown.get(name) ?? memo.state ?? blank(name)), status: 'NO_WORKER', error: noWorkerError(d.taskQueue, 'no worker polls its task queue') };
+    } else if (d.status.name === 'RUNNING') {
       // answered by a worker: without one polling the pipeline's task queue there is no answer
       s = await this.client.withDeadline(Date.now() + QUERY_TIMEOUT_MS, () => h.query(statusQuery)).then((fresh) => {
         this.lastKnown.set(name, fresh);
@@ -134,7 +142,7 @@ export class PipelineService {
         return {
           ...(this.lastKnown.get(name) ?? memo.state ?? blank(name)),
           status: 'NO_WORKER',
-          error: `no worker answered within ${QUERY_TIMEOUT_MS / 1000}s: is a Sluice worker running on task queue "${d.taskQueue}"? (figures as last known)`,
+          error: noWorkerError(d.taskQueue, `no worker answered within ${QUERY_TIMEOUT_MS / 1000}s`),
         };
       });
     } else if (d.status.name === 'COMPLETED') {
@@ -169,26 +177,28 @@ export class PipelineService {
     return (await this.running(name)).query(specQuery);
   }
 
+  /** Whether a worker polls the task queue (its workflow tasks, which answer queries): one call per queue at most every 2 s. */
+  private hasWorker(taskQueue: string): Promise<boolean> {
+    let known = this.pollers.get(taskQueue);
+    if (!known || Date.now() - known.at > POLLERS_TTL_MS) {
+      const has = this.client.workflowService.describeTaskQueue({ namespace: settings.temporalNamespace, taskQueue: { name: taskQueue }, taskQueueType: 1 })
+        .then((r) => (r.pollers ?? []).some((p) => Date.now() - Number(p.lastAccessTime?.seconds ?? 0) * 1000 < POLLER_SEEN_MS), () => true); // cannot tell: let the query decide
+      known = { at: Date.now(), has };
+      this.pollers.set(taskQueue, known);
+    }
+    return known.has;
+  }
+
   /**
-   * Every pipeline, by name, but the deleted ones. A pipeline whose state this API cannot read
-   * (e.g. encrypted with another SLUICE_CODEC_KEY) is listed as FAILED with the reason.
+   * Pipelines by name, but the deleted ones, filtered and paged (client/pipelineList.ts): one
+   * visibility call per 1,000 runs and one task-queue check per queue, no query to any workflow.
+   * Status as the workflow recorded it at its last change (NO_WORKER when no worker polls its
+   * queue), counters at most 10 s old, Kafka lag as ingest last measured it. A pipeline whose
+   * state this API cannot read (e.g. encrypted with another SLUICE_CODEC_KEY) is FAILED with the reason.
    */
-  async list(): Promise<PipelineState[]> {
-    const names = new Set<string>();
-    let nextPageToken: Uint8Array | undefined;
-    do {
-      // the raw listing: the client's iterator decodes every memo and stops at the first it cannot decode
-      const page = await this.client.workflowService.listWorkflowExecutions({
-        namespace: settings.temporalNamespace, query: `WorkflowType = '${WORKFLOW_TYPE}'`, nextPageToken,
-      });
-      for (const e of page.executions ?? []) names.add((e.execution?.workflowId ?? '').replace(/^sluice-pipeline-/, ''));
-      nextPageToken = page.nextPageToken?.length ? page.nextPageToken : undefined;
-    } while (nextPageToken);
-    const all = await Promise.all([...names].sort().map((n) => this.status(n).catch((e): PipelineState | undefined => {
-      if (e instanceof SluiceError && e.code === 'NOT_FOUND') return undefined; // deleted
-      return { ...blank(n), status: 'FAILED', error: `cannot read its state: ${(e as Error).message}` };
-    })));
-    return all.filter((s): s is PipelineState => s !== undefined);
+  async list(filter: ListFilter = {}): Promise<PipelineState[]> {
+    const runs = await latestRuns(this.client, settings.temporalNamespace, WORKFLOW_TYPE);
+    return pageOf(runs, filter, (q) => this.hasWorker(q));
   }
 
   /** Pause, resume and stop answer with the state they caused (PAUSING/STOPPING while the stages still wind down). */

@@ -2,14 +2,15 @@
 // -> stop (drain) / delete. Deterministic: all I/O is in activities.
 import {
   ActivityCancellationType, ActivityFailure, ApplicationFailure, CancellationScope, allHandlersFinished, condition, isCancellation,
-  makeContinueAsNewFunc, proxyActivities, setHandler, upsertMemo, workflowInfo,
+  makeContinueAsNewFunc, proxyActivities, setHandler, sleep, upsertMemo, workflowInfo,
 } from '@temporalio/workflow';
 import type * as activities from '../activities';
 import type { PipelineSpec } from '../core/spec/schema';
 import {
-  pauseUpdate, progressSignal, purgeDlqUpdate, replayDlqUpdate, resumeUpdate, specQuery, statusQuery, stopSignal, stopUpdate, updateSignal,
+  metricsQuery, pauseUpdate, progressSignal, purgeDlqUpdate, replayDlqUpdate, resumeUpdate, specQuery, statusQuery, stopSignal, stopUpdate, updateSignal,
   type PipelineInput, type PipelineMemo, type PipelineState, type StageProgress, type StopOptions,
 } from './signals';
+import { MetricsHistory } from './metricsHistory';
 
 const setup = proxyActivities<typeof activities>({
   startToCloseTimeout: '2 minutes',
@@ -35,8 +36,8 @@ const drainer = proxyActivities<typeof activities>({
 });
 /** pause/resume/stop answer once their effect shows, or after this long with PAUSING/STOPPING */
 const ANSWER_WITHIN_MS = 15_000;
-/** the memo's copy of the state follows every status change, and the counters at most this often */
-const MEMO_EVERY_MS = 30_000;
+/** the memo's copy of the state (what the pipelines list shows) follows every status change, and the counters at most this often */
+const MEMO_EVERY_MS = 10_000;
 
 const failureMessage = (e: unknown): string => {
   let err = e as { message?: string; cause?: unknown };
@@ -60,6 +61,7 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineSt
   let pendingSpec: PipelineSpec | undefined;
   let stop: StopOptions | undefined;
   let memoAt = 0;
+  const history = new MetricsHistory(input.carried?.history);
   const remember = (more: PipelineMemo = {}) => {
     memoAt = Date.now();
     upsertMemo({ state: { ...state }, ...more } satisfies PipelineMemo);
@@ -71,6 +73,15 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineSt
     state.updatedAt = Date.now();
     if (changed) remember();
   };
+  // counters reach the memo at most every 10 s, and the last report of a burst too (a timer, not the next report)
+  let memoDue = false;
+  const rememberSoon = () => {
+    const wait = MEMO_EVERY_MS - (Date.now() - memoAt);
+    if (wait <= 0) return remember();
+    if (memoDue) return;
+    memoDue = true;
+    sleep(wait).then(() => { memoDue = false; remember(); }, () => undefined);
+  };
   const asked = () => paused || stop !== undefined || pendingSpec !== undefined;
   const answerOnce = async (done: () => boolean) => { await condition(done, ANSWER_WITHIN_MS); return state; };
   const askStop = (opts: StopOptions | undefined) => {
@@ -80,6 +91,7 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineSt
 
   setHandler(statusQuery, () => state);
   setHandler(specQuery, () => spec);
+  setHandler(metricsQuery, () => history.samples);
   setHandler(pauseUpdate, () => {
     paused = true;
     if (state.status === 'RUNNING' || state.status === 'PROVISIONING') set('PAUSING');
@@ -112,9 +124,11 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineSt
       }
     }
     if (p.stage === 'sink') state.sink = p.counters;
-    if (Date.now() - memoAt >= MEMO_EVERY_MS) remember();
+    history.add(state, Date.now());
+    rememberSoon();
   });
-  const continueAsNew = (next: PipelineInput) => makeContinueAsNewFunc<typeof pipelineWorkflow>({ memo: workflowInfo().memo })(next);
+  const continueAsNew = (next: PipelineInput) =>
+    makeContinueAsNewFunc<typeof pipelineWorkflow>({ memo: workflowInfo().memo })({ ...next, carried: next.carried && { ...next.carried, history: history.samples } });
 
   /** True once streams and table exist; false if asked to do something else, or FAILED for good. */
   const provision = async (): Promise<boolean> => {

@@ -41,10 +41,26 @@ export interface PipelineMemo {
   deleted?: boolean;
 }
 
+/** One sample of the counters, for the pipeline page's charts (workflows/metricsHistory.ts). */
+export interface MetricsSample {
+  at: number;
+  /** records read from Kafka, summed over sources */
+  read: number;
+  /** what the sink has processed (read = inserted + duplicates + dlq without a join) */
+  sinkRead: number;
+  inserted: number;
+  duplicates: number;
+  dlq: number;
+  /** Kafka records not yet read, summed over sources (as ingest measured it) */
+  lag: number;
+  /** end-to-end latency, when the sink reports one (counter latencyMs) */
+  latencyMs?: number;
+}
+
 export interface PipelineInput {
   spec: PipelineSpec;
   /** carried over by continue-as-new */
-  carried?: { state: PipelineState; paused: boolean };
+  carried?: { state: PipelineState; paused: boolean; history?: MetricsSample[] };
 }
 
 export interface StopOptions {
@@ -62,6 +78,8 @@ export const stopSignal = defineSignal<[StopOptions]>('stop');
 export const progressSignal = defineSignal<[StageProgress]>('progress');
 export const statusQuery = defineQuery<PipelineState>('status');
 export const specQuery = defineQuery<PipelineSpec>('spec');
+/** The counter samples of the last 15 minutes (workflows/metricsHistory.ts), oldest first. */
+export const metricsQuery = defineQuery<MetricsSample[]>('metrics');
 /** Sends DLQ entries (by id) back to their source topic; returns how many. */
 export const replayDlqUpdate = defineUpdate<number, [number[]]>('replayDlq');
 /** Empties the DLQ; returns how many entries were removed. */
