@@ -12,6 +12,8 @@ import type { Role } from './auth';
 import { pipelineJsonSchema } from '../core/spec/schema';
 import type { PipelineState } from '../workflows/signals';
 import { wizardQueries as wiz } from './wizard/resolvers';
+import { metricsPoints } from './metrics';
+import { sampleOf } from '../workflows/metricsHistory';
 
 export interface ApiContext { svc: PipelineService; role: Role }
 
@@ -32,7 +34,7 @@ const mutation = <A, R>(fn: Resolver<A, R>): Resolver<A, R> => query(async (p, a
   return fn(p, a, ctx);
 });
 
-const view = (s: PipelineState, extra: { spec?: unknown; stages?: unknown[] } = {}) => ({
+const view = (s: PipelineState, extra: { spec?: unknown; stages?: unknown[]; metrics?: unknown[] } = {}) => ({
   id: s.name,
   status: s.status,
   error: s.error ?? null,
@@ -47,6 +49,7 @@ const view = (s: PipelineState, extra: { spec?: unknown; stages?: unknown[] } = 
   }),
   spec: extra.spec === undefined ? null : JSON.stringify(extra.spec),
   stages: extra.stages ?? [],
+  metrics: extra.metrics ?? [],
   updatedAt: new Date(s.updatedAt).toISOString(),
 });
 
@@ -63,7 +66,9 @@ async function pipelineView(svc: PipelineService, id: string) {
   const live = s.status !== 'STOPPED' && s.status !== 'FAILED' && s.status !== 'NO_WORKER';
   const spec = live ? await svc.spec(id).then(redactSpec).catch(() => undefined) : undefined;
   const stages = live ? await svc.describeStages(id).catch(() => []) : [];
-  return view(s, { spec, stages });
+  // the samples the workflow took, and the state just read as the last one
+  const metrics = live ? metricsPoints(await svc.metrics(id).catch(() => []), sampleOf(s, Date.now())) : [];
+  return view(s, { spec, stages, metrics });
 }
 
 /** The spec of a request: YAML/JSON text or typed input, exactly one. */
@@ -98,8 +103,8 @@ export const resolvers = {
       }
     }),
     pipelineJsonSchema: () => JSON.stringify(pipelineJsonSchema()),
-    dlq: query(async (_, { pipelineId, limit = 50, after }: Args) => {
-      const page = await readDlq(pipelineId, limit, toId(after, 'after'));
+    dlq: query(async (_, { pipelineId, limit = 50, after, reason }: Args & { reason?: string | null }) => {
+      const page = await readDlq(pipelineId, limit, toId(after, 'after'), reason);
       return {
         total: page.total,
         nextAfter: page.nextAfter === null ? null : String(page.nextAfter),
@@ -129,7 +134,7 @@ export const resolvers = {
         let last = '';
         for (;;) {
           const v = await pipelineView(svc, id).catch(toGraphQLError);
-          const text = JSON.stringify({ ...v, updatedAt: undefined });
+          const text = JSON.stringify({ ...v, updatedAt: undefined, metrics: undefined }); // the charts' last point moves every second
           if (text !== last) {
             last = text;
             yield { pipelineStatus: v };

@@ -64,7 +64,23 @@ export const typeDefs = /* GraphQL */ `
     spec: String
     "running stages with their retry attempt and last failure (only for pipeline(id))"
     stages: [Stage!]!
+    "rates over the last 15 minutes, one point per interval between the counter samples the workflow keeps (one at most every 10 s; only for pipeline(id), while it runs)"
+    metrics: [MetricsPoint!]!
     updatedAt: String!
+  }
+
+  "Rates over one interval (seconds long, ending at at): events read from Kafka, rows inserted, duplicates and DLQ entries per second; Kafka lag at its end."
+  type MetricsPoint {
+    at: String!
+    seconds: Float!
+    readPerSec: Float!
+    rowsPerSec: Float!
+    duplicatesPerSec: Float!
+    dlqPerSec: Float!
+    lag: Float!
+    "end-to-end latency: the sink's own figure when it reports one (latencyMeasured), otherwise an estimate, backlog (Kafka lag + read but not yet processed) / the sink's throughput; null when nothing moved"
+    latencyMs: Float
+    latencyMeasured: Boolean!
   }
 
   "A stage activity as Temporal runs it: a retried stage shows its attempt and last failure."
@@ -167,8 +183,8 @@ export const typeDefs = /* GraphQL */ `
     validatePipeline(spec: String, input: PipelineSpecInput, checkConnections: Boolean = true): Validation!
     "The pipeline spec's JSON Schema."
     pipelineJsonSchema: String!
-    "Dead-lettered events of a pipeline, oldest first."
-    dlq(pipelineId: ID!, limit: Int = 50, after: ID): DlqPage!
+    "Dead-lettered events of a pipeline, oldest first; reason: only those (malformed_json, type_mismatch, ...), looking at at most 2,000 entries per call (nextAfter goes on)."
+    dlq(pipelineId: ID!, limit: Int = 50, after: ID, reason: String): DlqPage!
     "Topics of a Kafka cluster (search: part of the name), at most 1000; UNAVAILABLE when no broker answers within 5 s."
     kafkaTopics(kafka: KafkaConnectionInput!, search: String): [TopicInfo!]!
     "The last limit messages (1..1000) of a topic across partitions, at most 2 MB and 15 s, with the inferred schema and dedup suggestions."
@@ -196,7 +212,7 @@ export const typeDefs = /* GraphQL */ `
     stopPipeline(id: ID!): Pipeline!
     "Removes the pipeline's JetStream streams and consumer groups (stopping it first if it runs), whatever its status; the ClickHouse table is kept, the pipeline is no longer listed."
     deletePipeline(id: ID!): Boolean!
-    "Sends DLQ entries back to their source topic (after fixing the producer or the spec); returns how many."
+    "Sends DLQ entries back to their source topic (after fixing the producer or the spec) and removes them from the DLQ; returns how many; NOT_FOUND for an id no longer in the DLQ (already replayed or purged)."
     replayDlq(pipelineId: ID!, ids: [ID!]!): Int!
     "Removes every DLQ entry; returns how many."
     purgeDlq(pipelineId: ID!): Int!

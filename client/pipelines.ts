@@ -11,8 +11,8 @@ import { updateProblems } from '../core/spec/updateRules';
 import type { PipelineSpec } from '../core/spec/schema';
 import { SluiceError } from './errors';
 import {
-  pauseUpdate, purgeDlqUpdate, replayDlqUpdate, resumeUpdate, specQuery, statusQuery, stopSignal, stopUpdate, updateSignal,
-  type PipelineInput, type PipelineMemo, type PipelineState,
+  metricsQuery, pauseUpdate, purgeDlqUpdate, replayDlqUpdate, resumeUpdate, specQuery, statusQuery, stopSignal, stopUpdate, updateSignal,
+  type MetricsSample, type PipelineInput, type PipelineMemo, type PipelineState,
 } from '../workflows/signals';
 import { sourceLag } from './sourceLag';
 import { blankState as blank, latestRuns, noWorkerError, pageOf, type ListFilter } from './pipelineList';
@@ -171,6 +171,12 @@ export class PipelineService {
       ingest[name] = counters;
     }
     return { ...s, ingest };
+  }
+
+  /** The counter samples of the last 15 minutes the workflow keeps (none from a workflow that predates them, or when no worker answers within 5 s). */
+  async metrics(name: string): Promise<MetricsSample[]> {
+    const h = await this.running(name);
+    return this.client.withDeadline(Date.now() + QUERY_TIMEOUT_MS, () => h.query(metricsQuery)).catch(() => []);
   }
 
   async spec(name: string): Promise<PipelineSpec> {

@@ -5,52 +5,30 @@
 // at its step. A screenshot of every step goes to SLUICE_SCREENSHOTS (default .stack/screenshots).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { createApp } from '../../api/server';
+import type { Page } from 'playwright-core';
 import { closeNats } from '../../runtime/connections';
 import { DB, newTopic, openHarness, purchase, send, tableOf, uniqueName, untilRows, type Harness } from './harness';
 import { countDistinct, countRows } from '../../loadtest/clickhouse';
+import { openBrowserRig, shot, type BrowserRig } from './browser';
 
-const CHROMIUM = process.env.SLUICE_CHROMIUM ?? '/usr/bin/chromium';
-const SHOTS = process.env.SLUICE_SCREENSHOTS ?? join('.stack', 'screenshots');
 let h: Harness;
-let server: Server;
-let base: string;
-let browser: Browser;
+let rig: BrowserRig;
 const created: string[] = [];
 
 before(async () => {
-  mkdirSync(SHOTS, { recursive: true });
   h = await openHarness();
-  server = createApp(h.svc, { tokens: new Map(), graphiql: false }).listen(0, '127.0.0.1');
-  await new Promise((r) => server.once('listening', r));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  rig = await openBrowserRig(h);
 });
 after(async () => {
-  // the page first (its refreshes call the API), then the API, and only once its last requests to Temporal are done the harness
-  await browser?.close();
-  server?.closeAllConnections();
-  await new Promise((r) => server?.close(r));
+  // the page and the API first, and only once its last requests to Temporal are done the harness
+  await rig?.close();
   for (const name of created) await h.svc.delete(name).catch(() => undefined);
   await new Promise((r) => setTimeout(r, 2000));
   await closeNats();
   await h?.close();
 });
 
-async function openWizard(width = 1280, height = 800): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width, height } });
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  page.on('close', () => assert.deepEqual(errors, [], 'no script error on the page'));
-  await page.goto(`${base}/ui/`);
-  return page;
-}
-const shot = (page: Page, name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+const openWizard = (width?: number, height?: number) => rig.open(width, height);
 const stepError = (page: Page, step: string) => page.locator(`#wiz-${step}-error`);
 
 async function pickTopic(page: Page, topic: string, shotName?: string) {
