@@ -1,6 +1,7 @@
 // Thin resolvers: every one calls the service layer; SluiceErrors become GraphQL errors with
 // `extensions.code` and, for specs, `extensions.problems` (path + message of each bad field).
 import { GraphQLError } from 'graphql';
+import { parse as parseYaml } from 'yaml';
 import { PipelineService, specFrom } from '../client/pipelines';
 import { SluiceError } from '../client/errors';
 import { redactSpec } from '../core/spec/redact';
@@ -11,7 +12,9 @@ import { specDocumentOf, type PipelineSpecInput } from './specInput';
 import type { Role } from './auth';
 import { pipelineJsonSchema } from '../core/spec/schema';
 import type { PipelineState } from '../workflows/signals';
-import { wizardQueries as wiz } from './wizard/resolvers';
+import { exportYaml, wizardQueries as wiz } from './wizard/resolvers';
+import { redactSpecText } from './specText';
+import { lineDiff } from '../cli/diff';
 import { metricsPoints } from './metrics';
 import { sampleOf } from '../workflows/metricsHistory';
 
@@ -34,7 +37,7 @@ const mutation = <A, R>(fn: Resolver<A, R>): Resolver<A, R> => query(async (p, a
   return fn(p, a, ctx);
 });
 
-const view = (s: PipelineState, extra: { spec?: unknown; stages?: unknown[]; metrics?: unknown[] } = {}) => ({
+const view = (s: PipelineState, extra: { spec?: unknown; specText?: string; specDocument?: unknown; stages?: unknown[]; metrics?: unknown[] } = {}) => ({
   id: s.name,
   status: s.status,
   error: s.error ?? null,
@@ -48,6 +51,8 @@ const view = (s: PipelineState, extra: { spec?: unknown; stages?: unknown[]; met
     return { source, read: c.read ?? 0, published: c.published ?? 0, lag: c.lag ?? null, error: s.sourceErrors?.[source] ?? null };
   }),
   spec: extra.spec === undefined ? null : JSON.stringify(extra.spec),
+  specText: extra.specText ?? null,
+  specDocument: extra.specDocument === undefined ? null : JSON.stringify(extra.specDocument),
   stages: extra.stages ?? [],
   metrics: extra.metrics ?? [],
   updatedAt: new Date(s.updatedAt).toISOString(),
@@ -64,11 +69,14 @@ async function pipelineView(svc: PipelineService, id: string) {
   const s = await svc.status(id);
   // spec and stages come from the worker (NO_WORKER: none answers, so do not wait for it twice)
   const live = s.status !== 'STOPPED' && s.status !== 'FAILED' && s.status !== 'NO_WORKER';
-  const spec = live ? await svc.spec(id).then(redactSpec).catch(() => undefined) : undefined;
+  const raw = live ? await svc.spec(id).catch(() => undefined) : undefined;
+  const text = raw && (await svc.specText(id).catch(() => undefined));
+  const spec = raw && redactSpec(raw);
+  const specText = raw && text !== undefined ? redactSpecText(text, raw) : undefined;
   const stages = live ? await svc.describeStages(id).catch(() => []) : [];
   // the samples the workflow took, and the state just read as the last one
   const metrics = live ? metricsPoints(await svc.metrics(id).catch(() => []), sampleOf(s, Date.now())) : [];
-  return view(s, { spec, stages, metrics });
+  return view(s, { spec, specText, specDocument: specText === undefined ? undefined : parseYaml(specText), stages, metrics });
 }
 
 /** The spec of a request: YAML/JSON text or typed input, exactly one. */
@@ -115,6 +123,10 @@ export const resolvers = {
     sampleTopic: query(async (_, args: Parameters<typeof wiz.sampleTopic>[0]) => wiz.sampleTopic(args)),
     previewDedup: query(async (_, args: Args & Parameters<typeof wiz.previewDedup>[1]) => wiz.previewDedup(specArg(args), args)),
     exportSpec: query(async (_, args: Args) => wiz.exportSpec(specArg(args))),
+    checkUpdate: query(async (_, args: Args, { svc }) => {
+      const { current, next, problems } = await svc.checkUpdate(args.id, specArg(args));
+      return { problems, diff: lineDiff(exportYaml(current), exportYaml(next)) };
+    }),
     clickhouseTables: query(async (_, args: Parameters<typeof wiz.clickhouseTables>[0]) => wiz.clickhouseTables(args)),
     clickhouseTable: query(async (_, args: Parameters<typeof wiz.clickhouseTable>[0]) => wiz.clickhouseTable(args)),
   },

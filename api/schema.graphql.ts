@@ -62,6 +62,10 @@ export const typeDefs = /* GraphQL */ `
     ingest: [IngestCounters!]!
     "the spec as JSON, secrets redacted (only while the pipeline runs)"
     spec: String
+    "the spec as the user gave it: YAML text as written (JSON and typed input as YAML of that document), secrets given inline as ***; only for pipeline(id), while it runs; null for a pipeline made before it was kept"
+    specText: String
+    "specText parsed, as JSON: the user's document without the defaults (what the wizard's edit starts from)"
+    specDocument: String
     "running stages with their retry attempt and last failure (only for pipeline(id))"
     stages: [Stage!]!
     "rates over the last 15 minutes, one point per interval between the counter samples the workflow keeps (one at most every 10 s; only for pipeline(id), while it runs)"
@@ -99,6 +103,8 @@ export const typeDefs = /* GraphQL */ `
     at: String!
   }
   type DlqPage { items: [DlqEntry!]!, total: Int!, "pass as after for the next page" nextAfter: ID }
+
+  type UpdateCheck { diff: [String!]!, problems: [SpecProblem!]! }
 
   type Dependency { name: String!, up: Boolean!, detail: String }
   type Health { ok: Boolean!, dependencies: [Dependency!]! }
@@ -193,6 +199,8 @@ export const typeDefs = /* GraphQL */ `
     previewDedup(spec: String, input: PipelineSpecInput, messages: [SampledMessageInput!]!, source: Int = 0): DedupPreview!
     "The spec as YAML, secrets redacted, defaults filled in: what sluice export gives for it once running; BAD_SPEC with problems when invalid."
     exportSpec(spec: String, input: PipelineSpecInput): String!
+    "What updatePipeline(id, spec) would change: the diff of the running spec and the new one, both as sluice export gives them (lines starting with - and +), and what the update rules refuse (problems by path; none: the update may be applied)."
+    checkUpdate(id: ID!, spec: String, input: PipelineSpecInput): UpdateCheck!
     "Tables of a ClickHouse database; UNAVAILABLE when it does not answer within 5 s."
     clickhouseTables(clickhouse: ClickHouseConnectionInput!): [String!]!
     "A table's columns and each mapping checked for type compatibility."

@@ -2,6 +2,7 @@
 // Temporal only (start, signal, query); the workflow owns all pipeline logic.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type WorkflowExecutionDescription, type WorkflowHandle } from '@temporalio/client';
+import { stringify as stringifyYaml } from 'yaml';
 import { settings } from '../runtime/settings';
 import { dataConverter } from '../runtime/payloadCodec';
 import { workflowIdOf } from '../core/names';
@@ -9,6 +10,7 @@ import { validateSpec, validateSpecText } from '../core/spec/validate';
 import { formatProblem } from '../core/spec/problem';
 import { updateProblems } from '../core/spec/updateRules';
 import type { PipelineSpec } from '../core/spec/schema';
+import type { SpecProblem } from '../core/spec/problem';
 import { SluiceError } from './errors';
 import {
   metricsQuery, pauseUpdate, purgeDlqUpdate, replayDlqUpdate, resumeUpdate, specQuery, statusQuery, stopSignal, stopUpdate, updateSignal,
@@ -28,6 +30,20 @@ const LAG_TTL_MS = 1000;
 const POLLERS_TTL_MS = 2000;
 /** a worker's long poll lasts up to ~70 s: one that polled within this long is taken as there */
 const POLLER_SEEN_MS = 75_000;
+
+/**
+ * The text kept for "edit": YAML text as the user wrote it (comments and order too); JSON text and
+ * a typed document as YAML of that document (no defaults filled in).
+ */
+export function specTextOf(input: unknown): string {
+  if (typeof input !== 'string') return stringifyYaml(input);
+  if (!input.trimStart().startsWith('{')) return input;
+  try {
+    return stringifyYaml(JSON.parse(input));
+  } catch {
+    return input;
+  }
+}
 
 /** A spec from YAML/JSON text or an object; bad input -> BAD_SPEC listing every problem by path. */
 export function specFrom(input: unknown): PipelineSpec {
@@ -110,7 +126,7 @@ export class PipelineService {
         taskQueue: this.taskQueue,
         workflowId: workflowIdOf(spec.name),
         args: [{ spec } satisfies PipelineInput],
-        memo: { spec } satisfies PipelineMemo,
+        memo: { spec, specText: specTextOf(input) } satisfies PipelineMemo,
       });
     } catch (e) {
       if (e instanceof WorkflowExecutionAlreadyStartedError) throw new SluiceError('ALREADY_EXISTS', `pipeline "${spec.name}" already exists; use update`);
@@ -221,14 +237,23 @@ export class PipelineService {
     return this.withLag(s, memoOf(d.memo).spec);
   }
 
+  /** The running spec and what an update to `input` would meet: its problems (the update rules, core/spec/updateRules.ts), none if it may be applied. */
+  async checkUpdate(name: string, input: unknown): Promise<{ current: PipelineSpec; next: PipelineSpec; problems: SpecProblem[] }> {
+    const next = specFrom(input);
+    const current = await this.spec(name);
+    const problems = next.name === name ? updateProblems(current, next) : [{ path: 'name', message: `must stay "${name}" (the spec names "${next.name}")` }];
+    return { current, next, problems };
+  }
+
   async update(name: string, input: unknown): Promise<void> {
-    const spec = specFrom(input);
-    if (spec.name !== name) throw new SluiceError('BAD_SPEC', `name: the spec names "${spec.name}", not "${name}"`, [{ path: 'name', message: `must stay "${name}"` }]);
-    const handle = await this.running(name);
-    const current = await handle.query(specQuery);
-    const problems = updateProblems(current, spec);
+    const { next, problems } = await this.checkUpdate(name, input);
     if (problems.length) throw new SluiceError('BAD_SPEC', `invalid update: ${problems.map(formatProblem).join('; ')}`, problems);
-    await handle.signal(updateSignal, spec);
+    await (await this.running(name)).signal(updateSignal, next, specTextOf(input));
+  }
+
+  /** The spec's text as the user gave it (specTextOf), from the memo; undefined for a pipeline created before it was kept. */
+  async specText(name: string): Promise<string | undefined> {
+    return memoOf((await this.describe(name)).memo).specText;
   }
 
   async replayDlq(name: string, ids: number[]): Promise<number> {

@@ -59,6 +59,7 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineSt
   };
   let paused = input.carried?.paused ?? false;
   let pendingSpec: PipelineSpec | undefined;
+  let pendingText: string | undefined;
   let stop: StopOptions | undefined;
   let memoAt = 0;
   const history = new MetricsHistory(input.carried?.history);
@@ -106,7 +107,7 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineSt
     return answerOnce(() => state.status === 'STOPPED');
   });
   setHandler(stopSignal, askStop);
-  setHandler(updateSignal, (next) => { pendingSpec = next; });
+  setHandler(updateSignal, (next, text) => { pendingSpec = next; pendingText = text; });
   setHandler(replayDlqUpdate, (ids) => setup.replayDlq(spec, ids));
   setHandler(purgeDlqUpdate, () => setup.purgeDlq(spec));
   setHandler(progressSignal, (p) => {
@@ -159,7 +160,7 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineSt
       pendingSpec = undefined;
       state.specVersion++;
       provisioned = false;
-      upsertMemo({ spec } satisfies PipelineMemo);
+      upsertMemo({ spec, specText: pendingText } satisfies PipelineMemo); // no text (an older client): none kept
     }
     if (stop) break;
     if (paused) {

@@ -37,6 +37,8 @@ export interface PipelineState {
  */
 export interface PipelineMemo {
   spec?: PipelineSpec;
+  /** the spec as the user gave it (YAML text; JSON and typed input kept as YAML), for "edit" */
+  specText?: string;
   state?: PipelineState;
   deleted?: boolean;
 }
@@ -72,7 +74,8 @@ export interface StopOptions {
 export const pauseUpdate = defineUpdate<PipelineState, []>('pausePipeline');
 export const resumeUpdate = defineUpdate<PipelineState, []>('resumePipeline');
 export const stopUpdate = defineUpdate<PipelineState, [StopOptions]>('stopPipeline');
-export const updateSignal = defineSignal<[PipelineSpec]>('update');
+/** the new spec, and its text as the user gave it (kept in the memo) */
+export const updateSignal = defineSignal<[PipelineSpec, string?]>('update');
 /** For signal-with-start: delete starts a finished pipeline again just to tear it down. */
 export const stopSignal = defineSignal<[StopOptions]>('stop');
 export const progressSignal = defineSignal<[StageProgress]>('progress');

@@ -82,7 +82,10 @@
     window.sluiceCharts?.render($('#charts'), p.id, p.metrics);
     fill('#ingest', p.ingest.map((i) => row([cell(i.source), num(i.read), num(i.published), num(i.lag), cell(i.error)])));
     fill('#stages', p.stages.map((s) => row([cell(s.type), num(s.attempt), cell(s.lastFailure)])));
-    $('#edit').onclick = () => { $('#spec').value = p.spec ?? ''; };
+    // the spec as the user gave it (YAML), not the filled-in JSON
+    $('#edit').onclick = () => { $('#spec').value = p.specText ?? p.spec ?? ''; $('#spec').focus(); };
+    $('#edit-wizard').disabled = !p.specDocument;
+    $('#edit-wizard').onclick = () => window.dispatchEvent(new window.CustomEvent('sluice:edit', { detail: { id: p.id, doc: JSON.parse(p.specDocument) } })); // wizard.js
   }
 
   for (const b of document.querySelectorAll('[data-action]')) {

@@ -22,7 +22,7 @@
       container.append(figure);
       const plot = new window.uPlot({
         width: Math.max(200, figure.clientWidth || 300), height: 130, legend: { show: false }, cursor: { show: true },
-        scales: { x: { time: true }, y: { range: (_u, min, max) => [0, Math.max(1, max * 1.1)] } },
+        scales: { x: { time: true, range: () => { const now = Date.now() / 1000; return [now - 15 * 60, now]; } }, y: { range: (_u, min, max) => [0, Math.max(1, max * 1.1)] } },
         axes: [{ size: 30 }, { size: 64 }],
         series: [{}, { label: title, stroke: '#1b6fb5', fill: 'rgba(27,111,181,0.12)', width: 1.5, spanGaps: false }],
       }, [[], []], figure);

@@ -100,3 +100,78 @@ test('the pipeline page: live charts, and the DLQ browser filters, replays witho
   await page.locator('#dlq-total').filter({ hasText: '(0 entries' }).waitFor();
   await page.close();
 });
+
+test('edit: the spec as the user wrote it, the wizard reopened on it, the diff before updating, a refused change shown at its step', async () => {
+  const edited = uniqueName('page-edit');
+  await newTopic(h, edited);
+  await send(h, edited, [{ event_id: 'a', user_id: 'u1', amount: 1 }, { event_id: 'b', user_id: 'u2', amount: 2 }]);
+  const yaml = `# purchases, one row per event_id (written by hand)
+version: 1
+name: ${edited}
+sources:
+  - name: purchases
+    kafka: { brokers: ["127.0.0.1:9092"], topic: ${edited} }
+    schema:
+      fields: { event_id: string, user_id: string, amount: float64 }
+    dedup:
+      key: event_id   # the id the shop gives
+      window: 1h
+sink:
+  clickhouse: { url: "http://127.0.0.1:8123", database: sluice_test, table: ${edited.replace(/-/g, '_')} }
+  createTable: { engine: MergeTree, orderBy: [event_id] }
+  batch: { maxRows: 5000, maxDelay: 200ms }
+`;
+  const page = await rig.open();
+  try {
+    await page.locator('#spec').fill(yaml);
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await page.locator('#applied').filter({ hasText: `applied ${edited}` }).waitFor({ timeout: 60_000 });
+    await h.svc.waitFor(edited, (s) => s.status === 'RUNNING', 60_000);
+    await openPipeline(page, edited);
+    // "Edit spec": the YAML as written, comments and all
+    await page.getByRole('button', { name: 'Edit spec', exact: true }).click();
+    assert.equal(await page.locator('#spec').inputValue(), yaml);
+
+    // "Edit in the wizard": prefilled from the running spec; sample, change the window, review the diff, update
+    await page.getByRole('button', { name: 'Edit in the wizard' }).click();
+    await page.locator('#wiz-editing').filter({ hasText: `Editing ${edited}` }).waitFor();
+    await page.getByRole('button', { name: 'Sample', exact: true }).click();
+    await page.locator('#wiz-dedup').waitFor({ state: 'visible', timeout: 30_000 });
+    assert.equal(await page.getByLabel('Window (1s..30d)').inputValue(), '1h');
+    assert.equal(await page.locator('#wiz-mode-key').isChecked(), true);
+    assert.deepEqual(await page.locator('#wiz-dedup-fields input:checked').evaluateAll((xs) => xs.map((x) => (x as HTMLInputElement).value)), ['event_id']);
+    await page.getByLabel('Window (1s..30d)').fill('2h');
+    await page.getByRole('button', { name: 'Preview' }).click();
+    await page.locator('#wiz-sink').waitFor({ state: 'visible' });
+    await page.getByRole('button', { name: 'Review', exact: true }).click();
+    await page.locator('#wiz-diff-box').waitFor({ state: 'visible', timeout: 30_000 });
+    assert.deepEqual((await page.locator('#wiz-diff div').allTextContents()).map((l) => l.trim()), ['-       window: 1h', '+       window: 2h'].map((l) => l.trim()));
+    await shot(page, '13-edit-diff');
+    await page.getByRole('button', { name: 'Update' }).click();
+    await page.locator('#wiz-deployed:not(:empty), .wiz-error:not([hidden])').first().waitFor({ timeout: 30_000 });
+    assert.deepEqual(await page.locator('.wiz-error:not([hidden])').allTextContents(), [], 'no error at update');
+    assert.match((await page.locator('#wiz-deployed').textContent())!, new RegExp(`^updated ${edited}`));
+    await h.svc.waitFor(edited, (s) => s.specVersion === 2 && s.status === 'RUNNING', 60_000);
+    const kept = (await h.svc.specText(edited))!;
+    assert.match(kept, /window: 2h/);
+    assert.doesNotMatch(kept, /^\{/, 'kept as YAML, not one-line JSON');
+
+    // a change the update rules refuse (the dedup key): shown at the dedup step, and no update possible
+    await openPipeline(page, edited);
+    await page.locator('#detail-status').filter({ hasText: 'spec v2' }).waitFor({ timeout: 30_000 });
+    await page.getByRole('button', { name: 'Edit in the wizard' }).click();
+    await page.getByRole('button', { name: 'Sample', exact: true }).click();
+    await page.locator('#wiz-dedup').waitFor({ state: 'visible', timeout: 30_000 });
+    assert.equal(await page.getByLabel('Window (1s..30d)').inputValue(), '2h', 'the wizard starts from the updated spec');
+    await page.locator('#wiz-dedup-fields').getByLabel('user_id', { exact: true }).check();
+    await page.getByRole('button', { name: 'Preview' }).click();
+    await page.locator('#wiz-sink').waitFor({ state: 'visible' });
+    await page.getByRole('button', { name: 'Review', exact: true }).click();
+    await page.locator('#wiz-dedup-error').filter({ hasText: 'sources[0].dedup.key: a running pipeline cannot change its dedup key' }).waitFor({ timeout: 30_000 });
+    assert.equal(await page.getByRole('button', { name: 'Update' }).isDisabled(), true);
+    await shot(page, '14-edit-refused');
+  } finally {
+    await page.close();
+    await h.svc.delete(edited).catch(() => undefined);
+  }
+});
