@@ -122,6 +122,7 @@ export const resolvers = {
     kafkaTopics: query(async (_, args: Parameters<typeof wiz.kafkaTopics>[0]) => wiz.kafkaTopics(args)),
     sampleTopic: query(async (_, args: Parameters<typeof wiz.sampleTopic>[0]) => wiz.sampleTopic(args)),
     previewDedup: query(async (_, args: Args & Parameters<typeof wiz.previewDedup>[1]) => wiz.previewDedup(specArg(args), args)),
+    previewJoin: query(async (_, args: Args & Parameters<typeof wiz.previewJoin>[1]) => wiz.previewJoin(specArg(args), args)),
     exportSpec: query(async (_, args: Args) => wiz.exportSpec(specArg(args))),
     checkUpdate: query(async (_, args: Args, { svc }) => {
       const { current, next, problems } = await svc.checkUpdate(args.id, specArg(args));

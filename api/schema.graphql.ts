@@ -148,7 +148,8 @@ export const typeDefs = /* GraphQL */ `
   input KafkaConnectionInput { brokers: [String!]!, sasl: SaslInput, tls: TlsInput }
   "A topic: its partitions and approximately how many messages it holds (end minus start offsets)."
   type TopicInfo { name: String!, partitions: Int!, messages: Float! }
-  type SampledMessage { partition: Int!, offset: Float!, value: String }
+  "A sampled record; timestamp: its Kafka timestamp (ms), the arrival a join preview orders by."
+  type SampledMessage { partition: Int!, offset: Float!, value: String, timestamp: Float }
   "A field type inferred from the sample (editable in the wizard): dot path, spec type, how many objects hold it, a few values."
   type InferredField { name: String!, type: String!, present: Int!, examples: [String!]! }
   "A sampled message that is not a JSON object, with the DLQ reason the pipeline would give it."
@@ -168,7 +169,11 @@ export const typeDefs = /* GraphQL */ `
     "best first"
     suggestions: [DedupSuggestion!]!
   }
-  input SampledMessageInput { partition: Int!, offset: Float!, value: String }
+  input SampledMessageInput { partition: Int!, offset: Float!, value: String, timestamp: Float }
+  "One source's sampled messages, by source name."
+  input SourceSampleInput { source: String!, messages: [SampledMessageInput!]! }
+  "A join spec run on the samples by the worker's code (core/sinkState.ts, core/join): left events matched / unmatched (their window closed by now, by arrival or by the sampled events' times) / waiting (still open), and the first joined rows as JSON."
+  type JoinPreview { read: Int!, rows: Int!, duplicates: Int!, dlq: Int!, dlqReasons: [DlqReasonCount!]!, matched: Int!, unmatched: Int!, waiting: Int!, side: Int!, examples: [String!]! }
   type DlqReasonCount { reason: String!, count: Int!, example: String! }
   "A spec's dedup run on a sample by the worker's own code (core/sinkState.ts): read = rows + duplicates + dlq."
   type DedupPreview { read: Int!, rows: Int!, duplicates: Int!, dlq: Int!, dlqReasons: [DlqReasonCount!]!, "sampled values sharing a dedup key, first kept" groups: [[String]!]! }
@@ -197,6 +202,8 @@ export const typeDefs = /* GraphQL */ `
     sampleTopic(kafka: KafkaConnectionInput!, topic: String!, limit: Int = 200): TopicSample!
     "A spec's dedup on sampled messages (at most 1000), computed by the worker's code; BAD_SPEC with problems when the spec is invalid."
     previewDedup(spec: String, input: PipelineSpecInput, messages: [SampledMessageInput!]!, source: Int = 0): DedupPreview!
+    "A join spec on the sampled messages of its sources (at most 1000 each), computed by the worker's code; BAD_SPEC with problems when the spec is invalid."
+    previewJoin(spec: String, input: PipelineSpecInput, samples: [SourceSampleInput!]!): JoinPreview!
     "The spec as YAML, secrets redacted, defaults filled in: what sluice export gives for it once running; BAD_SPEC with problems when invalid."
     exportSpec(spec: String, input: PipelineSpecInput): String!
     "What updatePipeline(id, spec) would change: the diff of the running spec and the new one, both as sluice export gives them (lines starting with - and +), and what the update rules refuse (problems by path; none: the update may be applied)."

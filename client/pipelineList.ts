@@ -65,7 +65,8 @@ export const noWorkerError = (taskQueue: string, why: string) =>
 export function listedState(run: ListedRun, hasWorker: boolean): PipelineState {
   const last = run.memo.state ?? blankState(run.name);
   if (run.memoError) return { ...blankState(run.name), status: 'FAILED', error: `cannot read its state: ${run.memoError}` };
-  if (run.runStatus === 'COMPLETED') return last;
+  // a pipeline's workflow completes only once STOPPED (its result; the memo may predate the last change)
+  if (run.runStatus === 'COMPLETED') return { ...last, status: 'STOPPED' };
   if (run.runStatus !== 'RUNNING') return { ...last, status: 'FAILED', error: `workflow ${run.runStatus.toLowerCase()}`, updatedAt: run.closeTime ?? last.updatedAt };
   if (!hasWorker) return { ...last, status: 'NO_WORKER', error: noWorkerError(run.taskQueue, 'no worker polls its task queue') };
   return last;

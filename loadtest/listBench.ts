@@ -2,11 +2,12 @@
 // starts that many pipelines on a task queue no worker polls (loadtest/workerlessPipelines.ts: nothing
 // is provisioned), then times one page of the list through the GraphQL API (first page, a name
 // filter, a status filter, a later page) and the web UI's first paint of the list in Chromium, and
-// removes the pipelines again. Light: no stage runs, so it may run on the shared stack.
+// removes the pipelines again, all in a Temporal namespace of its own (sluice-listbench). Light: no
+// stage runs, so it may run on the shared stack.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { startWorkerless } from './workerlessPipelines';
+import { benchNamespace, startWorkerless } from './workerlessPipelines';
 import { repoRoot } from './localWorker';
 
 const count = Number(process.argv[2] ?? 500);
@@ -16,12 +17,13 @@ const PAGE = 'query($status: PipelineStatus, $first: Int, $after: ID, $search: S
 async function main() {
   const prefix = `listbench-${Date.now().toString(36)}`;
   let t = Date.now();
-  const idle = await startWorkerless(prefix, count);
+  const namespace = await benchNamespace('sluice-listbench');
+  const idle = await startWorkerless(prefix, count, 20, namespace);
   console.log(`started ${count} pipelines in ${((Date.now() - t) / 1000).toFixed(1)} s`);
   // the API as `npm run api` runs it, on a port of its own
   const port = 4100 + Math.floor(Math.random() * 800);
   const api = spawn(process.execPath, [join(repoRoot, 'dist', 'api', 'main.js')], {
-    stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, SLUICE_API_PORT: String(port), SLUICE_API_TOKENS: '', NODE_ENV: 'production' },
+    stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, SLUICE_TEMPORAL_NAMESPACE: namespace, SLUICE_API_PORT: String(port), SLUICE_API_TOKENS: '', NODE_ENV: 'production' },
   });
   await new Promise<void>((resolve, reject) => {
     api.stdout!.on('data', (d: Buffer) => { if (d.toString().includes('GraphQL on')) resolve(); });

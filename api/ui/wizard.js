@@ -10,7 +10,7 @@
   const w = { topic: null, sample: null, fields: [], suggestion: null, tables: [], edit: null };
 
   // each spec path belongs to a step: a problem is shown at its step
-  const STEP_OF = [[/^sources\[\d+\]\.kafka\.topic/, 'sample'], [/^sources\[\d+\]\.kafka/, 'connect'], [/^sources\[\d+\]\.schema/, 'sample'], [/^sources\[\d+\]\.dedup/, 'dedup'], [/^sink/, 'sink'], [/.*/, 'review']];
+  const STEP_OF = [[/^join/, 'join'], [/^sources\[[1-9]\d*\]/, 'join'], [/^sources\[\d+\]\.kafka\.topic/, 'sample'], [/^sources\[\d+\]\.kafka/, 'connect'], [/^sources\[\d+\]\.schema/, 'sample'], [/^sources\[\d+\]\.dedup/, 'dedup'], [/^sink/, 'sink'], [/.*/, 'review']];
   const stepOf = (path) => STEP_OF.find(([re]) => re.test(path ?? ''))[1];
   const clearErrors = () => { for (const p of document.querySelectorAll('.wiz-error')) { p.textContent = ''; p.hidden = true; } };
   function showAt(step, message) {
@@ -22,7 +22,7 @@
     if (e.problems?.length) for (const p of e.problems) showAt(stepOf(p.path), `${p.path}: ${p.message}`);
     else showAt(fallback, e.message);
   };
-  const open = (step) => { const s = $(`#wiz-${step}`); s.hidden = false; s.querySelector('input, select, button')?.focus(); };
+  const open = (step, focus = true) => { const s = $(`#wiz-${step}`); s.hidden = false; if (focus) s.querySelector('input, select, button')?.focus(); };
   async function busy(button, fn) {
     button.disabled = true;
     const label = button.textContent;
@@ -53,6 +53,7 @@
     clearErrors();
     try {
       const { kafkaTopics } = await gql('kafkaTopics', { kafka: kafkaInput(), search: $('#wiz-search').value || null });
+      w.topics = kafkaTopics.map((t) => t.name);
       const tb = $('#wiz-topics tbody');
       tb.replaceChildren(...kafkaTopics.map((t, i) => {
         const radio = el('input', { type: 'radio', name: 'wiz-topic', value: t.name, id: `wiz-topic-${i}` });
@@ -121,10 +122,13 @@
     $('#wiz-mode-ignore').checked = true;
     for (const c of document.querySelectorAll('#wiz-dedup-fields input')) c.checked = c.value === w.suggestion.ignore;
     $('#wiz-accepted').textContent = `accepted: the whole event except ${w.suggestion.ignore}`;
+    open('join', false);
     open('preview');
   }
 
   const columnName = (field) => field.replace(/\./g, '_');
+  /** what the sink's columns take: the event's fields, or with a join its output fields */
+  const sinkFields = () => (J.active ? J.outputs(w.fields) : w.fields);
   function specDocument() {
     const fields = Object.fromEntries(w.fields.map((f) => [f.name, f.type]));
     const chosen = [...document.querySelectorAll('#wiz-dedup-fields input:checked')].map((c) => c.value);
@@ -139,9 +143,14 @@
     const doc = {
       version: 1,
       name: $('#wiz-name').value.trim(),
-      sources: [{ name: 'events', kafka: specKafka(), schema: eventTime ? { fields, eventTime } : { fields }, dedup }],
+      sources: [{ name: J.LEFT, kafka: specKafka(), schema: eventTime ? { fields, eventTime } : { fields }, dedup }],
       sink,
     };
+    if (J.active) {
+      const { topic: _, ...kafka } = doc.sources[0].kafka;
+      doc.sources.push(...J.sources(kafka));
+      doc.join = J.join(w.fields);
+    }
     return w.edit ? onto(w.edit.doc, doc) : doc;
   }
   // an edit changes what the wizard shows and keeps the rest of the user's document (batch, description, column types, ...)
@@ -170,7 +179,9 @@
     // the preview needs no sink yet: a placeholder one lets the spec validate
     doc.name ||= 'preview';
     doc.sink = { clickhouse: { url: 'http://preview:8123', table: 'preview' } };
+    if (J.active) return previewJoined(doc);
     try {
+      $('#wiz-preview-join').hidden = true;
       const { previewDedup: p } = await gql('previewDedup', { spec: JSON.stringify(doc), messages: w.sample.messages });
       $('#wiz-preview-counts').replaceChildren(...[['read', p.read], ['rows', p.rows], ['duplicates', p.duplicates], ['DLQ', p.dlq]].flatMap(([k, v]) => [el('dt', { textContent: k }), el('dd', { textContent: String(v) })]));
       $('#wiz-preview-dlq').replaceChildren(...p.dlqReasons.map((r) => el('li', { textContent: `${r.reason}: ${r.count} (e.g. ${r.example})` })));
@@ -180,10 +191,26 @@
     } catch (e) { showProblems(e, 'preview'); }
   }
 
+  // with a join: the samples of every topic through the worker's join (previewJoin)
+  async function previewJoined(doc) {
+    try {
+      const samples = [{ source: J.LEFT, messages: w.sample.messages }, ...J.samples()];
+      const { previewJoin: p } = await gql('previewJoin', { spec: JSON.stringify(doc), samples });
+      const dl = (sel, pairs) => $(sel).replaceChildren(...pairs.flatMap(([k, v]) => [el('dt', { textContent: k }), el('dd', { textContent: String(v) })]));
+      dl('#wiz-preview-counts', [['read', p.read], ['joined rows', p.rows], ['duplicates', p.duplicates], ['DLQ', p.dlq]]);
+      dl('#wiz-preview-join', [['matched', p.matched], ['unmatched', p.unmatched], ['waiting', p.waiting], ['side events held', p.side]]);
+      $('#wiz-preview-join').hidden = false;
+      $('#wiz-preview-dlq').replaceChildren(...p.dlqReasons.map((r) => el('li', { textContent: `${r.reason}: ${r.count} (e.g. ${r.example})` })));
+      $('#wiz-groups').replaceChildren(...(p.examples.length ? [el('div', { className: 'group' }, ...p.examples.map((v) => el('pre', { textContent: `joined row\n${v}` })))] : []));
+      proposeColumns();
+      open('sink');
+    } catch (e) { showProblems(e, 'preview'); }
+  }
+
   // 5. sink: ClickHouse, an existing table (checked per mapping) or a new one
   function proposeColumns(problems = new Map()) {
     const given = w.edit?.doc.sink.columns && new Map(w.edit.doc.sink.columns.map((c) => [c.field ?? c.name, c.name]));
-    $('#wiz-columns tbody').replaceChildren(...w.fields.filter((f) => !given || given.has(f.name)).map((f, i) => {
+    $('#wiz-columns tbody').replaceChildren(...sinkFields().filter((f) => !given || given.has(f.name)).map((f, i) => {
       const input = el('input', { id: `wiz-col-${i}`, value: given?.get(f.name) ?? columnName(f.name), size: 14 });
       const problem = problems.get(f.name);
       const tr = el('tr', {}, el('td', {}, el('label', { htmlFor: input.id, textContent: `${f.name} (${f.type})` })), el('td', {}, input), el('td', { className: 'error', textContent: problem ?? '' }));
@@ -208,7 +235,7 @@
     clearErrors();
     const table = $('#wiz-existing-table').value;
     if (!table) return;
-    const mapping = [...document.querySelectorAll('#wiz-columns tbody tr')].map((tr) => ({ column: tr.querySelector('input').value.trim(), field: tr.dataset.field, fieldType: w.fields.find((f) => f.name === tr.dataset.field).type }));
+    const mapping = [...document.querySelectorAll('#wiz-columns tbody tr')].map((tr) => ({ column: tr.querySelector('input').value.trim(), field: tr.dataset.field, fieldType: sinkFields().find((f) => f.name === tr.dataset.field).type }));
     try {
       const { clickhouseTable: t } = await gql('clickhouseTable', { clickhouse: chInput(), table, mapping });
       const problems = new Map(t.mapping.filter((m) => m.problem).map((m) => [m.field, `${m.column}: ${m.problem}`]));
@@ -304,11 +331,14 @@
     open('sample');
   });
 
+  const J = window.sluiceJoin; // wizardJoin.js
+  J.init({ gql, kafkaInput, topics: () => w.topics ?? [], leftFields: () => w.fields, showAt, clearErrors });
+
   const on = (sel, fn) => $(sel).addEventListener('click', (ev) => busy(ev.currentTarget, fn));
   on('#wiz-list-topics', listTopics);
   on('#wiz-sample-go', sample);
   $('#wiz-accept').addEventListener('click', acceptSuggestion);
-  $('#wiz-dedup-next').addEventListener('click', () => open('preview'));
+  $('#wiz-dedup-next').addEventListener('click', () => { open('join', false); open('preview'); });
   on('#wiz-preview-go', preview);
   on('#wiz-list-tables', listTables);
   $('#wiz-existing-table').addEventListener('change', () => { $('#wiz-table-existing').checked = true; checkTable(); });

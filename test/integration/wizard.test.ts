@@ -161,3 +161,66 @@ test('bad input at every step of the wizard shows its error at that step', async
   }
   await page.close();
 });
+
+test('a join built in the wizard: purchases deduplicated, joined with their payments and the buyer\'s latest profile; the preview by the worker\'s join; rows in ClickHouse', async () => {
+  const name = uniqueName('wizj');
+  const [payments, users] = [`${name}-payments`, `${name}-users`];
+  for (const t of [name, payments, users]) await newTopic(h, t);
+  const n = 10;
+  await send(h, users, Array.from({ length: n }, (_, i) => ({ user_id: `u${i}`, country: i % 2 ? 'DE' : 'FR' })));
+  await send(h, name, Array.from({ length: n }, (_, i) => [
+    purchase(`${name}-p${i}`, 'frontend-web', { user_id: `u${i}`, amount: i }), purchase(`${name}-p${i}`, 'payment-backend', { user_id: `u${i}`, amount: i }),
+  ]).flat());
+  const paid = n - 2;
+  await send(h, payments, Array.from({ length: paid }, (_, i) => ({ event_id: `${name}-p${i}`, status: 'paid' })));
+  const sentAt = Date.now();
+
+  const page = await openWizard();
+  await pickTopic(page, name);
+  await page.locator('#wiz-dedup').waitFor({ state: 'visible', timeout: 30_000 });
+  await page.getByRole('button', { name: 'Accept suggestion' }).click();
+  // the join step: two more topics, each sampled like the first
+  await page.getByRole('button', { name: 'Add a topic to join' }).click();
+  await page.getByLabel('Side 1 topic').selectOption(payments);
+  await page.getByRole('button', { name: 'Sample side 1' }).click();
+  await page.locator('#wiz-sides').filter({ hasText: 'fields: event_id (string), status (string)' }).waitFor({ timeout: 30_000 });
+  assert.equal(await page.getByLabel('Side 1 key field').inputValue(), 'event_id', 'the field both topics have');
+  await page.getByLabel('Side 1 window').fill('5s');
+  await page.getByRole('button', { name: 'Add a topic to join' }).click();
+  await page.getByLabel('Side 2 topic').selectOption(users);
+  await page.getByRole('button', { name: 'Sample side 2' }).click();
+  await page.locator('#wiz-sides').filter({ hasText: 'fields: user_id (string), country (string)' }).waitFor({ timeout: 30_000 });
+  assert.equal(await page.getByLabel('Side 2 key field').inputValue(), 'user_id');
+  await page.getByLabel('Side 2 window').fill('30d');
+  await page.getByLabel('Side 2 kind').selectOption('left');
+  await page.getByLabel('Side 2: latest value only (one version per key, the newest wins)').check();
+  await page.getByLabel('Left window (how long an event waits for its matches)').fill('5s');
+  await shot(page, '4-join');
+  // the preview: every window closed by now (5 s after the events arrived)
+  await new Promise((r) => setTimeout(r, Math.max(0, sentAt + 6000 - Date.now())));
+  await page.getByRole('button', { name: 'Preview' }).click();
+  await page.locator('#wiz-sink').waitFor({ state: 'visible', timeout: 30_000 });
+  const dl = (sel: string) => page.locator(`${sel} dt`).evaluateAll((dts) => Object.fromEntries(dts.map((dt) => [dt.textContent, dt.nextElementSibling?.textContent])));
+  assert.deepEqual(await dl('#wiz-preview-counts'), { read: String(2 * n + paid + n), 'joined rows': String(paid), duplicates: String(n), DLQ: '0' });
+  assert.deepEqual(await dl('#wiz-preview-join'), { matched: String(paid), unmatched: '2', waiting: '0', 'side events held': String(paid + n) });
+  assert.equal(await page.locator('#wiz-groups pre').count(), 5, 'example joined rows');
+  await shot(page, '5-join-preview');
+  await page.getByLabel('Database').fill(DB);
+  await page.getByLabel('Name', { exact: true }).fill(name.replace(/-/g, '_'));
+  await page.getByLabel('Pipeline name').fill(name);
+  assert.deepEqual(await page.locator('#wiz-columns tbody tr').evaluateAll((trs) => trs.map((tr) => (tr as HTMLElement).dataset.field)),
+    ['event_id', 'user_id', 'amount', 'ts', '_event_source_', 'status', 'country']);
+  await page.getByRole('button', { name: 'Review', exact: true }).click();
+  await page.locator('#wiz-review').waitFor({ state: 'visible' });
+  assert.match((await page.locator('#wiz-yaml').textContent())!, /join:\n/);
+  await page.getByRole('button', { name: 'Deploy' }).click();
+  created.push(name);
+  await page.locator('#wiz-deployed:not(:empty), #wiz-review-error:not([hidden])').first().waitFor({ timeout: 60_000 });
+  assert.equal(await stepError(page, 'review').textContent(), '', 'no error at deploy');
+
+  assert.equal(await untilRows(h, name, paid), paid);
+  await new Promise((r) => setTimeout(r, 8000)); // the unpaid purchases' windows close: no row for them (inner)
+  const rows = await (await h.ch.query({ query: `SELECT event_id, user_id, status, country FROM ${tableOf(name)} ORDER BY event_id`, format: 'JSONEachRow' })).json<Record<string, string>>();
+  assert.deepEqual(rows, Array.from({ length: paid }, (_, i) => ({ event_id: `${name}-p${i}`, user_id: `u${i}`, status: 'paid', country: i % 2 ? 'DE' : 'FR' })));
+  await page.close();
+});
