@@ -227,7 +227,7 @@ export const typeDefs = /* GraphQL */ `
     stopPipeline(id: ID!): Pipeline!
     "Removes the pipeline's JetStream streams and consumer groups (stopping it first if it runs), whatever its status; the ClickHouse table is kept, the pipeline is no longer listed."
     deletePipeline(id: ID!): Boolean!
-    "Sends DLQ entries back to their source topic (after fixing the producer or the spec) and removes them from the DLQ; returns how many; NOT_FOUND for an id no longer in the DLQ (already replayed or purged)."
+    "Sends DLQ entries back to their source topic (after fixing the producer or the spec) and removes them from the DLQ; returns how many. A pipeline's replays and purges run one at a time, so two replays of one entry send it once (the other is NOT_FOUND, as is an id already replayed or purged)."
     replayDlq(pipelineId: ID!, ids: [ID!]!): Int!
     "Removes every DLQ entry; returns how many."
     purgeDlq(pipelineId: ID!): Int!

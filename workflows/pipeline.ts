@@ -108,8 +108,15 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineSt
   });
   setHandler(stopSignal, askStop);
   setHandler(updateSignal, (next, text) => { pendingSpec = next; pendingText = text; });
-  setHandler(replayDlqUpdate, (ids) => setup.replayDlq(spec, ids));
-  setHandler(purgeDlqUpdate, () => setup.purgeDlq(spec));
+  // DLQ operations one at a time: two replays of one entry at once both read it before either removed it, and sent it twice
+  let dlqQueue: Promise<unknown> = Promise.resolve();
+  const oneAtATime = <T>(op: () => Promise<T>): Promise<T> => {
+    const run = dlqQueue.then(op);
+    dlqQueue = run.catch(() => undefined);
+    return run;
+  };
+  setHandler(replayDlqUpdate, (ids) => oneAtATime(() => setup.replayDlq(spec, ids)));
+  setHandler(purgeDlqUpdate, () => oneAtATime(() => setup.purgeDlq(spec)));
   setHandler(progressSignal, (p) => {
     // a stale attempt (a frozen worker thawing after its stage moved on) reports older figures: keep the newer ones
     if (isOlder(p, p.stage === 'sink' ? state.sink : state.ingest[p.source ?? ''])) return;

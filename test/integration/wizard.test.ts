@@ -140,6 +140,17 @@ test('bad input at every step of the wizard shows its error at that step', async
   assert.equal(await stepError(page, 'preview').isHidden(), true, 'the problem is at the dedup step, not the preview');
   await shot(page, 'bad-4-window');
   await page.getByLabel('Window (1s..30d)').fill('1h');
+  // an invalid join window: shown at the join step
+  await page.getByRole('button', { name: 'Add a topic to join' }).click();
+  await page.getByLabel('Side 1 topic').selectOption(good);
+  await page.getByRole('button', { name: 'Sample side 1' }).click();
+  await page.getByLabel('Side 1 key field').waitFor();
+  await page.getByLabel('Side 1 window').fill('45d');
+  await page.getByRole('button', { name: 'Preview' }).click();
+  await stepError(page, 'join').filter({ hasText: 'join.right[0].window' }).waitFor({ timeout: 30_000 });
+  assert.equal(await stepError(page, 'dedup').isHidden(), true, 'the problem is at the join step');
+  await shot(page, 'bad-5-join-window');
+  await page.getByRole('button', { name: 'Remove side 1' }).click();
   await page.getByRole('button', { name: 'Preview' }).click();
   await page.locator('#wiz-sink').waitFor({ state: 'visible' });
   const counts = await page.locator('#wiz-preview-counts dd').allTextContents();
@@ -155,7 +166,7 @@ test('bad input at every step of the wizard shows its error at that step', async
     await stepError(page, 'sink').filter({ hasText: `table ${table} does not take 1 field(s)` }).waitFor({ timeout: 30_000 });
     assert.equal(await page.locator('#wiz-columns tr[data-field="amount"] td.error').textContent(), 'amount: the column is String; a float64 field needs Float64');
     assert.equal(await page.locator('#wiz-columns tr[data-field="event_id"] td.error').textContent(), '');
-    await shot(page, 'bad-5-mapping');
+    await shot(page, 'bad-6-mapping');
   } finally {
     await h.ch.command({ query: `DROP TABLE IF EXISTS ${DB}.${table}` });
   }
