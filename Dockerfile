@@ -20,7 +20,7 @@ COPY worker ./worker
 COPY api ./api
 COPY cli ./cli
 COPY loadtest ./loadtest
-RUN npx tsc -p tsconfig.json && node dist/worker/workflowBundle.js
+RUN npx tsc -p tsconfig.json && node dist/worker/workflowBundle.js && node dist/api/uiVendor.js
 
 # 2. Production dependencies only (@temporalio/core-bridge ships prebuilt glibc binaries, hence
 #    Debian rather than Alpine).

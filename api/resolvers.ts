@@ -1,6 +1,7 @@
 // Thin resolvers: every one calls the service layer; SluiceErrors become GraphQL errors with
 // `extensions.code` and, for specs, `extensions.problems` (path + message of each bad field).
 import { GraphQLError } from 'graphql';
+import { parse as parseYaml } from 'yaml';
 import { PipelineService, specFrom } from '../client/pipelines';
 import { SluiceError } from '../client/errors';
 import { redactSpec } from '../core/spec/redact';
@@ -11,7 +12,11 @@ import { specDocumentOf, type PipelineSpecInput } from './specInput';
 import type { Role } from './auth';
 import { pipelineJsonSchema } from '../core/spec/schema';
 import type { PipelineState } from '../workflows/signals';
-import { wizardQueries as wiz } from './wizard/resolvers';
+import { exportYaml, wizardQueries as wiz } from './wizard/resolvers';
+import { redactSpecText } from './specText';
+import { lineDiff } from '../cli/diff';
+import { metricsPoints } from './metrics';
+import { sampleOf } from '../workflows/metricsHistory';
 
 export interface ApiContext { svc: PipelineService; role: Role }
 
@@ -37,7 +42,7 @@ const sinkCounters = (c: Record<string, number>) => (c.read === undefined ? null
   join: c.matched === undefined ? null : { matched: 0, unmatched: 0, waiting: 0, side: 0, rejectedRows: 0, ...c, held: c.joinHeld ?? 0 },
 });
 
-const view = (s: PipelineState, extra: { spec?: unknown; stages?: unknown[] } = {}) => ({
+const view = (s: PipelineState, extra: { spec?: unknown; specText?: string; specDocument?: unknown; stages?: unknown[]; metrics?: unknown[] } = {}) => ({
   id: s.name,
   status: s.status,
   error: s.error ?? null,
@@ -49,7 +54,10 @@ const view = (s: PipelineState, extra: { spec?: unknown; stages?: unknown[] } = 
     return { source, read: c.read ?? 0, published: c.published ?? 0, lag: c.lag ?? null, error: s.sourceErrors?.[source] ?? null };
   }),
   spec: extra.spec === undefined ? null : JSON.stringify(extra.spec),
+  specText: extra.specText ?? null,
+  specDocument: extra.specDocument === undefined ? null : JSON.stringify(extra.specDocument),
   stages: extra.stages ?? [],
+  metrics: extra.metrics ?? [],
   updatedAt: new Date(s.updatedAt).toISOString(),
 });
 
@@ -64,9 +72,14 @@ async function pipelineView(svc: PipelineService, id: string) {
   const s = await svc.status(id);
   // spec and stages come from the worker (NO_WORKER: none answers, so do not wait for it twice)
   const live = s.status !== 'STOPPED' && s.status !== 'FAILED' && s.status !== 'NO_WORKER';
-  const spec = live ? await svc.spec(id).then(redactSpec).catch(() => undefined) : undefined;
+  const raw = live ? await svc.spec(id).catch(() => undefined) : undefined;
+  const text = raw && (await svc.specText(id).catch(() => undefined));
+  const spec = raw && redactSpec(raw);
+  const specText = raw && text !== undefined ? redactSpecText(text, raw) : undefined;
   const stages = live ? await svc.describeStages(id).catch(() => []) : [];
-  return view(s, { spec, stages });
+  // the samples the workflow took, and the state just read as the last one
+  const metrics = live ? metricsPoints(await svc.metrics(id).catch(() => []), sampleOf(s, Date.now())) : [];
+  return view(s, { spec, specText, specDocument: specText === undefined ? undefined : parseYaml(specText), stages, metrics });
 }
 
 /** The spec of a request: YAML/JSON text or typed input, exactly one. */
@@ -85,8 +98,7 @@ export const resolvers = {
     }),
     pipelines: query(async (_, { status, first = 100, after, search }: Partial<Args> & { search?: string | null }, { svc }) => {
       if (!Number.isInteger(first) || first < 1 || first > 1000) throw new SluiceError('BAD_INPUT', 'first: expected an integer from 1 to 1000');
-      const all = (await svc.list()).filter((p) => (!status || p.status === status) && (!after || p.name > after) && (!search || p.name.includes(search)));
-      return all.slice(0, first).map((p) => view(p));
+      return (await svc.list({ status, search, after, first })).map((p) => view(p));
     }),
     pipeline: query(async (_, { id }: Args, { svc }) =>
       pipelineView(svc, id).catch((e) => { if (e instanceof SluiceError && e.code === 'NOT_FOUND') return null; throw e; })),
@@ -102,8 +114,8 @@ export const resolvers = {
       }
     }),
     pipelineJsonSchema: () => JSON.stringify(pipelineJsonSchema()),
-    dlq: query(async (_, { pipelineId, limit = 50, after }: Args) => {
-      const page = await readDlq(pipelineId, limit, toId(after, 'after'));
+    dlq: query(async (_, { pipelineId, limit = 50, after, reason }: Args & { reason?: string | null }) => {
+      const page = await readDlq(pipelineId, limit, toId(after, 'after'), reason);
       return {
         total: page.total,
         nextAfter: page.nextAfter === null ? null : String(page.nextAfter),
@@ -113,7 +125,12 @@ export const resolvers = {
     kafkaTopics: query(async (_, args: Parameters<typeof wiz.kafkaTopics>[0]) => wiz.kafkaTopics(args)),
     sampleTopic: query(async (_, args: Parameters<typeof wiz.sampleTopic>[0]) => wiz.sampleTopic(args)),
     previewDedup: query(async (_, args: Args & Parameters<typeof wiz.previewDedup>[1]) => wiz.previewDedup(specArg(args), args)),
+    previewJoin: query(async (_, args: Args & Parameters<typeof wiz.previewJoin>[1]) => wiz.previewJoin(specArg(args), args)),
     exportSpec: query(async (_, args: Args) => wiz.exportSpec(specArg(args))),
+    checkUpdate: query(async (_, args: Args, { svc }) => {
+      const { current, next, problems } = await svc.checkUpdate(args.id, specArg(args));
+      return { problems, diff: lineDiff(exportYaml(current), exportYaml(next)) };
+    }),
     clickhouseTables: query(async (_, args: Parameters<typeof wiz.clickhouseTables>[0]) => wiz.clickhouseTables(args)),
     clickhouseTable: query(async (_, args: Parameters<typeof wiz.clickhouseTable>[0]) => wiz.clickhouseTable(args)),
   },
@@ -133,7 +150,7 @@ export const resolvers = {
         let last = '';
         for (;;) {
           const v = await pipelineView(svc, id).catch(toGraphQLError);
-          const text = JSON.stringify({ ...v, updatedAt: undefined });
+          const text = JSON.stringify({ ...v, updatedAt: undefined, metrics: undefined }); // the charts' last point moves every second
           if (text !== last) {
             last = text;
             yield { pipelineStatus: v };

@@ -65,9 +65,29 @@ export const typeDefs = /* GraphQL */ `
     ingest: [IngestCounters!]!
     "the spec as JSON, secrets redacted (only while the pipeline runs)"
     spec: String
+    "the spec as the user gave it: YAML text as written (JSON and typed input as YAML of that document), secrets given inline as ***; only for pipeline(id), while it runs; null for a pipeline made before it was kept"
+    specText: String
+    "specText parsed, as JSON: the user's document without the defaults (what the wizard's edit starts from)"
+    specDocument: String
     "running stages with their retry attempt and last failure (only for pipeline(id))"
     stages: [Stage!]!
+    "rates over the last 15 minutes, one point per interval between the counter samples the workflow keeps (one at most every 10 s; only for pipeline(id), while it runs)"
+    metrics: [MetricsPoint!]!
     updatedAt: String!
+  }
+
+  "Rates over one interval (seconds long, ending at at): events read from Kafka, rows inserted, duplicates and DLQ entries per second; Kafka lag at its end."
+  type MetricsPoint {
+    at: String!
+    seconds: Float!
+    readPerSec: Float!
+    rowsPerSec: Float!
+    duplicatesPerSec: Float!
+    dlqPerSec: Float!
+    lag: Float!
+    "end-to-end latency: the sink's own figure when it reports one (latencyMeasured), otherwise an estimate, backlog (Kafka lag + read but not yet processed) / the sink's throughput; null when nothing moved"
+    latencyMs: Float
+    latencyMeasured: Boolean!
   }
 
   "A stage activity as Temporal runs it: a retried stage shows its attempt and last failure."
@@ -86,6 +106,8 @@ export const typeDefs = /* GraphQL */ `
     at: String!
   }
   type DlqPage { items: [DlqEntry!]!, total: Int!, "pass as after for the next page" nextAfter: ID }
+
+  type UpdateCheck { diff: [String!]!, problems: [SpecProblem!]! }
 
   type Dependency { name: String!, up: Boolean!, detail: String }
   type Health { ok: Boolean!, dependencies: [Dependency!]! }
@@ -129,7 +151,8 @@ export const typeDefs = /* GraphQL */ `
   input KafkaConnectionInput { brokers: [String!]!, sasl: SaslInput, tls: TlsInput }
   "A topic: its partitions and approximately how many messages it holds (end minus start offsets)."
   type TopicInfo { name: String!, partitions: Int!, messages: Float! }
-  type SampledMessage { partition: Int!, offset: Float!, value: String }
+  "A sampled record; timestamp: its Kafka timestamp (ms), the arrival a join preview orders by."
+  type SampledMessage { partition: Int!, offset: Float!, value: String, timestamp: Float }
   "A field type inferred from the sample (editable in the wizard): dot path, spec type, how many objects hold it, a few values."
   type InferredField { name: String!, type: String!, present: Int!, examples: [String!]! }
   "A sampled message that is not a JSON object, with the DLQ reason the pipeline would give it."
@@ -149,7 +172,11 @@ export const typeDefs = /* GraphQL */ `
     "best first"
     suggestions: [DedupSuggestion!]!
   }
-  input SampledMessageInput { partition: Int!, offset: Float!, value: String }
+  input SampledMessageInput { partition: Int!, offset: Float!, value: String, timestamp: Float }
+  "One source's sampled messages, by source name."
+  input SourceSampleInput { source: String!, messages: [SampledMessageInput!]! }
+  "A join spec run on the samples by the worker's code (core/sinkState.ts, core/join): left events matched / unmatched (their window closed by now, by arrival or by the sampled events' times) / waiting (still open), and the first joined rows as JSON."
+  type JoinPreview { read: Int!, rows: Int!, duplicates: Int!, dlq: Int!, dlqReasons: [DlqReasonCount!]!, matched: Int!, unmatched: Int!, waiting: Int!, side: Int!, examples: [String!]! }
   type DlqReasonCount { reason: String!, count: Int!, example: String! }
   "A spec's dedup run on a sample by the worker's own code (core/sinkState.ts): read = rows + duplicates + dlq."
   type DedupPreview { read: Int!, rows: Int!, duplicates: Int!, dlq: Int!, dlqReasons: [DlqReasonCount!]!, "sampled values sharing a dedup key, first kept" groups: [[String]!]! }
@@ -170,16 +197,20 @@ export const typeDefs = /* GraphQL */ `
     validatePipeline(spec: String, input: PipelineSpecInput, checkConnections: Boolean = true): Validation!
     "The pipeline spec's JSON Schema."
     pipelineJsonSchema: String!
-    "Dead-lettered events of a pipeline, oldest first."
-    dlq(pipelineId: ID!, limit: Int = 50, after: ID): DlqPage!
+    "Dead-lettered events of a pipeline, oldest first; reason: only those (malformed_json, type_mismatch, ...), looking at at most 2,000 entries per call (nextAfter goes on)."
+    dlq(pipelineId: ID!, limit: Int = 50, after: ID, reason: String): DlqPage!
     "Topics of a Kafka cluster (search: part of the name), at most 1000; UNAVAILABLE when no broker answers within 5 s."
     kafkaTopics(kafka: KafkaConnectionInput!, search: String): [TopicInfo!]!
     "The last limit messages (1..1000) of a topic across partitions, at most 2 MB and 15 s, with the inferred schema and dedup suggestions."
     sampleTopic(kafka: KafkaConnectionInput!, topic: String!, limit: Int = 200): TopicSample!
     "A spec's dedup on sampled messages (at most 1000), computed by the worker's code; BAD_SPEC with problems when the spec is invalid."
     previewDedup(spec: String, input: PipelineSpecInput, messages: [SampledMessageInput!]!, source: Int = 0): DedupPreview!
+    "A join spec on the sampled messages of its sources (at most 1000 each), computed by the worker's code; BAD_SPEC with problems when the spec is invalid."
+    previewJoin(spec: String, input: PipelineSpecInput, samples: [SourceSampleInput!]!): JoinPreview!
     "The spec as YAML, secrets redacted, defaults filled in: what sluice export gives for it once running; BAD_SPEC with problems when invalid."
     exportSpec(spec: String, input: PipelineSpecInput): String!
+    "What updatePipeline(id, spec) would change: the diff of the running spec and the new one, both as sluice export gives them (lines starting with - and +), and what the update rules refuse (problems by path; none: the update may be applied)."
+    checkUpdate(id: ID!, spec: String, input: PipelineSpecInput): UpdateCheck!
     "Tables of a ClickHouse database; UNAVAILABLE when it does not answer within 5 s."
     clickhouseTables(clickhouse: ClickHouseConnectionInput!): [String!]!
     "A table's columns and each mapping checked for type compatibility."
@@ -199,7 +230,7 @@ export const typeDefs = /* GraphQL */ `
     stopPipeline(id: ID!): Pipeline!
     "Removes the pipeline's JetStream streams and consumer groups (stopping it first if it runs), whatever its status; the ClickHouse table is kept, the pipeline is no longer listed."
     deletePipeline(id: ID!): Boolean!
-    "Sends DLQ entries back to their source topic (after fixing the producer or the spec); returns how many."
+    "Sends DLQ entries back to their source topic (after fixing the producer or the spec) and removes them from the DLQ; returns how many. A pipeline's replays and purges run one at a time, so two replays of one entry send it once (the other is NOT_FOUND, as is an id already replayed or purged)."
     replayDlq(pipelineId: ID!, ids: [ID!]!): Int!
     "Removes every DLQ entry; returns how many."
     purgeDlq(pipelineId: ID!): Int!

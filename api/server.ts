@@ -11,6 +11,7 @@ import { resolvers, type ApiContext } from './resolvers';
 import { authenticate, type Role } from './auth';
 import { limitsRule } from './limits';
 import type { PipelineService } from '../client/pipelines';
+import { VENDOR_DIR } from './uiVendor';
 
 /** The web UI's files: api/ui in the repository (this file runs from dist/api). */
 export const UI_DIR = join(__dirname, '..', '..', 'api', 'ui');
@@ -80,7 +81,10 @@ export function createApp(svc: PipelineService, opts: ApiOptions): Express {
     res.setHeader('content-security-policy', "default-src 'self'; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'");
     res.setHeader('x-content-type-options', 'nosniff');
     next();
-  }, express.static(UI_DIR, { index: 'index.html', maxAge: '5m' }));
+  });
+  // the bundled library (uPlot), copied into dist by the build (api/uiVendor.ts)
+  app.use('/ui/vendor', express.static(VENDOR_DIR, { maxAge: '1h', fallthrough: false }));
+  app.use('/ui', express.static(UI_DIR, { index: 'index.html', maxAge: '5m' }));
   app.get('/healthz', (_req, res) => { res.json({ ok: true }); });
   app.get('/metrics', async (_req, res) => {
     res.setHeader('content-type', registry.contentType);

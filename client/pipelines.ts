@@ -2,6 +2,7 @@
 // Temporal only (start, signal, query); the workflow owns all pipeline logic.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type WorkflowExecutionDescription, type WorkflowHandle } from '@temporalio/client';
+import { stringify as stringifyYaml } from 'yaml';
 import { settings } from '../runtime/settings';
 import { dataConverter } from '../runtime/payloadCodec';
 import { workflowIdOf } from '../core/names';
@@ -9,12 +10,14 @@ import { validateSpec, validateSpecText } from '../core/spec/validate';
 import { formatProblem } from '../core/spec/problem';
 import { updateProblems } from '../core/spec/updateRules';
 import type { PipelineSpec } from '../core/spec/schema';
+import type { SpecProblem } from '../core/spec/problem';
 import { SluiceError } from './errors';
 import {
-  pauseUpdate, purgeDlqUpdate, replayDlqUpdate, resumeUpdate, specQuery, statusQuery, stopSignal, stopUpdate, updateSignal,
-  type PipelineInput, type PipelineMemo, type PipelineState,
+  metricsQuery, pauseUpdate, purgeDlqUpdate, replayDlqUpdate, resumeUpdate, specQuery, statusQuery, stopSignal, stopUpdate, updateSignal,
+  type MetricsSample, type PipelineInput, type PipelineMemo, type PipelineState,
 } from '../workflows/signals';
 import { sourceLag } from './sourceLag';
+import { blankState as blank, latestRuns, noWorkerError, pageOf, type ListFilter } from './pipelineList';
 
 const WORKFLOW_TYPE = 'pipelineWorkflow';
 const QUERY_TIMEOUT_MS = 5000;
@@ -23,6 +26,24 @@ const UPDATE_TIMEOUT_MS = 25_000;
 const DELETE_TIMEOUT_MS = 30_000;
 /** Kafka lag is measured at most this often per pipeline */
 const LAG_TTL_MS = 1000;
+/** whether a task queue has a worker is asked at most this often per queue */
+const POLLERS_TTL_MS = 2000;
+/** a worker's long poll lasts up to ~70 s: one that polled within this long is taken as there */
+const POLLER_SEEN_MS = 75_000;
+
+/**
+ * The text kept for "edit": YAML text as the user wrote it (comments and order too); JSON text and
+ * a typed document as YAML of that document (no defaults filled in).
+ */
+export function specTextOf(input: unknown): string {
+  if (typeof input !== 'string') return stringifyYaml(input);
+  if (!input.trimStart().startsWith('{')) return input;
+  try {
+    return stringifyYaml(JSON.parse(input));
+  } catch {
+    return input;
+  }
+}
 
 /** A spec from YAML/JSON text or an object; bad input -> BAD_SPEC listing every problem by path. */
 export function specFrom(input: unknown): PipelineSpec {
@@ -32,7 +53,6 @@ export function specFrom(input: unknown): PipelineSpec {
 }
 
 const memoOf = (m: Record<string, unknown> | undefined) => (m ?? {}) as PipelineMemo;
-const blank = (name: string): PipelineState => ({ name, status: 'PROVISIONING', specVersion: 0, ingest: {}, sink: {}, updatedAt: Date.now() });
 /** A gRPC DEADLINE_EXCEEDED anywhere in the error's causes: nobody answered in time. */
 /**
  * No worker answered the query: the deadline passed (no poller; gRPC says DEADLINE_EXCEEDED, or
@@ -59,6 +79,7 @@ export class PipelineService {
   /** the last state each pipeline's worker answered with: what NO_WORKER reports */
   private readonly lastKnown = new Map<string, PipelineState>();
   private readonly lag = new Map<string, { at: number; lag: Promise<Record<string, number | undefined>> }>();
+  private readonly pollers = new Map<string, { at: number; has: Promise<boolean> }>();
 
   constructor(private readonly client: Client, private readonly taskQueue = settings.taskQueue) {}
 
@@ -105,7 +126,7 @@ export class PipelineService {
         taskQueue: this.taskQueue,
         workflowId: workflowIdOf(spec.name),
         args: [{ spec } satisfies PipelineInput],
-        memo: { spec } satisfies PipelineMemo,
+        memo: { spec, specText: specTextOf(input) } satisfies PipelineMemo,
       });
     } catch (e) {
       if (e instanceof WorkflowExecutionAlreadyStartedError) throw new SluiceError('ALREADY_EXISTS', `pipeline "${spec.name}" already exists; use update`);
@@ -124,7 +145,10 @@ export class PipelineService {
     const memo = memoOf(d.memo);
     const h = this.handle(name);
     let s: PipelineState;
-    if (d.status.name === 'RUNNING') {
+    if (d.status.name === 'RUNNING' && !(await this.hasWorker(d.taskQueue))) {
+      // nobody polls its task queue: no query could be answered, so none is sent (the list says the same)
+      s = { ...(this.lastKnown.get(name) ?? memo.state ?? blank(name)), status: 'NO_WORKER', error: noWorkerError(d.taskQueue, 'no worker polls its task queue') };
+    } else if (d.status.name === 'RUNNING') {
       // answered by a worker: without one polling the pipeline's task queue there is no answer
       s = await this.client.withDeadline(Date.now() + QUERY_TIMEOUT_MS, () => h.query(statusQuery)).then((fresh) => {
         this.lastKnown.set(name, fresh);
@@ -134,7 +158,7 @@ export class PipelineService {
         return {
           ...(this.lastKnown.get(name) ?? memo.state ?? blank(name)),
           status: 'NO_WORKER',
-          error: `no worker answered within ${QUERY_TIMEOUT_MS / 1000}s: is a Sluice worker running on task queue "${d.taskQueue}"? (figures as last known)`,
+          error: noWorkerError(d.taskQueue, `no worker answered within ${QUERY_TIMEOUT_MS / 1000}s`),
         };
       });
     } else if (d.status.name === 'COMPLETED') {
@@ -165,30 +189,38 @@ export class PipelineService {
     return { ...s, ingest };
   }
 
+  /** The counter samples of the last 15 minutes the workflow keeps (none from a workflow that predates them, or when no worker answers within 5 s). */
+  async metrics(name: string): Promise<MetricsSample[]> {
+    const h = await this.running(name);
+    return this.client.withDeadline(Date.now() + QUERY_TIMEOUT_MS, () => h.query(metricsQuery)).catch(() => []);
+  }
+
   async spec(name: string): Promise<PipelineSpec> {
     return (await this.running(name)).query(specQuery);
   }
 
+  /** Whether a worker polls the task queue (its workflow tasks, which answer queries): one call per queue at most every 2 s. */
+  private hasWorker(taskQueue: string): Promise<boolean> {
+    let known = this.pollers.get(taskQueue);
+    if (!known || Date.now() - known.at > POLLERS_TTL_MS) {
+      const has = this.client.workflowService.describeTaskQueue({ namespace: settings.temporalNamespace, taskQueue: { name: taskQueue }, taskQueueType: 1 })
+        .then((r) => (r.pollers ?? []).some((p) => Date.now() - Number(p.lastAccessTime?.seconds ?? 0) * 1000 < POLLER_SEEN_MS), () => true); // cannot tell: let the query decide
+      known = { at: Date.now(), has };
+      this.pollers.set(taskQueue, known);
+    }
+    return known.has;
+  }
+
   /**
-   * Every pipeline, by name, but the deleted ones. A pipeline whose state this API cannot read
-   * (e.g. encrypted with another SLUICE_CODEC_KEY) is listed as FAILED with the reason.
+   * Pipelines by name, but the deleted ones, filtered and paged (client/pipelineList.ts): one
+   * visibility call per 1,000 runs and one task-queue check per queue, no query to any workflow.
+   * Status as the workflow recorded it at its last change (NO_WORKER when no worker polls its
+   * queue), counters at most 10 s old, Kafka lag as ingest last measured it. A pipeline whose
+   * state this API cannot read (e.g. encrypted with another SLUICE_CODEC_KEY) is FAILED with the reason.
    */
-  async list(): Promise<PipelineState[]> {
-    const names = new Set<string>();
-    let nextPageToken: Uint8Array | undefined;
-    do {
-      // the raw listing: the client's iterator decodes every memo and stops at the first it cannot decode
-      const page = await this.client.workflowService.listWorkflowExecutions({
-        namespace: settings.temporalNamespace, query: `WorkflowType = '${WORKFLOW_TYPE}'`, nextPageToken,
-      });
-      for (const e of page.executions ?? []) names.add((e.execution?.workflowId ?? '').replace(/^sluice-pipeline-/, ''));
-      nextPageToken = page.nextPageToken?.length ? page.nextPageToken : undefined;
-    } while (nextPageToken);
-    const all = await Promise.all([...names].sort().map((n) => this.status(n).catch((e): PipelineState | undefined => {
-      if (e instanceof SluiceError && e.code === 'NOT_FOUND') return undefined; // deleted
-      return { ...blank(n), status: 'FAILED', error: `cannot read its state: ${(e as Error).message}` };
-    })));
-    return all.filter((s): s is PipelineState => s !== undefined);
+  async list(filter: ListFilter = {}): Promise<PipelineState[]> {
+    const runs = await latestRuns(this.client, settings.temporalNamespace, WORKFLOW_TYPE);
+    return pageOf(runs, filter, (q) => this.hasWorker(q));
   }
 
   /** Pause, resume and stop answer with the state they caused (PAUSING/STOPPING while the stages still wind down). */
@@ -205,14 +237,23 @@ export class PipelineService {
     return this.withLag(s, memoOf(d.memo).spec);
   }
 
+  /** The running spec and what an update to `input` would meet: its problems (the update rules, core/spec/updateRules.ts), none if it may be applied. */
+  async checkUpdate(name: string, input: unknown): Promise<{ current: PipelineSpec; next: PipelineSpec; problems: SpecProblem[] }> {
+    const next = specFrom(input);
+    const current = await this.spec(name);
+    const problems = next.name === name ? updateProblems(current, next) : [{ path: 'name', message: `must stay "${name}" (the spec names "${next.name}")` }];
+    return { current, next, problems };
+  }
+
   async update(name: string, input: unknown): Promise<void> {
-    const spec = specFrom(input);
-    if (spec.name !== name) throw new SluiceError('BAD_SPEC', `name: the spec names "${spec.name}", not "${name}"`, [{ path: 'name', message: `must stay "${name}"` }]);
-    const handle = await this.running(name);
-    const current = await handle.query(specQuery);
-    const problems = updateProblems(current, spec);
+    const { next, problems } = await this.checkUpdate(name, input);
     if (problems.length) throw new SluiceError('BAD_SPEC', `invalid update: ${problems.map(formatProblem).join('; ')}`, problems);
-    await handle.signal(updateSignal, spec);
+    await (await this.running(name)).signal(updateSignal, next, specTextOf(input));
+  }
+
+  /** The spec's text as the user gave it (specTextOf), from the memo; undefined for a pipeline created before it was kept. */
+  async specText(name: string): Promise<string | undefined> {
+    return memoOf((await this.describe(name)).memo).specText;
   }
 
   async replayDlq(name: string, ids: number[]): Promise<number> {

@@ -2,15 +2,16 @@
 // -> stop (drain) / delete. Deterministic: all I/O is in activities.
 import {
   ActivityCancellationType, ActivityFailure, ApplicationFailure, CancellationScope, allHandlersFinished, condition, isCancellation,
-  makeContinueAsNewFunc, proxyActivities, setHandler, upsertMemo, workflowInfo,
+  makeContinueAsNewFunc, proxyActivities, setHandler, sleep, upsertMemo, workflowInfo,
 } from '@temporalio/workflow';
 import type * as activities from '../activities';
 import type { PipelineSpec } from '../core/spec/schema';
 import { sumCounters } from '../core/sumCounters';
 import {
-  pauseUpdate, progressSignal, purgeDlqUpdate, replayDlqUpdate, resumeUpdate, specQuery, statusQuery, stopSignal, stopUpdate, updateSignal,
+  metricsQuery, pauseUpdate, progressSignal, purgeDlqUpdate, replayDlqUpdate, resumeUpdate, specQuery, statusQuery, stopSignal, stopUpdate, updateSignal,
   type PipelineInput, type PipelineMemo, type PipelineState, type StageProgress, type StopOptions,
 } from './signals';
+import { MetricsHistory } from './metricsHistory';
 
 const setup = proxyActivities<typeof activities>({
   startToCloseTimeout: '2 minutes',
@@ -36,8 +37,8 @@ const drainer = proxyActivities<typeof activities>({
 });
 /** pause/resume/stop answer once their effect shows, or after this long with PAUSING/STOPPING */
 const ANSWER_WITHIN_MS = 15_000;
-/** the memo's copy of the state follows every status change, and the counters at most this often */
-const MEMO_EVERY_MS = 30_000;
+/** the memo's copy of the state (what the pipelines list shows) follows every status change, and the counters at most this often */
+const MEMO_EVERY_MS = 10_000;
 
 const failureMessage = (e: unknown): string => {
   let err = e as { message?: string; cause?: unknown };
@@ -61,8 +62,10 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineSt
   };
   let paused = input.carried?.paused ?? false;
   let pendingSpec: PipelineSpec | undefined;
+  let pendingText: string | undefined;
   let stop: StopOptions | undefined;
   let memoAt = 0;
+  const history = new MetricsHistory(input.carried?.history);
   const remember = (more: PipelineMemo = {}) => {
     memoAt = Date.now();
     upsertMemo({ state: { ...state }, ...more } satisfies PipelineMemo);
@@ -74,6 +77,15 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineSt
     state.updatedAt = Date.now();
     if (changed) remember();
   };
+  // counters reach the memo at most every 10 s, and the last report of a burst too (a timer, not the next report)
+  let memoDue = false;
+  const rememberSoon = () => {
+    const wait = MEMO_EVERY_MS - (Date.now() - memoAt);
+    if (wait <= 0) return remember();
+    if (memoDue) return;
+    memoDue = true;
+    sleep(wait).then(() => { memoDue = false; remember(); }, () => undefined);
+  };
   const asked = () => paused || stop !== undefined || pendingSpec !== undefined;
   const answerOnce = async (done: () => boolean) => { await condition(done, ANSWER_WITHIN_MS); return state; };
   const askStop = (opts: StopOptions | undefined) => {
@@ -83,6 +95,7 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineSt
 
   setHandler(statusQuery, () => state);
   setHandler(specQuery, () => spec);
+  setHandler(metricsQuery, () => history.samples);
   setHandler(pauseUpdate, () => {
     paused = true;
     if (state.status === 'RUNNING' || state.status === 'PROVISIONING') set('PAUSING');
@@ -97,9 +110,16 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineSt
     return answerOnce(() => state.status === 'STOPPED');
   });
   setHandler(stopSignal, askStop);
-  setHandler(updateSignal, (next) => { pendingSpec = next; });
-  setHandler(replayDlqUpdate, (ids) => setup.replayDlq(spec, ids));
-  setHandler(purgeDlqUpdate, () => setup.purgeDlq(spec));
+  setHandler(updateSignal, (next, text) => { pendingSpec = next; pendingText = text; });
+  // DLQ operations one at a time: two replays of one entry at once both read it before either removed it, and sent it twice
+  let dlqQueue: Promise<unknown> = Promise.resolve();
+  const oneAtATime = <T>(op: () => Promise<T>): Promise<T> => {
+    const run = dlqQueue.then(op);
+    dlqQueue = run.catch(() => undefined);
+    return run;
+  };
+  setHandler(replayDlqUpdate, (ids) => oneAtATime(() => setup.replayDlq(spec, ids)));
+  setHandler(purgeDlqUpdate, () => oneAtATime(() => setup.purgeDlq(spec)));
   const memberKey = (source: string, member: number) => `${source}#${member}`;
   setHandler(progressSignal, (p) => {
     const shown = p.stage === 'sink'
@@ -131,9 +151,11 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineSt
       state.shards = shards;
       state.sink = sumCounters(shards);
     }
-    if (Date.now() - memoAt >= MEMO_EVERY_MS) remember();
+    history.add(state, Date.now());
+    rememberSoon();
   });
-  const continueAsNew = (next: PipelineInput) => makeContinueAsNewFunc<typeof pipelineWorkflow>({ memo: workflowInfo().memo })(next);
+  const continueAsNew = (next: PipelineInput) =>
+    makeContinueAsNewFunc<typeof pipelineWorkflow>({ memo: workflowInfo().memo })({ ...next, carried: next.carried && { ...next.carried, history: history.samples } });
 
   /** ingest members per source in its consumer group (parallelism > 1: up to one per shard and partition) */
   let members: number[] = spec.sources.map(() => 1);
@@ -167,7 +189,7 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineSt
       pendingSpec = undefined;
       state.specVersion++;
       provisioned = false;
-      upsertMemo({ spec } satisfies PipelineMemo);
+      upsertMemo({ spec, specText: pendingText } satisfies PipelineMemo); // no text (an older client): none kept
     }
     if (stop) break;
     if (paused) {

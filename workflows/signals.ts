@@ -46,14 +46,32 @@ export interface PipelineState {
  */
 export interface PipelineMemo {
   spec?: PipelineSpec;
+  /** the spec as the user gave it (YAML text; JSON and typed input kept as YAML), for "edit" */
+  specText?: string;
   state?: PipelineState;
   deleted?: boolean;
+}
+
+/** One sample of the counters, for the pipeline page's charts (workflows/metricsHistory.ts). */
+export interface MetricsSample {
+  at: number;
+  /** records read from Kafka, summed over sources */
+  read: number;
+  /** what the sink has processed (read = inserted + duplicates + dlq without a join) */
+  sinkRead: number;
+  inserted: number;
+  duplicates: number;
+  dlq: number;
+  /** Kafka records not yet read, summed over sources (as ingest measured it) */
+  lag: number;
+  /** end-to-end latency, when the sink reports one (counter latencyMs) */
+  latencyMs?: number;
 }
 
 export interface PipelineInput {
   spec: PipelineSpec;
   /** carried over by continue-as-new */
-  carried?: { state: PipelineState; paused: boolean };
+  carried?: { state: PipelineState; paused: boolean; history?: MetricsSample[] };
 }
 
 export interface StopOptions {
@@ -65,12 +83,15 @@ export interface StopOptions {
 export const pauseUpdate = defineUpdate<PipelineState, []>('pausePipeline');
 export const resumeUpdate = defineUpdate<PipelineState, []>('resumePipeline');
 export const stopUpdate = defineUpdate<PipelineState, [StopOptions]>('stopPipeline');
-export const updateSignal = defineSignal<[PipelineSpec]>('update');
+/** the new spec, and its text as the user gave it (kept in the memo) */
+export const updateSignal = defineSignal<[PipelineSpec, string?]>('update');
 /** For signal-with-start: delete starts a finished pipeline again just to tear it down. */
 export const stopSignal = defineSignal<[StopOptions]>('stop');
 export const progressSignal = defineSignal<[StageProgress]>('progress');
 export const statusQuery = defineQuery<PipelineState>('status');
 export const specQuery = defineQuery<PipelineSpec>('spec');
+/** The counter samples of the last 15 minutes (workflows/metricsHistory.ts), oldest first. */
+export const metricsQuery = defineQuery<MetricsSample[]>('metrics');
 /** Sends DLQ entries (by id) back to their source topic; returns how many. */
 export const replayDlqUpdate = defineUpdate<number, [number[]]>('replayDlq');
 /** Empties the DLQ; returns how many entries were removed. */

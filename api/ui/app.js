@@ -60,8 +60,9 @@
     } catch {
       data = { pipeline: null }; // gone (deleted elsewhere)
     }
-    const { pipeline: p, dlq } = data;
+    const { pipeline: p } = data;
     $('#detail').hidden = !p;
+    window.dispatchEvent(new window.CustomEvent('sluice:detail', { detail: p?.id ?? null })); // dlq.js
     if (!p) { selected = null; return; }
     // the list was read a moment earlier: show the detail's (newer) status there too, so the two never disagree
     const listed = [...document.querySelectorAll('#pipelines tbody tr')].find((tr) => tr.firstChild?.textContent === p.id);
@@ -78,11 +79,13 @@
       const dd = document.createElement('dd'); dd.textContent = Number(v).toLocaleString('en');
       return [dt, dd];
     }));
+    window.sluiceCharts?.render($('#charts'), p.id, p.metrics);
     fill('#ingest', p.ingest.map((i) => row([cell(i.source), num(i.read), num(i.published), num(i.lag), cell(i.error)])));
     fill('#stages', p.stages.map((s) => row([cell(s.type), num(s.attempt), cell(s.lastFailure)])));
-    $('#dlq-total').textContent = `(${dlq.total} entries; the first 20)`;
-    fill('#dlq', dlq.items.map((d) => row([cell(d.id), cell(d.source), cell(d.reason), cell(d.error), cell(d.value, 'value')])));
-    $('#edit').onclick = () => { $('#spec').value = p.spec ?? ''; };
+    // the spec as the user gave it (YAML), not the filled-in JSON
+    $('#edit').onclick = () => { $('#spec').value = p.specText ?? p.spec ?? ''; $('#spec').focus(); };
+    $('#edit-wizard').disabled = !p.specDocument;
+    $('#edit-wizard').onclick = () => window.dispatchEvent(new window.CustomEvent('sluice:edit', { detail: { id: p.id, doc: JSON.parse(p.specDocument) } })); // wizard.js
   }
 
   for (const b of document.querySelectorAll('[data-action]')) {

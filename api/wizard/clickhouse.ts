@@ -7,6 +7,8 @@ import { SluiceError } from '../../client/errors';
 import { resolveSecret } from '../../runtime/connections';
 import { columnProblem } from '../../core/inference/compatibility';
 import { NAME_RULE, NAME_RULE_TEXT } from '../../core/spec/identifiers';
+import { quoteString } from '../../core/ddl';
+import { parseServerVersion } from '../../core/serverVersion';
 
 type Maybe<T> = T | null | undefined;
 export interface ClickHouseConnectionInput { url: string; database?: Maybe<string>; username?: Maybe<string>; password?: Maybe<{ value?: Maybe<string>; env?: Maybe<string> }> }
@@ -40,10 +42,16 @@ const databaseOf = (c: ClickHouseConnectionInput) => {
   return db;
 };
 
+// The queries work on every server Sluice supports: no query parameters ({db:String} came with 19.x;
+// the values are quoted literals instead) and system.columns.position only where it exists (from 20.6; ClickHouse PR 11655).
+export const tablesQuery = (db: string) => `SELECT name FROM system.tables WHERE database = ${quoteString(db)} ORDER BY name`;
+export const columnsQuery = (db: string, table: string, version: string) =>
+  `SELECT name, type FROM system.columns WHERE database = ${quoteString(db)} AND table = ${quoteString(table)}${parseServerVersion(version).atLeast(20, 6) ? ' ORDER BY position' : ''}`;
+
 /** Table names of the database (Sluice's own helper tables left out). */
 export function listTables(c: ClickHouseConnectionInput): Promise<string[]> {
   const database = databaseOf(c);
-  return withClient(c, async (q) => (await q<{ name: string }>('SELECT name FROM system.tables WHERE database = {db:String} ORDER BY name', { db: database }))
+  return withClient(c, async (q) => (await q<{ name: string }>(tablesQuery(database)))
     .map((r) => r.name).filter((n) => !n.startsWith('_sluice_')));
 }
 
@@ -53,7 +61,8 @@ export interface TableView { exists: boolean; columns: Array<{ name: string; typ
 export function describeTable(c: ClickHouseConnectionInput, table: string, mapping: readonly MappingInput[]): Promise<TableView> {
   const database = databaseOf(c);
   return withClient(c, async (q) => {
-    const columns = await q<{ name: string; type: string }>('SELECT name, type FROM system.columns WHERE database = {db:String} AND table = {t:String} ORDER BY position', { db: database, t: table });
+    const [{ v }] = await q<{ v: string }>('SELECT version() AS v');
+    const columns = await q<{ name: string; type: string }>(columnsQuery(database, table, v));
     if (columns.length === 0) return { exists: false, columns: [], mapping: mapping.map((m) => ({ ...m, problem: null })) };
     const types = new Map(columns.map((col) => [col.name, col.type]));
     return { exists: true, columns, mapping: mapping.map((m) => ({ ...m, problem: columnProblem(m.fieldType, types.get(m.column)) })) };

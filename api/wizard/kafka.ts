@@ -123,7 +123,7 @@ export async function sampleTopic(k: KafkaConnectionInput, topic: string, count 
             const value = m.value === null ? null : m.value.toString('utf8');
             bytes += m.value?.length ?? 0;
             if (bytes > SAMPLE_LIMITS.maxBytes) { truncated = true; return done(); }
-            messages.push({ partition: batch.partition, offset: off, value });
+            messages.push({ partition: batch.partition, offset: off, value, timestamp: Number(m.timestamp) });
             if (off >= r.to - 1) left.delete(batch.partition);
           }
           if (left.size === 0) done();

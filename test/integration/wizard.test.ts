@@ -5,52 +5,30 @@
 // at its step. A screenshot of every step goes to SLUICE_SCREENSHOTS (default .stack/screenshots).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { createApp } from '../../api/server';
+import type { Page } from 'playwright-core';
 import { closeNats } from '../../runtime/connections';
 import { DB, newTopic, openHarness, purchase, send, tableOf, uniqueName, untilRows, type Harness } from './harness';
 import { countDistinct, countRows } from '../../loadtest/clickhouse';
+import { openBrowserRig, shot, type BrowserRig } from './browser';
 
-const CHROMIUM = process.env.SLUICE_CHROMIUM ?? '/usr/bin/chromium';
-const SHOTS = process.env.SLUICE_SCREENSHOTS ?? join('.stack', 'screenshots');
 let h: Harness;
-let server: Server;
-let base: string;
-let browser: Browser;
+let rig: BrowserRig;
 const created: string[] = [];
 
 before(async () => {
-  mkdirSync(SHOTS, { recursive: true });
   h = await openHarness();
-  server = createApp(h.svc, { tokens: new Map(), graphiql: false }).listen(0, '127.0.0.1');
-  await new Promise((r) => server.once('listening', r));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  rig = await openBrowserRig(h);
 });
 after(async () => {
-  // the page first (its refreshes call the API), then the API, and only once its last requests to Temporal are done the harness
-  await browser?.close();
-  server?.closeAllConnections();
-  await new Promise((r) => server?.close(r));
+  // the page and the API first, and only once its last requests to Temporal are done the harness
+  await rig?.close();
   for (const name of created) await h.svc.delete(name).catch(() => undefined);
   await new Promise((r) => setTimeout(r, 2000));
   await closeNats();
   await h?.close();
 });
 
-async function openWizard(width = 1280, height = 800): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width, height } });
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  page.on('close', () => assert.deepEqual(errors, [], 'no script error on the page'));
-  await page.goto(`${base}/ui/`);
-  return page;
-}
-const shot = (page: Page, name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+const openWizard = (width?: number, height?: number) => rig.open(width, height);
 const stepError = (page: Page, step: string) => page.locator(`#wiz-${step}-error`);
 
 async function pickTopic(page: Page, topic: string, shotName?: string) {
@@ -162,6 +140,17 @@ test('bad input at every step of the wizard shows its error at that step', async
   assert.equal(await stepError(page, 'preview').isHidden(), true, 'the problem is at the dedup step, not the preview');
   await shot(page, 'bad-4-window');
   await page.getByLabel('Window (1s..30d)').fill('1h');
+  // an invalid join window: shown at the join step
+  await page.getByRole('button', { name: 'Add a topic to join' }).click();
+  await page.getByLabel('Side 1 topic').selectOption(good);
+  await page.getByRole('button', { name: 'Sample side 1' }).click();
+  await page.getByLabel('Side 1 key field').waitFor();
+  await page.getByLabel('Side 1 window').fill('45d');
+  await page.getByRole('button', { name: 'Preview' }).click();
+  await stepError(page, 'join').filter({ hasText: 'join.right[0].window' }).waitFor({ timeout: 30_000 });
+  assert.equal(await stepError(page, 'dedup').isHidden(), true, 'the problem is at the join step');
+  await shot(page, 'bad-5-join-window');
+  await page.getByRole('button', { name: 'Remove side 1' }).click();
   await page.getByRole('button', { name: 'Preview' }).click();
   await page.locator('#wiz-sink').waitFor({ state: 'visible' });
   const counts = await page.locator('#wiz-preview-counts dd').allTextContents();
@@ -177,9 +166,72 @@ test('bad input at every step of the wizard shows its error at that step', async
     await stepError(page, 'sink').filter({ hasText: `table ${table} does not take 1 field(s)` }).waitFor({ timeout: 30_000 });
     assert.equal(await page.locator('#wiz-columns tr[data-field="amount"] td.error').textContent(), 'amount: the column is String; a float64 field needs Float64');
     assert.equal(await page.locator('#wiz-columns tr[data-field="event_id"] td.error').textContent(), '');
-    await shot(page, 'bad-5-mapping');
+    await shot(page, 'bad-6-mapping');
   } finally {
     await h.ch.command({ query: `DROP TABLE IF EXISTS ${DB}.${table}` });
   }
+  await page.close();
+});
+
+test('a join built in the wizard: purchases deduplicated, joined with their payments and the buyer\'s latest profile; the preview by the worker\'s join; rows in ClickHouse', async () => {
+  const name = uniqueName('wizj');
+  const [payments, users] = [`${name}-payments`, `${name}-users`];
+  for (const t of [name, payments, users]) await newTopic(h, t);
+  const n = 10;
+  await send(h, users, Array.from({ length: n }, (_, i) => ({ user_id: `u${i}`, country: i % 2 ? 'DE' : 'FR' })));
+  await send(h, name, Array.from({ length: n }, (_, i) => [
+    purchase(`${name}-p${i}`, 'frontend-web', { user_id: `u${i}`, amount: i }), purchase(`${name}-p${i}`, 'payment-backend', { user_id: `u${i}`, amount: i }),
+  ]).flat());
+  const paid = n - 2;
+  await send(h, payments, Array.from({ length: paid }, (_, i) => ({ event_id: `${name}-p${i}`, status: 'paid' })));
+  const sentAt = Date.now();
+
+  const page = await openWizard();
+  await pickTopic(page, name);
+  await page.locator('#wiz-dedup').waitFor({ state: 'visible', timeout: 30_000 });
+  await page.getByRole('button', { name: 'Accept suggestion' }).click();
+  // the join step: two more topics, each sampled like the first
+  await page.getByRole('button', { name: 'Add a topic to join' }).click();
+  await page.getByLabel('Side 1 topic').selectOption(payments);
+  await page.getByRole('button', { name: 'Sample side 1' }).click();
+  await page.locator('#wiz-sides').filter({ hasText: 'fields: event_id (string), status (string)' }).waitFor({ timeout: 30_000 });
+  assert.equal(await page.getByLabel('Side 1 key field').inputValue(), 'event_id', 'the field both topics have');
+  await page.getByLabel('Side 1 window').fill('5s');
+  await page.getByRole('button', { name: 'Add a topic to join' }).click();
+  await page.getByLabel('Side 2 topic').selectOption(users);
+  await page.getByRole('button', { name: 'Sample side 2' }).click();
+  await page.locator('#wiz-sides').filter({ hasText: 'fields: user_id (string), country (string)' }).waitFor({ timeout: 30_000 });
+  assert.equal(await page.getByLabel('Side 2 key field').inputValue(), 'user_id');
+  await page.getByLabel('Side 2 window').fill('30d');
+  await page.getByLabel('Side 2 kind').selectOption('left');
+  await page.getByLabel('Side 2: latest value only (one version per key, the newest wins)').check();
+  await page.getByLabel('Left window (how long an event waits for its matches)').fill('5s');
+  await shot(page, '4-join');
+  // the preview: every window closed by now (5 s after the events arrived)
+  await new Promise((r) => setTimeout(r, Math.max(0, sentAt + 6000 - Date.now())));
+  await page.getByRole('button', { name: 'Preview' }).click();
+  await page.locator('#wiz-sink').waitFor({ state: 'visible', timeout: 30_000 });
+  const dl = (sel: string) => page.locator(`${sel} dt`).evaluateAll((dts) => Object.fromEntries(dts.map((dt) => [dt.textContent, dt.nextElementSibling?.textContent])));
+  assert.deepEqual(await dl('#wiz-preview-counts'), { read: String(2 * n + paid + n), 'joined rows': String(paid), duplicates: String(n), DLQ: '0' });
+  assert.deepEqual(await dl('#wiz-preview-join'), { matched: String(paid), unmatched: '2', waiting: '0', 'side events held': String(paid + n) });
+  assert.equal(await page.locator('#wiz-groups pre').count(), 5, 'example joined rows');
+  await shot(page, '5-join-preview');
+  await page.getByLabel('Database').fill(DB);
+  await page.getByLabel('Name', { exact: true }).fill(name.replace(/-/g, '_'));
+  await page.getByLabel('Pipeline name').fill(name);
+  assert.deepEqual(await page.locator('#wiz-columns tbody tr').evaluateAll((trs) => trs.map((tr) => (tr as HTMLElement).dataset.field)),
+    ['event_id', 'user_id', 'amount', 'ts', '_event_source_', 'status', 'country']);
+  await page.getByRole('button', { name: 'Review', exact: true }).click();
+  await page.locator('#wiz-review').waitFor({ state: 'visible' });
+  assert.match((await page.locator('#wiz-yaml').textContent())!, /join:\n/);
+  await page.getByRole('button', { name: 'Deploy' }).click();
+  created.push(name);
+  await page.locator('#wiz-deployed:not(:empty), #wiz-review-error:not([hidden])').first().waitFor({ timeout: 60_000 });
+  assert.equal(await stepError(page, 'review').textContent(), '', 'no error at deploy');
+
+  assert.equal(await untilRows(h, name, paid), paid);
+  await new Promise((r) => setTimeout(r, 8000)); // the unpaid purchases' windows close: no row for them (inner)
+  const rows = await (await h.ch.query({ query: `SELECT event_id, user_id, status, country FROM ${tableOf(name)} ORDER BY event_id`, format: 'JSONEachRow' })).json<Record<string, string>>();
+  assert.deepEqual(rows, Array.from({ length: paid }, (_, i) => ({ event_id: `${name}-p${i}`, user_id: `u${i}`, status: 'paid', country: i % 2 ? 'DE' : 'FR' })));
   await page.close();
 });

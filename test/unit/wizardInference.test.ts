@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { inferSchema } from '../../core/inference/schema';
 import { suggestDedup } from '../../core/inference/dedupSuggest';
 import { columnProblem } from '../../core/inference/compatibility';
-import { previewDedup } from '../../core/preview';
+import { previewDedup, previewJoin } from '../../core/preview';
 import { mustValidateSpec } from '../../core/spec/validate';
 
 const purchase = (id: string, source: string, extra: Record<string, unknown> = {}) =>
@@ -65,4 +65,30 @@ test('the preview counts rows, duplicates and DLQ entries as SinkState does, wit
   assert.deepEqual([p.read, p.rows, p.duplicates, p.dlq], [5, 2, 1, 2]);
   assert.deepEqual(p.dlqReasons.map((r) => [r.reason, r.count]).sort(), [['malformed_json', 1], ['type_mismatch', 1]]);
   assert.deepEqual(p.groups, [[values[0], values[1]]]);
+});
+
+test('the join preview runs the samples through the worker\'s join: matched, unmatched (window closed by now), waiting, rows', () => {
+  const spec = mustValidateSpec({
+    version: 1, name: 'preview',
+    sources: [
+      { name: 'purchases', kafka: { brokers: ['k:9092'], topic: 'purchases' }, schema: { fields: { event_id: 'string', user_id: 'string' } }, dedup: { key: 'event_id', window: '1h' } },
+      { name: 'payments', kafka: { brokers: ['k:9092'], topic: 'payments' }, schema: { fields: { event_id: 'string', status: 'string' } } },
+    ],
+    join: { left: { source: 'purchases', window: '10s' }, right: [{ source: 'payments', key: 'event_id', window: '10s' }], output: ['purchases.event_id', 'purchases.user_id', 'payments.status'] },
+    sink: { clickhouse: { url: 'http://c:8123', table: 't' } },
+  });
+  const t0 = 1_800_000_000_000;
+  const now = t0 + 30_000;
+  const at = (offset: number, value: unknown, ms: number) => ({ partition: 0, offset, value: JSON.stringify(value), timestamp: ms });
+  const purchases = [
+    at(0, { event_id: 'a', user_id: 'u1' }, t0), // paid: matched once its window closed
+    at(1, { event_id: 'b', user_id: 'u2' }, t0), // never paid: unmatched (inner side)
+    at(2, { event_id: 'a', user_id: 'u1' }, t0 + 1), // a duplicate
+    at(3, { event_id: 'c', user_id: 'u3' }, now - 2_000), // paid, its window still open: waiting
+  ];
+  const payments = [at(0, { event_id: 'a', status: 'paid' }, t0 + 500), at(1, { event_id: 'c', status: 'paid' }, now - 1_000), at(2, 'oops', t0)];
+  const p = previewJoin(spec, [purchases, payments], now);
+  assert.deepEqual([p.read, p.duplicates, p.dlq, p.matched, p.unmatched, p.waiting, p.side], [7, 1, 1, 1, 1, 1, 2]);
+  assert.equal(p.rows, 2);
+  assert.deepEqual(p.examples.map((e) => JSON.parse(e)), [{ event_id: 'a', user_id: 'u1', status: 'paid' }, { event_id: 'c', user_id: 'u3', status: 'paid' }]);
 });
