@@ -4,7 +4,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { PipelineSpec } from '../core/spec/schema';
 import { quoteString } from '../core/ddl';
-import { insertSettingsFor, isReplicatedEngine, optionalSettingsQuery, parseServerVersion, type ServerVersion } from '../core/serverVersion';
+import { insertSettingsFor, isReplicatedEngine, optionalSettingsQuery, parseServerVersion, typeFamiliesQuery, type ServerVersion } from '../core/serverVersion';
 import { settings } from '../runtime/settings';
 
 const known = new WeakMap<ClickHouseClient, Promise<ServerVersion>>();
@@ -12,7 +12,8 @@ const known = new WeakMap<ClickHouseClient, Promise<ServerVersion>>();
 async function ask(ch: ClickHouseClient): Promise<ServerVersion> {
   const [{ v }] = await (await ch.query({ query: 'SELECT version() AS v', format: 'JSONEachRow' })).json<{ v: string }>();
   const names = await (await ch.query({ query: optionalSettingsQuery(), format: 'JSONEachRow' })).json<{ name: string }>();
-  return parseServerVersion(v, names.map((r) => r.name));
+  const types = await (await ch.query({ query: typeFamiliesQuery(), format: 'JSONEachRow' })).json<{ name: string }>();
+  return parseServerVersion(v, names.map((r) => r.name), types.map((r) => r.name));
 }
 
 export function serverOf(ch: ClickHouseClient): Promise<ServerVersion> {

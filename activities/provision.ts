@@ -5,8 +5,9 @@ import { Context } from '@temporalio/activity';
 import { ClickHouseError } from '@clickhouse/client';
 import type { PipelineSpec } from '../core/spec/schema';
 import { streamsOf, consumerGroupOf, shardsOf, isShardJournalOf } from '../core/names';
-import { createTableSql, columnMismatches, engineNameOf, tableRef, quoteIdent } from '../core/ddl';
-import { createTableSettings } from '../core/serverVersion';
+import { createTableSql, columnMismatches, engineNameOf, expectedColumns, tableRef, quoteIdent } from '../core/ddl';
+import { familiesOf } from '../core/spec/clickhouseTypes';
+import { createTableSettings, missingTypeProblems } from '../core/serverVersion';
 import { serverOf } from './clickhouseServer';
 import { settings } from '../runtime/settings';
 import { clickhouseErrorCode, isDeterministicClickHouseError } from '../core/clickhouseErrors';
@@ -52,6 +53,8 @@ export async function provisionTable(spec: PipelineSpec): Promise<void> {
   const db = spec.sink.clickhouse.database;
   const table = `${db}.${spec.sink.clickhouse.table}`;
   try {
+    const missing = missingTypeProblems(await serverOf(ch), expectedColumns(spec).map((c) => ({ ...c, families: familiesOf(c.type) })));
+    if (missing.length) throw ApplicationFailure.nonRetryable(`sink.columns: ${missing.join('; ')}`, 'SinkTypeUnsupported');
     if (spec.sink.createTable) {
       await ch.command({ query: `CREATE DATABASE IF NOT EXISTS ${quoteIdent(db)}` }).catch((e) => { throw refusedForGood(e, `sink: creating database ${db}`); });
       const tableSettings = createTableSettings(await serverOf(ch), engineNameOf(spec.sink.createTable.engine));

@@ -185,7 +185,7 @@ export const typeDefs = /* GraphQL */ `
   input MappingInput { column: String!, field: String!, fieldType: String! }
   type TableColumn { name: String!, type: String! }
   "problem: why the column does not take the field (null: it does)."
-  type MappingCheck { column: String!, field: String!, fieldType: String!, problem: String }
+  type MappingCheck { column: String!, field: String!, fieldType: String!, problem: String, """the column's type to give as sink.columns[].type: set when the column takes the field with another type than the field's own (DateTime64 for a datetime, Decimal for a float64, ...)""" columnType: String }
   type ClickHouseTable { exists: Boolean!, columns: [TableColumn!]!, mapping: [MappingCheck!]! }
 
   type Query {

@@ -2,18 +2,8 @@
 import type { PipelineSpec } from './spec/schema';
 import { resolveColumns, BATCH_COLUMN } from './spec/columns';
 import { parseEngine, parseKeyExpression, type KeyExpression } from './spec/identifiers';
-
-/** Backslash escapes ClickHouse reads inside `...` and '...' (every version since 18.16). */
-function escapeQuoted(text: string, quote: '`' | "'"): string {
-  let out = '';
-  for (const ch of text) {
-    const code = ch.codePointAt(0)!;
-    if (ch === '\\' || ch === quote) out += `\\${ch}`;
-    else if (code < 0x20 || code === 0x7f) out += `\\x${code.toString(16).padStart(2, '0')}`;
-    else out += ch;
-  }
-  return `${quote}${out}${quote}`;
-}
+import { canonicalClickhouseType } from './spec/clickhouseTypes';
+import { escapeQuoted } from './spec/sqlText';
 
 /**
  * The one way a name reaches SQL: in backticks, with backslash, backtick and control characters
@@ -29,8 +19,11 @@ export const tableRef = (spec: PipelineSpec) => `${quoteIdent(spec.sink.clickhou
 export function createTableSql(spec: PipelineSpec, settings = ''): string {
   const ct = spec.sink.createTable;
   if (!ct) throw new Error('sink.createTable is not set');
-  const cols = resolveColumns(spec).map((c) => `  ${quoteIdent(c.name)} ${c.type}`);
-  cols.push(`  ${quoteIdent(BATCH_COLUMN)} UInt64`);
+  // every type is printed from its parsed form (core/spec/clickhouseTypes.ts), never copied from the spec: no SQL gets in
+  const cols = expectedColumns(spec).map((c) => {
+    if (canonicalClickhouseType(c.type) !== c.type) throw new Error(`sink.columns: unsupported ClickHouse type "${c.type}"`);
+    return `  ${quoteIdent(c.name)} ${c.type}`;
+  });
   return [
     `CREATE TABLE IF NOT EXISTS ${tableRef(spec)} (`,
     cols.join(',\n'),
@@ -60,9 +53,9 @@ function engineSql(text: string): string {
   return `${e.name}(${e.args.map((a) => ('text' in a ? quoteString(a.text) : quoteIdent(a.column))).join(', ')})`;
 }
 
-/** Columns the sink writes, by name and type, for checking an existing table. */
+/** Columns the sink writes, by name and type (as DESCRIBE TABLE prints it), for checking an existing table. */
 export function expectedColumns(spec: PipelineSpec): Array<{ name: string; type: string }> {
-  return [...resolveColumns(spec).map((c) => ({ name: c.name, type: c.type })), { name: BATCH_COLUMN, type: 'UInt64' }];
+  return [...resolveColumns(spec).map((c) => ({ name: c.name, type: canonicalClickhouseType(c.type) ?? c.type })), { name: BATCH_COLUMN, type: 'UInt64' }];
 }
 
 /** A Null-engine twin of the sink table, used to find which rows ClickHouse would refuse. */
@@ -71,7 +64,8 @@ export const probeTableSql = (spec: PipelineSpec) => `CREATE TABLE IF NOT EXISTS
 
 /** What an existing table lacks for the spec's columns ("name Type (table has ...)"), from DESCRIBE TABLE. */
 export function columnMismatches(spec: PipelineSpec, have: ReadonlyMap<string, string>): string[] {
+  const canonical = (t: string | undefined) => (t === undefined ? undefined : canonicalClickhouseType(t) ?? t);
   return expectedColumns(spec)
-    .filter((c) => have.get(c.name) !== c.type)
+    .filter((c) => canonical(have.get(c.name)) !== c.type)
     .map((c) => `${c.name} ${c.type} (table has ${have.get(c.name) ?? 'no such column'})`);
 }

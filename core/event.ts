@@ -23,9 +23,12 @@ const INT_RANGE: Record<string, [number, number]> = {
 const INTEGER_TEXT = /^-?(0|[1-9]\d*)$/;
 const FLOAT_TEXT = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/;
 
+const inDateRange = (ms: number): number | undefined => (Math.abs(ms) <= 8.64e15 ? ms : undefined);
+
 /** Milliseconds since the epoch from an ISO-8601 string or a number of seconds (< 1e11) or milliseconds. */
 export function toEpochMs(v: unknown): number | undefined {
-  if (typeof v === 'number' && Number.isFinite(v)) return v < 1e11 ? v * 1000 : v;
+  // beyond ±8.64e15 ms a JavaScript Date is invalid (and toISOString throws): no datetime
+  if (typeof v === 'number' && Number.isFinite(v)) return inDateRange(v < 1e11 ? v * 1000 : v);
   if (typeof v === 'string' && v.length > 0) {
     const ms = Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(v) || !/\d\d:\d\d/.test(v) ? v : `${v.replace(' ', 'T')}Z`);
     return Number.isNaN(ms) ? undefined : ms;
@@ -36,6 +39,11 @@ export function toEpochMs(v: unknown): number | undefined {
 /** ClickHouse DateTime text ("YYYY-MM-DD hh:mm:ss", UTC), accepted by every version. */
 export function clickhouseDateTime(ms: number): string {
   return new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
+}
+
+/** The same to the millisecond ("YYYY-MM-DD hh:mm:ss.mmm", UTC): a datetime64 field's value. */
+export function clickhouseDateTime64(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 23).replace('T', ' ');
 }
 
 function checkScalar(t: FieldType, v: unknown, field: string): unknown {
@@ -53,11 +61,15 @@ function checkScalar(t: FieldType, v: unknown, field: string): unknown {
       if (typeof n !== 'number' || !Number.isFinite(n)) throw bad('a number (or number text like "12.5")');
       return n;
     }
-    case 'datetime': {
+    case 'datetime':
+    case 'datetime64': {
       const ms = toEpochMs(v);
       if (ms === undefined) throw bad('a datetime (ISO-8601 text or epoch seconds/milliseconds)');
-      return clickhouseDateTime(ms);
+      return t.base === 'datetime' ? clickhouseDateTime(ms) : clickhouseDateTime64(ms);
     }
+    case 'json':
+      if (v === null || typeof v !== 'object' || Array.isArray(v)) throw bad('a JSON object');
+      return v;
     default: {
       const n = typeof v === 'string' && INTEGER_TEXT.test(v) ? Number(v) : v;
       const [lo, hi] = INT_RANGE[t.base];
@@ -73,9 +85,18 @@ export function checkValue(t: FieldType, v: unknown, field: string): unknown {
     if (t.nullable) return null;
     throw new EventError('missing_field', `missing field "${field}"`);
   }
+  const inner: FieldType = { base: t.base, array: false, map: false, nullable: false };
+  if (t.map) {
+    if (typeof v !== 'object' || Array.isArray(v)) throw new EventError('type_mismatch', `field "${field}": expected a JSON object (a map)`);
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+      if (x === null || x === undefined) throw new EventError('type_mismatch', `field "${field}": value of "${k}" is null (a map holds no nulls)`);
+      out[k] = checkScalar(inner, x, `${field}.${k}`);
+    }
+    return out;
+  }
   if (!t.array) return checkScalar(t, v, field);
   if (!Array.isArray(v)) throw new EventError('type_mismatch', `field "${field}": expected an array`);
-  const inner: FieldType = { base: t.base, array: false, nullable: false };
   return v.map((x, i) => checkScalar(inner, x, `${field}[${i}]`));
 }
 

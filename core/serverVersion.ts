@@ -8,24 +8,67 @@ export const OPTIONAL_SETTINGS = ['async_insert', 'insert_deduplication_token', 
 export const OPTIONAL_TABLE_SETTINGS = ['non_replicated_deduplication_window'] as const;
 type Optional = (typeof OPTIONAL_SETTINGS)[number] | (typeof OPTIONAL_TABLE_SETTINGS)[number];
 
+/**
+ * Type families a server lists but keeps experimental (off by default) behind a setting: where
+ * that setting is 0 (18.16's LowCardinality, 24.x's JSON, 21.1's Map), Sluice counts the type as
+ * missing rather than create tables the server's own defaults refuse.
+ */
+export const TYPE_GATES: Record<string, string> = {
+  LowCardinality: 'allow_experimental_low_cardinality_type', JSON: 'allow_experimental_json_type', Map: 'allow_experimental_map_type',
+};
+
 export interface ServerVersion {
   version: string;
   /** true when the server is at least major.minor */
   atLeast(major: number, minor: number): boolean;
   /** true when the server knows the setting */
   has(setting: Optional): boolean;
+  /** true when the server has the type family and it is not behind a gate that is off (undefined type list: assumed) */
+  hasType(family: string): boolean;
+  /** true when the server lists the type family but keeps it behind a gate that is off */
+  gated(family: string): boolean;
 }
 
-export function parseServerVersion(version: string, settings: readonly string[] = []): ServerVersion {
+/** `settings`: what optionalSettingsQuery answered; `types`: system.data_type_families' names (typeFamiliesQuery). */
+export function parseServerVersion(version: string, settings: readonly string[] = [], types?: readonly string[]): ServerVersion {
   const [major = 0, minor = 0] = version.split('.').map(Number);
   const known = new Set(settings);
-  return { version, atLeast: (a, b) => major > a || (major === a && minor >= b), has: (s) => known.has(s) };
+  const families = types && new Set(types);
+  const gatedOff = (f: string) => f in TYPE_GATES && known.has(`${TYPE_GATES[f]}=0`);
+  return {
+    version,
+    atLeast: (a, b) => major > a || (major === a && minor >= b),
+    has: (s) => known.has(s),
+    hasType: (f) => (families === undefined || families.has(f)) && !gatedOff(f),
+    gated: (f) => (families === undefined || families.has(f)) && gatedOff(f),
+  };
 }
 
-/** The query that lists which optional settings a server has (one column `name`; 18.16 reads it too). */
+const names = (list: readonly string[]) => list.map((s) => `'${s}'`).join(', ');
+/**
+ * The query that lists which optional settings a server has (one column `name`; 18.16 reads it
+ * too), and each type gate as "<gate>=<value>" (an alias named like a column would be what WHERE reads).
+ */
 export const optionalSettingsQuery = (): string =>
-  `SELECT name FROM system.settings WHERE name IN (${OPTIONAL_SETTINGS.map((s) => `'${s}'`).join(', ')}) ` +
-  `UNION ALL SELECT name FROM system.merge_tree_settings WHERE name IN (${OPTIONAL_TABLE_SETTINGS.map((s) => `'${s}'`).join(', ')})`;
+  `SELECT name FROM system.settings WHERE name IN (${names(OPTIONAL_SETTINGS)}) ` +
+  `UNION ALL SELECT concat(name, '=', value) FROM system.settings WHERE name IN (${names(Object.values(TYPE_GATES))}) ` +
+  `UNION ALL SELECT name FROM system.merge_tree_settings WHERE name IN (${names(OPTIONAL_TABLE_SETTINGS)})`;
+
+/** The type families a server has (every version since 18.16 lists them). */
+export const typeFamiliesQuery = (): string => 'SELECT name FROM system.data_type_families';
+
+/**
+ * The columns whose types this server lacks, each with what it lacks, e.g.
+ * 'column "ts" is DateTime64(3): ClickHouse 18.16.1 has no DateTime64 type'.
+ */
+export function missingTypeProblems(server: ServerVersion, columns: ReadonlyArray<{ name: string; type: string; families: ReadonlySet<string> }>): string[] {
+  return columns.flatMap((c) => {
+    const lacking = [...c.families].filter((f) => !server.hasType(f));
+    if (!lacking.length) return [];
+    const gated = lacking.filter((f) => server.gated(f));
+    return [`column "${c.name}" is ${c.type}: ClickHouse ${server.version} has no ${lacking.join(' or ')} type${gated.length ? ` (${gated.join(', ')}: experimental there, off by default)` : ''}`];
+  });
+}
 
 /** Replicated tables keep their insert log in Keeper; other MergeTree tables need a window for deduplication. */
 export const isReplicatedEngine = (engine: string): boolean => /^Replicated/.test(engine);

@@ -232,8 +232,9 @@ export class SinkState {
       // decoded values are never undefined: undefined is a field the values lack
       let v = values.get(c.field);
       if (v === undefined) v = c.fieldType ? checkValue(c.fieldType, undefined, c.field) : null;
-      // an unmatched left-join side gives null; an array column cannot be Nullable in ClickHouse, so it gets []
-      row[c.name] = v === null && c.fieldType?.array && !c.fieldType.nullable ? [] : v;
+      // null (an unmatched left-join side, a nullable field) where the column cannot be Nullable (Array, Map, JSON): its empty value
+      if (v === null && c.empty !== undefined) v = c.empty;
+      row[c.name] = c.write && v !== null ? c.write(v) : v;
     }
     row[BATCH_COLUMN] = batchIdOf(this.incarnation, this.batch + 1);
     return row;
@@ -241,7 +242,17 @@ export class SinkState {
 
   private joinedRow(values: ReadonlyMap<string, unknown>, [partition, offset, at]: LeftTag): void {
     const s = this.join!.plan.left.source;
-    this.rows.push(this.toRow(values));
+    let row: Row;
+    try {
+      row = this.toRow(values);
+    } catch (err) {
+      if (!(err instanceof EventError)) throw err;
+      // a joined value the column cannot hold (a Decimal's digits): the joined row goes to the DLQ, counted as matched and rejected
+      this.deadLetter({ source: this.sources[s].name, topic: this.topics[s], partition, offset, reason: err.reason, error: err.message, value: JSON.stringify(Object.fromEntries(values)), at });
+      this.counters.join!.rejectedRows++;
+      return;
+    }
+    this.rows.push(row);
     this.origins.push({ s, topic: this.topics[s], partition, offset, value: null, at });
   }
 

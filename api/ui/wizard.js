@@ -137,7 +137,11 @@
     const newTable = $('#wiz-table-new').checked;
     const sink = {
       clickhouse: { url: $('#wiz-ch-url').value.trim(), database: $('#wiz-ch-db').value.trim(), table: newTable ? $('#wiz-new-table').value.trim() : $('#wiz-existing-table').value },
-      columns: [...document.querySelectorAll('#wiz-columns tbody tr')].map((tr) => ({ name: tr.querySelector('input').value.trim(), field: tr.dataset.field })),
+      // an existing column of another type than the field's own (DateTime64 for a datetime, ...) is named in the spec
+      columns: [...document.querySelectorAll('#wiz-columns tbody tr')].map((tr) => {
+        const type = newTable ? undefined : w.columnTypes?.get(tr.dataset.field);
+        return { name: tr.querySelector('input').value.trim(), field: tr.dataset.field, ...(type ? { type } : {}) };
+      }),
     };
     if (newTable) sink.createTable = { engine: $('#wiz-engine').value.trim(), orderBy: $('#wiz-order-by').value.split(',').map((s) => s.trim()).filter(Boolean) };
     const doc = {
@@ -239,6 +243,7 @@
     try {
       const { clickhouseTable: t } = await gql('clickhouseTable', { clickhouse: chInput(), table, mapping });
       const problems = new Map(t.mapping.filter((m) => m.problem).map((m) => [m.field, `${m.column}: ${m.problem}`]));
+      w.columnTypes = new Map(t.mapping.filter((m) => m.columnType).map((m) => [m.field, m.columnType]));
       proposeColumns(problems);
       for (const tr of document.querySelectorAll('#wiz-columns tbody tr')) tr.querySelector('input').value = mapping.find((m) => m.field === tr.dataset.field).column;
       if (problems.size) showAt('sink', `table ${table} does not take ${problems.size} field(s): see the fields marked below`);

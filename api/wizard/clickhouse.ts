@@ -5,7 +5,7 @@ import { createClient } from '@clickhouse/client';
 import { withTimeout } from '../../runtime/withTimeout';
 import { SluiceError } from '../../client/errors';
 import { resolveSecret } from '../../runtime/connections';
-import { columnProblem } from '../../core/inference/compatibility';
+import { columnCheck } from '../../core/inference/compatibility';
 import { NAME_RULE, NAME_RULE_TEXT } from '../../core/spec/identifiers';
 import { quoteString } from '../../core/ddl';
 import { parseServerVersion } from '../../core/serverVersion';
@@ -55,7 +55,7 @@ export function listTables(c: ClickHouseConnectionInput): Promise<string[]> {
     .map((r) => r.name).filter((n) => !n.startsWith('_sluice_')));
 }
 
-export interface TableView { exists: boolean; columns: Array<{ name: string; type: string }>; mapping: Array<MappingInput & { problem: string | null }> }
+export interface TableView { exists: boolean; columns: Array<{ name: string; type: string }>; mapping: Array<MappingInput & { problem: string | null; columnType?: string | null }> }
 
 /** A table's columns and, per mapping, what keeps the column from taking the field (null: compatible). */
 export function describeTable(c: ClickHouseConnectionInput, table: string, mapping: readonly MappingInput[]): Promise<TableView> {
@@ -65,6 +65,6 @@ export function describeTable(c: ClickHouseConnectionInput, table: string, mappi
     const columns = await q<{ name: string; type: string }>(columnsQuery(database, table, v));
     if (columns.length === 0) return { exists: false, columns: [], mapping: mapping.map((m) => ({ ...m, problem: null })) };
     const types = new Map(columns.map((col) => [col.name, col.type]));
-    return { exists: true, columns, mapping: mapping.map((m) => ({ ...m, problem: columnProblem(m.fieldType, types.get(m.column)) })) };
+    return { exists: true, columns, mapping: mapping.map((m) => ({ ...m, ...columnCheck(m.fieldType, types.get(m.column)) })) };
   });
 }

@@ -2,6 +2,8 @@
 import type { PipelineSpec } from './schema';
 import { clickhouseTypeOf, declaredType, parseFieldType, type FieldType } from './fieldTypes';
 import { outputEntries } from '../join/plan';
+import { parseClickhouseType } from './clickhouseTypes';
+import { columnWriter, emptyValueOf } from './columnFit';
 
 export interface Column {
   name: string;
@@ -11,6 +13,19 @@ export interface Column {
   type: string;
   /** the field's declared type, when some source declares it */
   fieldType?: FieldType;
+  /** how a value is written when not as it is (core/spec/columnFit.ts columnWriter) */
+  write?: (v: unknown) => unknown;
+  /** what null is written as where the column cannot be Nullable (Array, Map, JSON) */
+  empty?: unknown;
+}
+
+/** The column with its writer and empty value, from its type (a type that does not parse has neither: validation names it). */
+function withWriter(c: Column): Column {
+  const ch = parseClickhouseType(c.type);
+  if (typeof ch === 'string') return c;
+  const write = c.fieldType && columnWriter(c.fieldType, ch, c.field);
+  const empty = emptyValueOf(ch);
+  return { ...c, ...(write ? { write } : {}), ...(empty !== undefined ? { empty } : {}) };
 }
 
 /** The hidden column that makes inserts idempotent: the sink batch number that wrote the row. */
@@ -35,6 +50,10 @@ function declaredFields(spec: PipelineSpec): Map<string, string> {
 }
 
 export function resolveColumns(spec: PipelineSpec): Column[] {
+  return typedColumns(spec).map(withWriter);
+}
+
+function typedColumns(spec: PipelineSpec): Column[] {
   const declared = declaredFields(spec);
   const typeOf = (field: string) => (declared.has(field) ? parseFieldType(declared.get(field)!) : undefined);
   if (spec.sink.columns) {

@@ -60,7 +60,7 @@ const kafkaSchema = z
   .strict();
 
 const fieldType = z.string().regex(FIELD_TYPE_PATTERN, {
-  error: 'expected a field type: string, int8..int64, uint8..uint64, float32, float64, bool, datetime; "?" for nullable, "[]" for arrays (e.g. "int32[]", "string?")',
+  error: 'expected a field type: string, int8..int64, uint8..uint64, float32, float64, bool, datetime, datetime64, json; "?" for nullable, "[]" for arrays, "{}" for maps (e.g. "int32[]", "string?", "uint64{}")',
 }).describe(`How an event's JSON value is read, per type. ${Object.values(VALUE_RULES).join('. ')}.`);
 
 const dedupKeySchema = z.union([

@@ -3,7 +3,8 @@
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { pipelineSpecSchema, type PipelineSpec } from './schema';
-import { declaredType, isSupportedClickhouseType, nullableKeyMessage, parseFieldType } from './fieldTypes';
+import { declaredType, nullableKeyMessage, parseFieldType } from './fieldTypes';
+import { columnTypeProblem } from './columnFit';
 import { NAME_RULE, NAME_RULE_TEXT, PROTOTYPE_NAMES, fieldNameProblem, keyColumnProblem, parseEngine, parseKeyExpression } from './identifiers';
 import { resolveColumns } from './columns';
 import { joinProblems } from './validateJoin';
@@ -89,8 +90,8 @@ function crossCheck(spec: PipelineSpec): SpecProblem[] {
     if (eventTime !== undefined) {
       const t = declaredType(fields, eventTime);
       if (t === undefined) add(`${at}.schema.eventTime`, `unknown field "${eventTime}"`);
-      else if (parseFieldType(t).base !== 'datetime' || parseFieldType(t).array)
-        add(`${at}.schema.eventTime`, `field "${eventTime}" must have type datetime`);
+      else if (!['datetime', 'datetime64'].includes(parseFieldType(t).base) || parseFieldType(t).array || parseFieldType(t).map)
+        add(`${at}.schema.eventTime`, `field "${eventTime}" must have type datetime or datetime64`);
     }
     const d = src.dedup;
     if (!d) return;
@@ -120,7 +121,9 @@ function crossCheck(spec: PipelineSpec): SpecProblem[] {
   (spec.sink.columns ?? []).forEach((c, i) => {
     if (!allFields.has(c.field ?? c.name))
       add(`${sinkAt}.columns[${i}].field`, `unknown field "${c.field ?? c.name}" (${spec.join ? 'not a join output name' : 'not in any source schema'})`);
-    if (c.type !== undefined && !isSupportedClickhouseType(c.type)) add(`${sinkAt}.columns[${i}].type`, `unsupported ClickHouse type "${c.type}"`);
+    if (c.type === undefined) return;
+    const problem = columnTypeProblem(columns[i].fieldType, c.type);
+    if (problem) add(`${sinkAt}.columns[${i}].type`, problem);
   });
   columns.forEach((c, i) => {
     if (names.has(c.name)) add(`${sinkAt}.columns[${i}].name`, `duplicate column "${c.name}"`);

@@ -8,7 +8,7 @@ const v269 = parseServerVersion('26.9.2.1', ['async_insert', 'insert_deduplicati
 test('versions compare by major.minor; settings are known by name', () => {
   assert.ok(v269.atLeast(21, 11) && v269.atLeast(26, 9) && !v269.atLeast(26, 10) && !v1816.atLeast(20, 1));
   assert.ok(v269.has('insert_deduplication_token') && !v1816.has('async_insert'));
-  assert.match(optionalSettingsQuery(), /^SELECT name FROM system\.settings WHERE name IN \('async_insert', 'insert_deduplication_token', 'deduplicate_blocks_in_dependent_materialized_views'\) UNION ALL SELECT name FROM system\.merge_tree_settings WHERE name IN \('non_replicated_deduplication_window'\)$/);
+  assert.match(optionalSettingsQuery(), /^SELECT name FROM system\.settings WHERE name IN \('async_insert', 'insert_deduplication_token', 'deduplicate_blocks_in_dependent_materialized_views'\) UNION ALL SELECT concat\(name, '=', value\) FROM system\.settings WHERE name IN \('allow_experimental_low_cardinality_type', 'allow_experimental_json_type', 'allow_experimental_map_type'\) UNION ALL SELECT name FROM system\.merge_tree_settings WHERE name IN \('non_replicated_deduplication_window'\)$/);
 });
 
 test('INSERT settings: only what the server has; the batch id as deduplication token; a quorum only into replicated tables', () => {

@@ -60,12 +60,12 @@ test('cross-field rules: unknown key fields, event time without eventTime, bad c
   const spec = purchaseSpec();
   spec.sources[0].schema.eventTime = undefined;
   spec.sources[0].dedup = { key: ['event_id', 'nope'], window: '10m', time: 'event' };
-  spec.sink.columns = [{ name: 'event_id' }, { name: 'x', field: 'missing' }, { name: 'amount', type: 'Decimal(9,2)' }];
+  spec.sink.columns = [{ name: 'event_id' }, { name: 'x', field: 'missing' }, { name: 'amount', type: 'FixedString(9)' }];
   spec.sink.createTable = { engine: 'MergeTree', orderBy: ['ghost'] };
   const problems = problemsOf(spec);
   assert.deepEqual(problems.sort(), [
     'sink.columns[1].field: unknown field "missing" (not in any source schema)',
-    'sink.columns[2].type: unsupported ClickHouse type "Decimal(9,2)"',
+    'sink.columns[2].type: unsupported ClickHouse type: unsupported type FixedString in "FixedString(9)"',
     'sink.createTable.orderBy[0]: unknown column "ghost"',
     'sources[0].dedup.key[1]: unknown field "nope" (declare it in schema.fields)',
     'sources[0].dedup.time: event-time windows need schema.eventTime to name the event-time field',
