@@ -27,14 +27,14 @@ export function withBadInput(events: ChaosEvent[]): ChaosEvent[] {
   return events.map((e, i) => (i % 100 === 50 && e.expect === 'row' && !copies.has(e.key) ? { key: `bad-${i}`, value: bad[k++ % bad.length], expect: 'dlq' } : e));
 }
 
-/** The pipeline maps a text field into a DateTime column; 1% of purchases (never copied ones) carry text ClickHouse cannot parse. */
+/** The pipeline maps a text field into a UUID column; 1% of purchases (never copied ones) carry text ClickHouse cannot parse. */
 export function withRejectedDates(events: ChaosEvent[]): ChaosEvent[] {
   const copies = new Set(events.filter((e) => e.expect === 'duplicate').map((e) => e.key));
   return events.map((e, i) => {
     if (e.expect === 'dlq' || typeof e.value !== 'string') return e;
     const ev = JSON.parse(e.value) as Record<string, unknown>;
     const reject = e.expect === 'row' && !copies.has(e.key) && i % 100 === 7;
-    return { ...e, value: JSON.stringify({ ...ev, note: reject ? 'not a date' : '2026-11-29 12:00:00' }), expect: reject ? 'dlq' : e.expect };
+    return { ...e, value: JSON.stringify({ ...ev, note: reject ? 'not a uuid' : '6f1b1c8e-0f5e-4d3a-9d2b-1c2d3e4f5a6b' }), expect: reject ? 'dlq' : e.expect };
   });
 }
 
@@ -42,6 +42,6 @@ export function rejectingSpec(spec: PipelineSpec): PipelineSpec {
   return specFrom({
     ...spec,
     sources: spec.sources.map((s) => ({ ...s, schema: { ...s.schema, fields: { ...s.schema.fields, note: 'string' } } })),
-    sink: { ...spec.sink, columns: [...(spec.sink.columns ?? []), { name: 'happened', field: 'note', type: 'DateTime' }] },
+    sink: { ...spec.sink, columns: [...(spec.sink.columns ?? []), { name: 'ref', field: 'note', type: 'UUID' }] },
   });
 }

@@ -167,10 +167,10 @@ describe('GraphQL API', () => {
     assert.equal(v.valid, false);
     assert.deepEqual(v.problems.map((p: { path: string }) => p.path), ['sources[0].kafka.topic']);
     const clash = purchaseSpec(name, name);
-    clash.sink.columns = [{ name: 'event_id', type: 'UInt64' }];
+    clash.sink.columns = [{ name: 'event_id', type: 'UUID' }]; // a type the field fits, but not the table's
     const v2 = ok(await gql('query($s: String!) { validatePipeline(spec: $s) { valid problems { path message } } }', { s: stringify(clash) })).validatePipeline;
     assert.deepEqual(v2.problems.map((p: { path: string }) => p.path), ['sink.columns']);
-    assert.match(v2.problems[0].message, /event_id UInt64 \(table has String\)/);
+    assert.match(v2.problems[0].message, /event_id UUID \(table has String\)/);
 
     const huge = await gql('', {}, ADMIN, JSON.stringify({ query: `{ health { ok } } # ${'x'.repeat(MAX_REQUEST_BYTES)}` }));
     assert.equal(huge.status, 413);

@@ -49,9 +49,9 @@ test('rows ClickHouse refuses go to the DLQ with the server\'s message; the rest
   const name = uniqueName('it-chreject');
   await newTopic(h, name);
   const spec = purchaseSpec(name, name, { fields: { event_id: 'string', note: 'string', ts: 'datetime', _event_source_: 'string', user_id: 'string', amount: 'float64' } });
-  spec.sink.columns = [{ name: 'event_id' }, { name: 'happened', field: 'note', type: 'DateTime' }];
+  spec.sink.columns = [{ name: 'event_id' }, { name: 'ref', field: 'note', type: 'UUID' }];
   await createRunning(h, spec);
-  const events = Array.from({ length: 50 }, (_, i) => purchase(`r${i}`, 'web', { note: i % 10 === 3 ? 'not a date' : '2026-11-29 12:00:00' }));
+  const events = Array.from({ length: 50 }, (_, i) => purchase(`r${i}`, 'web', { note: i % 10 === 3 ? 'not a uuid' : '6f1b1c8e-0f5e-4d3a-9d2b-1c2d3e4f5a6b' }));
   await send(h, name, events);
   await untilRead(h, name, 50);
   await h.svc.waitFor(name, (st) => st.sink.inserted + st.sink.dlq === 50);
