@@ -6,6 +6,9 @@
 //           (--join-rate=N): joined rows/s, latency, every row checked
 //   memory  bytes of dedup state per key (10 million keys, heap + typed arrays), and of join state per buffered event
 //   recovery  process start -> first new row inserted, with 1 and 10 million keys held (loadtest/benchState.ts)
+//   insert  the sink's insert path alone (loadtest/benchInsert.ts; run only when named): rows/s and CPU per row
+//           of client and server, with and without the deduplication token; --insert-url (default the
+//           stack's ClickHouse), --insert-pid (its process, for the server's CPU), --insert-rows (200,000)
 //   scale   one pipeline with parallelism 1, 2, 4 on 1 and 2 workers (loadtest/benchScale.ts; run only when named):
 //           events/s, p99, CPU per 1k events per process, peak RSS per worker; --scale-events=N (default
 //           300,000), --scale-shards=1,2,4, --scale-workers=1,2
@@ -25,6 +28,8 @@ import { isolatedSpec, specFile } from './specs';
 import { benchJoinSpec, joinStateBytesPerEvent, printJoinResult, runJoinBench } from './benchJoin';
 import { newestProfile, printTopSelfTime } from './benchProfile';
 import { printScaleTable, runScaleBench } from './benchScale';
+import { settings } from '../runtime/settings';
+import { formatInsertBench, runInsertBench, stackClickhousePid } from './benchInsert';
 
 const flag = (name: string): string | undefined => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 const TAG = flag('tag');
@@ -41,6 +46,13 @@ async function main(): Promise<void> {
   const which = process.argv.slice(2).filter((a) => !a.startsWith('-'));
   const want = (s: string) => which.length === 0 || which.includes(s);
   const results: Array<[string, ScenarioResult]> = [];
+  if (which.includes('insert')) {
+    const url = flag('insert-url') ?? settings.clickhouseUrl;
+    const pid = flag('insert-pid') !== undefined ? Number(flag('insert-pid')) : url === settings.clickhouseUrl ? stackClickhousePid() : undefined;
+    for (const token of [false, true]) {
+      console.log(formatInsertBench(await runInsertBench(benchSpec('bench-insert'), { url, rows: Number(flag('insert-rows') ?? 200_000), pid, token })));
+    }
+  }
   if (which.includes('scale')) {
     const list = (name: string, dflt: string) => (flag(name) ?? dflt).split(',').map(Number);
     const rows = await runScaleBench(benchSpec, {
