@@ -120,8 +120,14 @@ test('current ClickHouse (chdb-core): a table\'s rows survive a SIGKILL and a re
     await ch.insert({ table: 'sluice_stack.t', values: [{ id: 1 }, { id: 2 }, { id: 3 }], format: 'JSONEachRow', clickhouse_settings: { async_insert: 0 } });
     process.kill(-Number(readFileSync(join(dir, 'run', 'clickhouse.pid'), 'utf8')), 'SIGKILL');
     stack(env, 'up', 'clickhouse');
-    assert.equal(await scalar(ch, 'SELECT count() FROM sluice_stack.t'), 3);
-    assert.equal(await scalar(ch, "SELECT count() FROM system.databases WHERE name = 'sluice_stack' AND engine = 'Atomic'"), 1);
+    // a new client: the old one's kept-alive socket went with the killed server (reusing it: "socket hang up")
+    const after = clickhouse(`http://127.0.0.1:${port}`);
+    try {
+      assert.equal(await scalar(after, 'SELECT count() FROM sluice_stack.t'), 3);
+      assert.equal(await scalar(after, "SELECT count() FROM system.databases WHERE name = 'sluice_stack' AND engine = 'Atomic'"), 1);
+    } finally {
+      await after.close();
+    }
   } finally {
     await ch.close();
     stack(env, 'down', 'clickhouse');
