@@ -6,7 +6,9 @@
 // when --insert-pid (or the stack's pid file) names its process.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createTableSettings, insertSettingsFor, optionalSettingsQuery, parseServerVersion, typeFamiliesQuery } from '../core/serverVersion';
+import { createTableSettings, insertSettingsFor } from '../core/serverVersion';
+import { serverOf } from '../activities/clickhouseServer';
+import { cpuSeconds } from './procstat';
 import { createTableSql, tableRef } from '../core/ddl';
 import { SinkState } from '../core/sinkState';
 import type { PipelineSpec } from '../core/spec/schema';
@@ -15,24 +17,16 @@ import { stackDir } from './localWorker';
 
 export interface InsertBenchResult { version: string; rows: number; seconds: number; clientUsPerRow: number; serverUsPerRow?: number; token: boolean }
 
-/** utime + stime of a process and its children so far, in µs (Linux /proc; clock ticks of 10 ms). */
-function processCpuUs(pid: number): number | undefined {
-  try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(f[11]) + Number(f[12])) * 10_000;
-  } catch {
-    return undefined;
-  }
+/** The process's CPU seconds so far (loadtest/procstat.ts), or undefined when it is gone. */
+function cpuOf(pid: number): number | undefined {
+  try { return cpuSeconds(pid); } catch { return undefined; }
 }
 
 export async function runInsertBench(base: PipelineSpec, opts: { url: string; rows: number; pid?: number; token: boolean }): Promise<InsertBenchResult> {
   const spec: PipelineSpec = { ...base, sink: { ...base.sink, clickhouse: { ...base.sink.clickhouse, url: opts.url, database: 'sluice_bench', table: `insert_${opts.token ? 'token' : 'plain'}` } } };
   const ch = clickhouse(opts.url);
   try {
-    const [{ v }] = await (await ch.query({ query: 'SELECT version() AS v', format: 'JSONEachRow' })).json<{ v: string }>();
-    const names = await (await ch.query({ query: optionalSettingsQuery(), format: 'JSONEachRow' })).json<{ name: string }>();
-    const types = await (await ch.query({ query: typeFamiliesQuery(), format: 'JSONEachRow' })).json<{ name: string }>();
-    const server = parseServerVersion(v, names.map((r) => r.name), types.map((r) => r.name));
+    const server = await serverOf(ch);
     await ch.command({ query: 'CREATE DATABASE IF NOT EXISTS sluice_bench' });
     await ch.command({ query: `DROP TABLE IF EXISTS ${tableRef(spec)}` });
     await ch.command({ query: createTableSql(spec, createTableSettings(server, 'MergeTree')) });
@@ -48,7 +42,7 @@ export async function runInsertBench(base: PipelineSpec, opts: { url: string; ro
       batches.push(state.takeBatch(Date.now()).rows);
     }
     const cpu0 = process.cpuUsage();
-    const srv0 = opts.pid === undefined ? undefined : processCpuUs(opts.pid);
+    const srv0 = opts.pid === undefined ? undefined : cpuOf(opts.pid);
     const t0 = process.hrtime.bigint();
     let id = 0;
     for (const rows of batches) {
@@ -57,12 +51,12 @@ export async function runInsertBench(base: PipelineSpec, opts: { url: string; ro
     }
     const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
     const cpu = process.cpuUsage(cpu0);
-    const srv1 = opts.pid === undefined ? undefined : processCpuUs(opts.pid);
+    const srv1 = opts.pid === undefined ? undefined : cpuOf(opts.pid);
     const rows = batches.length * BATCH;
     await ch.command({ query: `DROP TABLE IF EXISTS ${tableRef(spec)}` });
     return {
-      version: v, rows, seconds, clientUsPerRow: (cpu.user + cpu.system) / rows, token: opts.token && server.has('insert_deduplication_token'),
-      ...(srv0 !== undefined && srv1 !== undefined ? { serverUsPerRow: (srv1 - srv0) / rows } : {}),
+      version: server.version, rows, seconds, clientUsPerRow: (cpu.user + cpu.system) / rows, token: opts.token && server.has('insert_deduplication_token'),
+      ...(srv0 !== undefined && srv1 !== undefined ? { serverUsPerRow: ((srv1 - srv0) * 1e6) / rows } : {}),
     };
   } finally {
     await ch.close();
