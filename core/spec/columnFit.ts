@@ -39,6 +39,11 @@ function scalarFits(base: ScalarType, c: ChType): boolean {
 }
 
 const unwrapLow = (c: ChType): ChType => (c.kind === 'LowCardinality' ? c.of : c);
+/** The type without its LowCardinality and Nullable wrappers (LowCardinality(Nullable(String)) → String). */
+function bare(c: ChType): ChType {
+  const t = unwrapLow(c);
+  return t.kind === 'Nullable' ? unwrapLow(t.of) : t;
+}
 
 /** null when a column of type `col` takes every value of the field type, else why not. */
 export function fitProblem(f: FieldType, col: ChType): string | null {
@@ -48,12 +53,10 @@ export function fitProblem(f: FieldType, col: ChType): string | null {
   else if (f.nullable && !f.array && !f.map && f.base !== 'json') return `${want()} (the field may be null; the column is not Nullable)`;
   if (f.array) {
     if (c.kind !== 'Array') return want();
-    c = unwrapLow(c.of);
-    if (c.kind === 'Nullable') c = unwrapLow(c.of);
+    c = bare(c.of);
   } else if (f.map) {
     if (c.kind !== 'Map') return want();
-    c = unwrapLow(c.value);
-    if (c.kind === 'Nullable') c = unwrapLow(c.of);
+    c = bare(c.value);
   }
   return scalarFits(f.base, c) ? null : want();
 }
@@ -108,11 +111,8 @@ function decimalWriter(precision: number, scale: number, field: string): (v: unk
  * type_mismatch, when the column would cut digits), JSON objects to String as their text.
  */
 export function columnWriter(f: FieldType, col: ChType, field: string): ((v: unknown) => unknown) | undefined {
-  let c = unwrapLow(col);
-  if (c.kind === 'Nullable') c = unwrapLow(c.of);
-  const inner = c.kind === 'Array' ? c.of : c.kind === 'Map' ? c.value : undefined;
-  let scalar = inner ? unwrapLow(inner) : c;
-  if (scalar.kind === 'Nullable') scalar = unwrapLow(scalar.of);
+  const c = bare(col);
+  const scalar = c.kind === 'Array' ? bare(c.of) : c.kind === 'Map' ? bare(c.value) : c;
   let one: ((v: unknown) => unknown) | undefined;
   if (scalar.kind === 'DateTime64' && (f.base === 'datetime' || f.base === 'datetime64')) one = (v) => epochSecondsText(v as string);
   else if (scalar.kind === 'Decimal') one = decimalWriter(scalar.precision, scalar.scale, field);
