@@ -74,6 +74,9 @@ export async function repartition({ from, to, change }: RepartitionInput): Promi
     for (let k = 0; k < to.parallelism; k++) for (const part of ['dedup', 'state']) await os.delete(`${stage}-s${k}-${part}`).catch(ignoreNotFound);
     Context.current().log.info('parallelism changed', { pipeline: to.name, ...marker.result });
     return marker.result;
+  } catch (e) {
+    Context.current().log.warn('DEBUG repartition failed', { stack: (e as Error).stack });
+    throw e;
   } finally {
     await ch.close();
   }
