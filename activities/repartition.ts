@@ -75,7 +75,7 @@ export async function repartition({ from, to, change }: RepartitionInput): Promi
     Context.current().log.info('parallelism changed', { pipeline: to.name, ...marker.result });
     return marker.result;
   } catch (e) {
-    Context.current().log.warn('DEBUG repartition failed', { stack: (e as Error).stack });
+    Context.current().log.warn('parallelism change failed; Temporal retries it', { pipeline: to.name, error: (e as Error).stack ?? String(e) });
     throw e;
   } finally {
     await ch.close();

@@ -229,7 +229,9 @@ async function runOne(sc: Scenario, seed: number): Promise<ChaosRow> {
     const c = done.sink;
     // a sharded pipeline: every shard reports, and each reconciles on its own
     const shards = done.shards ?? [];
-    const shardsReconcile = (sc.parallelism ?? 1) === 1 || (shards.length === sc.parallelism && shards.every((x) => x && x.read === x.inserted + x.duplicates + x.dlq));
+    // the parallelism it runs with at the end (a scenario may change it)
+    const parallelism = (await svc.spec(spec.name).catch(() => spec)).parallelism;
+    const shardsReconcile = parallelism === 1 || (shards.length === parallelism && shards.every((x) => x && x.read === x.inserted + x.duplicates + x.dlq));
     if (shards.length) console.log(`[chaos] ${sc.name}: per shard read/inserted/duplicates/dlq ${shards.map((x) => `${x?.read}/${x?.inserted}/${x?.duplicates}/${x?.dlq}`).join('  ')}`);
     for (const p of problems) console.error(`[chaos] ${sc.name}: ${p}`);
     await svc.delete(spec.name);
