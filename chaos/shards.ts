@@ -120,7 +120,7 @@ export function shardScenarios(): Scenario[] {
     },
     {
       // parallelism changed twice under load (4 -> 2 -> 6): drained, state moved, resumed; rows still exact
-      name: 'shards-parallelism-change-under-load', ...sharded, events: 45_000, faultAfterMs: 3000, workers: 2,
+      name: 'shards-parallelism-change-under-load', ...sharded, events: 90_000, faultAfterMs: 3000, workers: 2,
       fault: async ({ svc, spec, problem, faultOver }) => {
         for (const parallelism of [2, 6]) {
           await changeParallelism(svc, spec, parallelism, problem);
