@@ -21,6 +21,7 @@ import { restartService, sleep, worstRecoverySeconds, Workers } from './faults';
 import { JOIN_SCENARIOS, runJoinChaos } from './join';
 import { failedRow, printTable, type ChaosRow } from './report';
 import { shardScenarios } from './shards';
+import { runShardedJoinChaos, SHARDED_JOIN_SCENARIO } from './shardsJoin';
 import type { Scenario } from './scenario';
 
 /**
@@ -252,7 +253,7 @@ async function runOne(sc: Scenario, seed: number): Promise<ChaosRow> {
 
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2);
-  const known = [...SCENARIOS, ...JOIN_SCENARIOS].map((s) => s.name);
+  const known = [...SCENARIOS, ...JOIN_SCENARIOS].map((s) => s.name).concat(SHARDED_JOIN_SCENARIO);
   const unknown = wanted.filter((w) => !known.includes(w));
   if (unknown.length) throw new Error(`unknown scenario(s) ${unknown.join(', ')}; known: ${known.join(', ')}`);
   const rows: ChaosRow[] = [];
@@ -267,6 +268,11 @@ async function main(): Promise<void> {
     console.log(`[chaos] ${sc.name}`);
     rows.push(await runJoinChaos(sc, 100 + SCENARIOS.length + i).catch((e) => failedRow(sc.name, e)));
     console.log(`[chaos] ${sc.name}: ${rows[rows.length - 1].pass ? 'PASS' : 'FAIL'}`);
+  }
+  if (!wanted.length || wanted.includes(SHARDED_JOIN_SCENARIO)) {
+    console.log(`[chaos] ${SHARDED_JOIN_SCENARIO}`);
+    rows.push(await runShardedJoinChaos(300).catch((e) => failedRow(SHARDED_JOIN_SCENARIO, e)));
+    console.log(`[chaos] ${SHARDED_JOIN_SCENARIO}: ${rows[rows.length - 1].pass ? 'PASS' : 'FAIL'}`);
   }
   printTable(rows);
   const passed = rows.filter((r) => r.pass).length;

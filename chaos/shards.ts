@@ -26,7 +26,7 @@ async function changeParallelism(svc: Ctx['svc'], spec: Ctx['spec'], parallelism
 const sharded = { parallelism: SHARDS, partitions: SHARDS, rate: 3000 } as const;
 
 /** The live worker running the most sink shards of the pipeline (Temporal's last worker identity of each attempt is pid@host). */
-async function workerHoldingShards({ svc, spec, workers }: Ctx): Promise<{ w: ChildProcess; shards: number }> {
+export async function workerHoldingShards({ svc, spec, workers }: Pick<Ctx, 'svc' | 'spec' | 'workers'>): Promise<{ w: ChildProcess; shards: number }> {
   const stages = await svc.describeStages(spec.name);
   const count = new Map<number, number>();
   for (const s of stages) {
