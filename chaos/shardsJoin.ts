@@ -18,7 +18,7 @@ import { workerHoldingShards } from './shards';
 import type { ChaosRow } from './report';
 
 export const SHARDED_JOIN_SCENARIO = 'shards-join-sigkill-and-change';
-const PURCHASES = 20_000;
+const PURCHASES = 40_000;
 const RATE = 3000;
 
 interface Msg { topic: string; key: string; value: string; partition: number }
@@ -104,7 +104,7 @@ export async function runShardedJoinChaos(seed: number): Promise<ChaosRow> {
     };
     await sleep(3000);
     await killHolder();
-    await sleep(4000);
+    await sleep(2000);
     const before = await svc.status(name);
     await svc.update(name, specFrom({ ...spec, parallelism: 3 }));
     const changed = await svc.waitFor(name, (s) => s.specVersion === before.specVersion + 1 && s.status === 'RUNNING' && (s.parallelismChange?.stoppedMs ?? 0) > 0, 180_000);
