@@ -53,7 +53,12 @@ export async function dedupSink({ spec, drain = false, shard = 0 }: SinkInput): 
   const s = streamsOf(spec.name);
   const sh = shardOf(spec.name, shard, spec.parallelism);
   const ch = clickhouseFor(spec);
-  const journalInfo = await jsm.streams.info(sh.journal);
+  const journalInfo = await jsm.streams.info(sh.journal).catch((e: Error) => {
+    // a drain of a shard that was never provisioned (its pipeline failed before): nothing to commit
+    if (drain && /stream not found/i.test(e.message)) return undefined;
+    throw e;
+  });
+  if (!journalInfo) return;
   const spill = spillFor(spec, sh.count > 1 ? shard : undefined); // keys past the worker's memory cap go to LMDB (docs/state.md)
   const state = new SinkState(spec, {
     joinSnapshotMinInputs: settings.joinSnapshotMinInputs, incarnation: incarnationFromMetadata(journalInfo.config.metadata),

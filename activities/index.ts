@@ -3,3 +3,4 @@ export { provisionStreams, provisionTable, teardown, ingestMembers } from './pro
 export { ingest } from './ingest';
 export { dedupSink } from './dedupSink';
 export { replayDlq, purgeDlq } from './dlq';
+export { repartition } from './repartition';

@@ -4,7 +4,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { Context } from '@temporalio/activity';
 import { ClickHouseError } from '@clickhouse/client';
 import type { PipelineSpec } from '../core/spec/schema';
-import { streamsOf, consumerGroupOf, shardsOf, isShardJournalOf } from '../core/names';
+import { streamsOf, consumerGroupOf, shardsOf, isShardJournalOf, type ShardNames } from '../core/names';
 import { createTableSql, columnMismatches, engineNameOf, expectedColumns, tableRef, quoteIdent } from '../core/ddl';
 import { familiesOf } from '../core/spec/clickhouseTypes';
 import { createTableSettings, missingTypeProblems } from '../core/serverVersion';
@@ -12,7 +12,7 @@ import { serverOf } from './clickhouseServer';
 import { settings } from '../runtime/settings';
 import { clickhouseErrorCode, isDeterministicClickHouseError } from '../core/clickhouseErrors';
 import { clickhouseFor, kafkaFor, natsConnection } from '../runtime/connections';
-import { checkExistingRows, ensureIncarnations } from './tableOwnership';
+import { checkExistingRows, ownIncarnations } from './tableOwnership';
 import { takeOver } from './writerFence';
 import { ingestMembersOf } from '../core/shards';
 
@@ -26,14 +26,20 @@ async function ensureStream(jsm: JetStreamManager, cfg: Partial<StreamConfig> & 
   }
 }
 
+/** A shard's journal stream: trimmed by the sink itself once the keys it holds have left their windows. */
+export const journalStreamConfig = (sh: ShardNames, metadata?: Record<string, string>) => ({
+  storage: StorageType.File, retention: RetentionPolicy.Limits, num_replicas: settings.jetstreamReplicas,
+  name: sh.journal, subjects: [sh.journalSubject], discard: DiscardPolicy.New, ...(metadata ? { metadata } : {}),
+});
+
 export async function provisionStreams(spec: PipelineSpec): Promise<void> {
   const jsm = await (await natsConnection()).jetstreamManager();
   const s = streamsOf(spec.name);
   const common = { storage: StorageType.File, retention: RetentionPolicy.Limits, num_replicas: settings.jetstreamReplicas };
   // raw: bounded in bytes; when full, ingest is refused (and retries) rather than dropping events
   await ensureStream(jsm, { ...common, name: s.raw, subjects: [s.rawSubjects], max_bytes: settings.rawStreamMaxBytes, discard: DiscardPolicy.New, duplicate_window: nanos(120_000) });
-  // journals, one per shard: trimmed by the sink itself once the keys it holds have left their windows
-  for (const sh of shardsOf(spec.name, spec.parallelism)) await ensureStream(jsm, { ...common, name: sh.journal, subjects: [sh.journalSubject], discard: DiscardPolicy.New });
+  // journals, one per shard
+  for (const sh of shardsOf(spec.name, spec.parallelism)) await ensureStream(jsm, journalStreamConfig(sh));
   await ensureStream(jsm, { ...common, name: s.dlq, subjects: [s.dlqSubject], max_age: nanos(7 * 86_400_000), duplicate_window: nanos(3_600_000) });
 }
 
@@ -67,7 +73,7 @@ export async function provisionTable(spec: PipelineSpec): Promise<void> {
     const problems = columnMismatches(spec, have);
     if (problems.length) throw ApplicationFailure.nonRetryable(`sink: table ${table} does not match the spec: ${problems.join('; ')}`, 'SinkTableMismatch');
     const jsm = await (await natsConnection()).jetstreamManager();
-    await checkExistingRows(ch, spec, await ensureIncarnations(jsm, ch, spec));
+    await checkExistingRows(ch, spec, await ownIncarnations(jsm, ch, spec));
   } finally {
     await ch.close();
   }

@@ -15,6 +15,11 @@ export class StateSnapshots {
 
   /** `prefix` names the kind: "batch-" (join state, the name it always had) or "dedup-", after a shard's "s<k>-" when sharded. */
   static async open(js: JetStreamClient, spec: PipelineSpec, prefix: string): Promise<StateSnapshots> {
+    return new StateSnapshots(await StateSnapshots.bucket(js, spec), prefix);
+  }
+
+  /** The pipeline's object store (also where a change of parallelism stages the new shards' state: activities/repartition.ts). */
+  static async bucket(js: JetStreamClient, spec: PipelineSpec): Promise<ObjectStore> {
     const names = streamsOf(spec.name);
     const os = await js.views.os(names.joinBucket, { storage: StorageType.File });
     if (settings.jetstreamReplicas > 1) {
@@ -23,7 +28,7 @@ export class StateSnapshots {
       const info = await jsm.streams.info(names.joinBucketStream);
       if (info.config.num_replicas !== settings.jetstreamReplicas) await jsm.streams.update(names.joinBucketStream, { ...info.config, num_replicas: settings.jetstreamReplicas });
     }
-    return new StateSnapshots(os, prefix);
+    return os;
   }
 
   private nameOf(batch: number): string {
@@ -44,6 +49,11 @@ export class StateSnapshots {
     const data = await this.os.getBlob(this.nameOf(batch));
     if (!data) throw new Error(`state snapshot ${this.nameOf(batch)} is listed but cannot be read`);
     return { batch, data };
+  }
+
+  /** Removes every snapshot of this kind (a change of parallelism: the shard's state is replaced). */
+  async clear(): Promise<void> {
+    for (const b of await this.batches()) await this.os.delete(this.nameOf(b));
   }
 
   /** Writes the state after `batch` (only once that batch is in ClickHouse) and drops all but the newest two. */

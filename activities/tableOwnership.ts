@@ -9,7 +9,17 @@ import type { PipelineSpec } from '../core/spec/schema';
 import { shardsOf } from '../core/names';
 import { tableRef } from '../core/ddl';
 import { BATCH_COLUMN } from '../core/spec/columns';
-import { chooseIncarnation, INCARNATION_METADATA, INCARNATION_SQL, incarnationFromMetadata } from '../core/incarnation';
+import { chooseIncarnation, earlierIncarnationsFromMetadata, INCARNATION_METADATA, INCARNATION_SQL, incarnationFromMetadata } from '../core/incarnation';
+
+/**
+ * The incarnations whose rows are this pipeline's own: each shard's (ensureIncarnations) and
+ * the earlier shards' a change of parallelism replaced (named in the new journals' metadata).
+ */
+export async function ownIncarnations(jsm: JetStreamManager, ch: ClickHouseClient, spec: PipelineSpec): Promise<number[]> {
+  const current = await ensureIncarnations(jsm, ch, spec);
+  const infos = await Promise.all(shardsOf(spec.name, spec.parallelism).map((sh) => jsm.streams.info(sh.journal)));
+  return [...new Set([...current, ...infos.flatMap((i) => earlierIncarnationsFromMetadata(i.config.metadata))])];
+}
 
 /**
  * Each shard's incarnation: the one its journal stream holds, or a new one for a shard that never
@@ -24,8 +34,7 @@ export async function ensureIncarnations(jsm: JetStreamManager, ch: ClickHouseCl
     return info.state.last_seq > 0 ? 0 : undefined;
   });
   if (have.every((i) => i !== undefined)) return have as number[];
-  const rs = await ch.query({ query: `SELECT DISTINCT ${INCARNATION_SQL(BATCH_COLUMN)} AS i FROM ${tableRef(spec)}`, format: 'JSONEachRow' });
-  const used = new Set((await rs.json<{ i: string | number }>()).map((r) => Number(r.i)));
+  const used = await incarnationsInTable(ch, spec);
   for (const i of have) if (i !== undefined) used.add(i);
   const out: number[] = [];
   for (const [k, info] of infos.entries()) {
@@ -38,6 +47,12 @@ export async function ensureIncarnations(jsm: JetStreamManager, ch: ClickHouseCl
     out.push(incarnation);
   }
   return out;
+}
+
+/** The incarnations the rows of the sink table have. */
+export async function incarnationsInTable(ch: ClickHouseClient, spec: PipelineSpec): Promise<Set<number>> {
+  const rs = await ch.query({ query: `SELECT DISTINCT ${INCARNATION_SQL(BATCH_COLUMN)} AS i FROM ${tableRef(spec)}`, format: 'JSONEachRow' });
+  return new Set((await rs.json<{ i: string | number }>()).map((r) => Number(r.i)));
 }
 
 /** Refuses a table that holds rows of other incarnations, unless the spec says to append to them. */

@@ -49,6 +49,7 @@ const view = (s: PipelineState, extra: { spec?: unknown; specText?: string; spec
   specVersion: s.specVersion,
   sink: sinkCounters(s.sink),
   shards: (s.shards ?? []).map((c) => sinkCounters(c ?? {}) ?? sinkCounters({ read: 0 })),
+  parallelismChange: s.parallelismChange ? { refused: null, ...s.parallelismChange, at: new Date(s.parallelismChange.at).toISOString() } : null,
   ingest: [...new Set([...Object.keys(s.ingest), ...Object.keys(s.sourceErrors ?? {})])].map((source) => {
     const c = s.ingest[source] ?? {};
     return { source, read: c.read ?? 0, published: c.published ?? 0, lag: c.lag ?? null, error: s.sourceErrors?.[source] ?? null };

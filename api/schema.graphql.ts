@@ -4,10 +4,11 @@ export const typeDefs = /* GraphQL */ `
   A pipeline's lifecycle state, owned by its Temporal workflow. PROVISIONING with an error: the
   last attempt failed and is retried (e.g. ClickHouse down); FAILED: it cannot pass as specified
   (e.g. ClickHouse refused the DDL; the error says why) until updated. PAUSING/STOPPING: asked to,
-  the stages are winding down. NO_WORKER: no worker answers for the pipeline (nothing failed);
+  the stages are winding down. REPARTITIONING: an update changed parallelism; ingest is stopped
+  while the shards' state moves to the new shards (parallelismChange says how long it took). NO_WORKER: no worker answers for the pipeline (nothing failed);
   the counters are the last known ones.
   """
-  enum PipelineStatus { PROVISIONING RUNNING PAUSING PAUSED STOPPING STOPPED FAILED NO_WORKER }
+  enum PipelineStatus { PROVISIONING RUNNING PAUSING PAUSED REPARTITIONING STOPPING STOPPED FAILED NO_WORKER }
 
   "Counters of the dedup (+ join) + sink stage since the pipeline was created. Without a join: read = inserted + duplicates + dlq."
   type SinkCounters {
@@ -51,6 +52,24 @@ export const typeDefs = /* GraphQL */ `
     error: String
   }
 
+  "The last change of a running pipeline's parallelism (an update with another parallelism)."
+  type ParallelismChange {
+    from: Int!
+    to: Int!
+    "when it was asked for"
+    at: String!
+    "how long the pipeline stood still: from its stages' stop to the new stages' start"
+    stoppedMs: Float!
+    "of that: draining the old shards, and moving their state to the new ones"
+    drainMs: Float!
+    moveMs: Float!
+    "dedup keys moved (a join pipeline copies them to every new shard), and join events (open windows, held right events)"
+    keys: Float!
+    joinEvents: Float!
+    "why it was refused before anything changed (the pipeline went on with its old parallelism); null when it was made"
+    refused: String
+  }
+
   type Pipeline {
     "the pipeline name (also its id)"
     id: ID!
@@ -62,6 +81,8 @@ export const typeDefs = /* GraphQL */ `
     sink: SinkCounters
     "parallelism > 1: each shard's counters (shard i is element i); empty with one shard"
     shards: [SinkCounters!]!
+    "the last change of parallelism while running; null when there was none"
+    parallelismChange: ParallelismChange
     ingest: [IngestCounters!]!
     "the spec as JSON, secrets redacted (only while the pipeline runs)"
     spec: String

@@ -21,6 +21,7 @@ import { restartService, sleep, worstRecoverySeconds, Workers } from './faults';
 import { JOIN_SCENARIOS, runJoinChaos } from './join';
 import { failedRow, printTable, type ChaosRow } from './report';
 import { shardScenarios } from './shards';
+import { runShardedJoinChaos, SHARDED_JOIN_SCENARIO } from './shardsJoin';
 import type { Scenario } from './scenario';
 
 /**
@@ -229,7 +230,9 @@ async function runOne(sc: Scenario, seed: number): Promise<ChaosRow> {
     const c = done.sink;
     // a sharded pipeline: every shard reports, and each reconciles on its own
     const shards = done.shards ?? [];
-    const shardsReconcile = (sc.parallelism ?? 1) === 1 || (shards.length === sc.parallelism && shards.every((x) => x && x.read === x.inserted + x.duplicates + x.dlq));
+    // the parallelism it runs with at the end (a scenario may change it)
+    const parallelism = (await svc.spec(spec.name).catch(() => spec)).parallelism;
+    const shardsReconcile = parallelism === 1 || (shards.length === parallelism && shards.every((x) => x && x.read === x.inserted + x.duplicates + x.dlq));
     if (shards.length) console.log(`[chaos] ${sc.name}: per shard read/inserted/duplicates/dlq ${shards.map((x) => `${x?.read}/${x?.inserted}/${x?.duplicates}/${x?.dlq}`).join('  ')}`);
     for (const p of problems) console.error(`[chaos] ${sc.name}: ${p}`);
     await svc.delete(spec.name);
@@ -250,7 +253,7 @@ async function runOne(sc: Scenario, seed: number): Promise<ChaosRow> {
 
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2);
-  const known = [...SCENARIOS, ...JOIN_SCENARIOS].map((s) => s.name);
+  const known = [...SCENARIOS, ...JOIN_SCENARIOS].map((s) => s.name).concat(SHARDED_JOIN_SCENARIO);
   const unknown = wanted.filter((w) => !known.includes(w));
   if (unknown.length) throw new Error(`unknown scenario(s) ${unknown.join(', ')}; known: ${known.join(', ')}`);
   const rows: ChaosRow[] = [];
@@ -265,6 +268,11 @@ async function main(): Promise<void> {
     console.log(`[chaos] ${sc.name}`);
     rows.push(await runJoinChaos(sc, 100 + SCENARIOS.length + i).catch((e) => failedRow(sc.name, e)));
     console.log(`[chaos] ${sc.name}: ${rows[rows.length - 1].pass ? 'PASS' : 'FAIL'}`);
+  }
+  if (!wanted.length || wanted.includes(SHARDED_JOIN_SCENARIO)) {
+    console.log(`[chaos] ${SHARDED_JOIN_SCENARIO}`);
+    rows.push(await runShardedJoinChaos(300).catch((e) => failedRow(SHARDED_JOIN_SCENARIO, e)));
+    console.log(`[chaos] ${SHARDED_JOIN_SCENARIO}: ${rows[rows.length - 1].pass ? 'PASS' : 'FAIL'}`);
   }
   printTable(rows);
   const passed = rows.filter((r) => r.pass).length;

@@ -43,9 +43,10 @@ async function gql<T>(query: string, variables: Record<string, unknown> = {}): P
 }
 
 const COUNTERS = 'read inserted duplicates dlq late keysHeld join { matched unmatched waiting side held }';
-const PIPELINE = `id status error specVersion sink { ${COUNTERS} } shards { ${COUNTERS} } ingest { source read lag error }`;
+const PIPELINE = `id status error specVersion sink { ${COUNTERS} } shards { ${COUNTERS} } parallelismChange { from to at stoppedMs keys joinEvents refused } ingest { source read lag error }`;
 type Counters = Record<string, number> & { join?: Record<string, number> | null };
-type Pipeline = { id: string; status: string; error?: string; specVersion: number; sink?: Counters; shards?: Array<Counters | null>; ingest: Array<{ source: string; read: number; lag: number | null; error: string | null }> };
+type ParallelismChange = { from: number; to: number; at: string; stoppedMs: number; keys: number; joinEvents: number; refused: string | null };
+type Pipeline = { id: string; status: string; error?: string; specVersion: number; sink?: Counters; shards?: Array<Counters | null>; parallelismChange?: ParallelismChange | null; ingest: Array<{ source: string; read: number; lag: number | null; error: string | null }> };
 
 const counts = (c: Counters | null | undefined) => {
   const j = c?.join;
@@ -55,7 +56,10 @@ const counts = (c: Counters | null | undefined) => {
 const line = (p: Pipeline) => {
   // a sharded pipeline: the sum, then one line per shard
   const shards = (p.shards ?? []).map((c, i) => `\n  shard ${String(i).padEnd(3)} ${counts(c)}`).join('');
-  return `${p.id.padEnd(28)} ${p.status.padEnd(12)} v${p.specVersion}  ${counts(p.sink)}${shards}${p.error ? `\n  error: ${p.error}` : ''}`;
+  const c = p.parallelismChange;
+  const change = !c ? '' : c.refused ? `\n  parallelism ${c.from} -> ${c.to} refused at ${c.at}: ${c.refused}`
+    : `\n  parallelism ${c.from} -> ${c.to} at ${c.at}: stood still ${(c.stoppedMs / 1000).toFixed(1)} s, moved ${c.keys} keys and ${c.joinEvents} join events`;
+  return `${p.id.padEnd(28)} ${p.status.padEnd(12)} v${p.specVersion}  ${counts(p.sink)}${shards}${change}${p.error ? `\n  error: ${p.error}` : ''}`;
 };
 
 function pathArg(args: string[]): string {

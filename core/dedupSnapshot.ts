@@ -58,12 +58,13 @@ export function decodeDedupSnapshot(data: Uint8Array): DedupSnapshot {
   const header = JSON.parse(new TextDecoder().decode(data.subarray(4, 4 + headLen))) as Header;
   if (header.v !== 1) throw new Error(`dedup snapshot: unknown version ${String(header.v)}`);
   let off = align4(4 + headLen);
-  // copies, so the typed arrays are aligned whatever the blob's offset
+  // copies, so the typed arrays are aligned whatever the blob's offset (not slice(): on a Node Buffer it is a view of all of its memory)
   const take = (bytes: number) => {
     if (off + bytes > data.length) throw new Error('dedup snapshot: truncated');
-    const b = data.slice(off, off + bytes).buffer;
+    const b = new Uint8Array(bytes);
+    b.set(data.subarray(off, off + bytes));
     off += bytes;
-    return b;
+    return b.buffer;
   };
   const sources = header.sources.map(({ s, watermark, lastSweep, n, legacyUntil }) => {
     const keys = new Uint32Array(take(8 * n));

@@ -12,6 +12,11 @@ export const BATCH_SPAN = 2 ** 32;
 export const MAX_INCARNATION = 2 ** 21 - 1;
 /** Where the incarnation is kept: the metadata of the pipeline's journal stream (made anew with the pipeline). */
 export const INCARNATION_METADATA = 'sluice_incarnation';
+/**
+ * The incarnations of the shards a change of parallelism replaced (core/repartition.ts), in the
+ * metadata of every new shard's journal: their rows are this pipeline's own (sink.onExistingRows).
+ */
+export const EARLIER_INCARNATIONS_METADATA = 'sluice_earlier_incarnations';
 
 export const batchIdOf = (incarnation: number, batch: number) => incarnation * BATCH_SPAN + batch;
 export const incarnationOfBatchId = (id: number) => Math.floor(id / BATCH_SPAN);
@@ -38,4 +43,15 @@ export function incarnationFromMetadata(metadata: Readonly<Record<string, string
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0 || n > MAX_INCARNATION) throw new Error(`journal stream metadata ${INCARNATION_METADATA}=${JSON.stringify(v)} is not an incarnation`);
   return n;
+}
+
+/** The incarnations a journal stream names as its pipeline's earlier ones (a change of parallelism); none when it names none. */
+export function earlierIncarnationsFromMetadata(metadata: Readonly<Record<string, string>> | undefined): number[] {
+  const v = metadata?.[EARLIER_INCARNATIONS_METADATA];
+  if (!v) return [];
+  return v.split(',').map((x) => {
+    const n = Number(x);
+    if (!Number.isInteger(n) || n < 0 || n > MAX_INCARNATION) throw new Error(`journal stream metadata ${EARLIER_INCARNATIONS_METADATA}=${JSON.stringify(v)} is not a list of incarnations`);
+    return n;
+  });
 }

@@ -8,13 +8,16 @@
 // Pure: ingest (activities/ingest.ts) runs the router; docs/scaling.md explains the design.
 import type { PipelineSpec, SourceSpec } from './spec/schema';
 import type { SpecProblem } from './spec/problem';
-import { EventDecoder, EventError } from './event';
+import { EventDecoder, EventError, type DecodedEvent } from './event';
 import { canonicalJson, hashKey, keyFieldsOf, keyFunction } from './dedupKey';
 import { valueText } from './envelope';
 import { asList } from './join/plan';
 
 /** The shard a hashed key (16 hex characters) belongs to: its low 32 bits modulo N. */
 export const shardOfHash = (hex: string, count: number): number => parseInt(hex.slice(8), 16) % count;
+
+/** The shard of a join key: its values in the join key's field order (also how a repartition routes held join events). */
+export const shardOfJoinKey = (values: unknown[], count: number): number => shardOfHash(hashKey(canonicalJson(values)), count);
 
 /** The join key fields of a source in a join pipeline (the left side's are the same for every right side when N > 1). */
 function joinKeyOf(spec: PipelineSpec, source: number): string[] | undefined {
@@ -39,12 +42,13 @@ export function shardRouter(spec: PipelineSpec, maxEventBytes: number): ShardRou
     const joinKey = joinKeyOf(spec, i);
     if (!joinKey && !src.dedup) return (_v: Buffer | null, partition: number) => partition % count;
     const decoder = new EventDecoder(src, new Set([...keyFieldsOf(src.dedup), ...(joinKey ?? [])]));
-    const key = joinKey ? (e: { values: Map<string, unknown> }) => hashKey(canonicalJson(joinKey.map((f) => e.values.get(f)))) : keyFunction(src.dedup!);
+    const dedupKey = joinKey ? undefined : keyFunction(src.dedup!);
+    const shardOfEvent = (e: DecodedEvent) => (joinKey ? shardOfJoinKey(joinKey.map((f) => e.values.get(f)), count) : shardOfHash(dedupKey!(e), count));
     return (v: Buffer | null) => {
       const text = valueText(v, maxEventBytes);
       if (text === undefined) return 0;
       try {
-        return shardOfHash(key(decoder.decode(text)), count);
+        return shardOfEvent(decoder.decode(text));
       } catch (e) {
         if (e instanceof EventError) return 0; // the sink of shard 0 dead-letters it with the same reason
         throw e;

@@ -35,6 +35,15 @@ const drainer = proxyActivities<typeof activities>({
   heartbeatTimeout: '10s',
   retry: { initialInterval: '1s', maximumInterval: '10s', maximumAttempts: 5 },
 });
+// A change of parallelism: its retries go on (an outage of NATS or ClickHouse only delays it); it
+// fails for good only before it changed anything (activities/repartition.ts)
+const repartitioner = proxyActivities<typeof activities>({
+  startToCloseTimeout: '30 minutes',
+  heartbeatTimeout: '30s',
+  retry: { initialInterval: '1s', maximumInterval: '10s' },
+});
+/** drains before a change of parallelism is given up when a shard is still found undrained */
+const DRAIN_ROUNDS = 3;
 /** pause/resume/stop answer once their effect shows, or after this long with PAUSING/STOPPING */
 const ANSWER_WITHIN_MS = 15_000;
 /** the memo's copy of the state (what the pipelines list shows) follows every status change, and the counters at most this often */
@@ -180,16 +189,68 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineSt
     }
   };
 
+  /** Drains every shard of `of` (commits whatever ingest put into JetStream); the first failure, if any. */
+  const drainShards = async (of: PipelineSpec): Promise<string | undefined> => {
+    let failure: string | undefined;
+    await Promise.all(range(of.parallelism).map((shard) => drainer.dedupSink(of.parallelism === 1 ? { spec: of, drain: true } : { spec: of, drain: true, shard })
+      .catch((e) => { failure ??= failureMessage(e); })));
+    return failure;
+  };
+
+  /**
+   * An update with another parallelism (docs/scaling.md): the stages are stopped already; drain
+   * every old shard, move the state to the new shards. False when it was refused before anything
+   * changed (the pipeline goes on with its old parallelism, the reason in its error).
+   */
+  const changeParallelism = async (next: PipelineSpec, stoppedAt: number): Promise<boolean> => {
+    set('REPARTITIONING');
+    const at = Date.now();
+    let drainMs = 0;
+    for (let round = 1; ; round++) {
+      const drainFrom = Date.now();
+      const failure = await drainShards(spec);
+      drainMs += Date.now() - drainFrom;
+      const refuse = (why: string) => {
+        state.parallelismChange = { from: spec.parallelism, to: next.parallelism, at, stoppedMs: Date.now() - stoppedAt, drainMs, moveMs: 0, keys: 0, joinEvents: 0, refused: why };
+        return false;
+      };
+      if (failure) return refuse(`draining the shards failed: ${failure}`);
+      const moveFrom = Date.now();
+      try {
+        const r = await repartitioner.repartition({ from: spec, to: next, change: state.specVersion + 1 });
+        state.parallelismChange = { from: r.from, to: r.to, at, stoppedMs: 0, drainMs, moveMs: Date.now() - moveFrom, keys: r.keys, joinEvents: r.joinEvents };
+        break;
+      } catch (e) {
+        const notDrained = e instanceof ActivityFailure && e.cause instanceof ApplicationFailure && e.cause.type === 'RepartitionNotDrained';
+        if (notDrained && round < DRAIN_ROUNDS) continue;
+        return refuse(failureMessage(e));
+      }
+    }
+    // the new shards start their counters from the carried ones (shard 0 has the old sum), and their batches from 1
+    const { batches: _batches, ...sink } = state.sink;
+    state.sink = sink;
+    state.shards = undefined;
+    state.ingestMembers = next.parallelism === 1 ? undefined : Object.fromEntries(next.sources.flatMap((src) => (state.ingest[src.name] ? [[memberKey(src.name, 0), state.ingest[src.name]]] : [])));
+    return true; // stoppedMs: once the new stages start
+  };
+
   let provisioned = false;
+  /** when the stages last stopped (a change of parallelism measures the pause from it) */
+  let stoppedAt = Date.now();
   const interrupted = () => asked() || workflowInfo().continueAsNewSuggested;
 
   for (;;) {
     if (pendingSpec) {
-      spec = pendingSpec;
-      pendingSpec = undefined;
-      state.specVersion++;
+      const next = pendingSpec, text = pendingText;
+      // another parallelism: the state moves to the new shards first (stopping instead: the old shards drain as they are)
+      const take = next.parallelism === spec.parallelism || (!stop && await changeParallelism(next, stoppedAt));
+      if (pendingSpec === next) pendingSpec = undefined; // a newer update that came meanwhile is the next one
+      if (take) {
+        spec = next;
+        state.specVersion++;
+        upsertMemo({ spec, specText: text } satisfies PipelineMemo); // no text (an older client): none kept
+      }
       provisioned = false;
-      upsertMemo({ spec, specText: pendingText } satisfies PipelineMemo); // no text (an older client): none kept
     }
     if (stop) break;
     if (paused) {
@@ -204,6 +265,7 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineSt
       if (!provisioned || asked()) continue;
     }
     state.sourceErrors = {};
+    if (state.parallelismChange && state.parallelismChange.stoppedMs === 0) state.parallelismChange.stoppedMs = Date.now() - stoppedAt;
     set('RUNNING');
     const ingestScope = new CancellationScope();
     const sinkScope = new CancellationScope();
@@ -222,6 +284,7 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineSt
     ingestScope.cancel();
     sinkScope.cancel();
     await running;
+    stoppedAt = Date.now();
     if (failed !== undefined) {
       set('FAILED', failed);
       await condition(() => stop !== undefined || pendingSpec !== undefined);
@@ -233,8 +296,8 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineSt
   set('STOPPING');
   if (provisioned) {
     // drain: commit whatever ingest already put into JetStream, every shard at once
-    await Promise.all(range(spec.parallelism).map((shard) => drainer.dedupSink(spec.parallelism === 1 ? { spec, drain: true } : { spec, drain: true, shard })
-      .catch((e) => { state.error = `drain failed: ${failureMessage(e)}`; })));
+    const failure = await drainShards(spec);
+    if (failure) state.error = `drain failed: ${failure}`;
   }
   if (stop?.delete) {
     await setup.teardown(spec);

@@ -4,10 +4,28 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { PipelineSpec } from '../core/spec/schema';
 
 /**
- * PAUSING / STOPPING: asked to, the stages are winding down. NO_WORKER is never the workflow's own
+ * PAUSING / STOPPING: asked to, the stages are winding down. REPARTITIONING: an update changed
+ * `parallelism`: ingest is stopped and the shards' state moves to the new shards. NO_WORKER is never the workflow's own
  * status: the API reports it when no worker answers for the pipeline (with the last known figures).
  */
-export type PipelineStatus = 'PROVISIONING' | 'RUNNING' | 'PAUSING' | 'PAUSED' | 'STOPPING' | 'STOPPED' | 'FAILED' | 'NO_WORKER';
+export type PipelineStatus = 'PROVISIONING' | 'RUNNING' | 'PAUSING' | 'PAUSED' | 'REPARTITIONING' | 'STOPPING' | 'STOPPED' | 'FAILED' | 'NO_WORKER';
+
+/** The last change of `parallelism` of a running pipeline: what moved and how long the pipeline stood still. */
+export interface ParallelismChange {
+  from: number;
+  to: number;
+  /** when it was asked for, and when ingest ran again */
+  at: number;
+  /** from the stages' stop to the new stages' start; of it, draining the old shards and moving their state */
+  stoppedMs: number;
+  drainMs: number;
+  moveMs: number;
+  /** dedup keys and join events (open left, held right) moved */
+  keys: number;
+  joinEvents: number;
+  /** why it was refused, before anything changed (the pipeline went on with `from` shards) */
+  refused?: string;
+}
 
 export interface StageProgress {
   stage: 'ingest' | 'sink';
@@ -37,6 +55,8 @@ export interface PipelineState {
   shards?: Array<Record<string, number>>;
   /** ingest counters per member of a source's consumer group ("source#member"), when a source has more than one */
   ingestMembers?: Record<string, Record<string, number>>;
+  /** the last change of parallelism (absent: none) */
+  parallelismChange?: ParallelismChange;
   updatedAt: number;
 }
 

@@ -163,6 +163,11 @@ export class JoinRunner {
     return this.state.snapshot();
   }
 
+  /** The state now (a parallelism change moves it to the new shards: core/repartition.ts). */
+  snapshot(): JoinSnapshot {
+    return this.state.snapshot();
+  }
+
   /** Recovery: starts from a snapshot. */
   restore(s: JoinSnapshot): void {
     this.state = this.newState();

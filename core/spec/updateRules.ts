@@ -1,7 +1,8 @@
 // What an update of a running pipeline may change. The sink's held state — dedup keys per
 // source, join buffers — was built under the running spec: a change that would make it mean
 // something else is refused with the field that may not change (create a new pipeline instead).
-// A change of a dedup window is allowed: it applies to every key still held, measured from the
+// A change of `parallelism` is allowed: the workflow moves the state to the new shards
+// (activities/repartition.ts). A change of a dedup window is allowed: it applies to every key still held, measured from the
 // key's first occurrence (README "Semantics"); keys a shorter window already freed stay freed.
 import { canonicalJson } from '../dedupKey';
 import type { PipelineSpec, SourceSpec } from './schema';
@@ -23,9 +24,6 @@ export function updateProblems(current: PipelineSpec, next: PipelineSpec): SpecP
   const problems: SpecProblem[] = [];
   if (!same(current.join, next.join)) {
     problems.push({ path: 'join', message: `a running pipeline cannot change its join (the buffered join state is shaped by it); ${NEW_PIPELINE}` });
-  }
-  if (current.parallelism !== next.parallelism) {
-    problems.push({ path: 'parallelism', message: `a running pipeline keeps its parallelism (${current.parallelism}; asked for ${next.parallelism}): its dedup and join state is split by the routing of ${current.parallelism} shards, and repartitioning it is not implemented yet (docs/scaling.md); ${NEW_PIPELINE}` });
   }
   const names = (s: PipelineSpec) => s.sources.map((x) => x.name);
   if (!same(names(current), names(next))) {

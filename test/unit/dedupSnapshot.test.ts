@@ -28,3 +28,17 @@ test('a dedup snapshot decodes to windows that decide like the originals', () =>
 test('dedup window keys must be 64-bit hashes in hex', () => {
   assert.throws(() => new DedupWindow(1000).admit('k', 0), /16 hex characters/);
 });
+
+test('a dedup snapshot in a Node Buffer (a blob of one object-store chunk is the message payload, a view of a larger buffer) decodes', () => {
+  const w = new DedupWindow(10_000);
+  for (let i = 0; i < 1000; i++) w.admit(hashKey(`k${i}`), i);
+  const bytes = encodeDedupSnapshot({ batch: 1, sources: [{ s: 0, window: w.dump() }] });
+  // a Buffer's slice() is a view, not a copy: its .buffer is the whole underlying memory
+  const big = Buffer.alloc(bytes.length + 4099);
+  big.set(bytes, 3);
+  const snap = decodeDedupSnapshot(big.subarray(3, 3 + bytes.length));
+  const back = new DedupWindow(10_000);
+  back.load(snap.sources[0].window);
+  assert.equal(back.size, 1000);
+  for (let i = 0; i < 1000; i++) assert.equal(back.admit(hashKey(`k${i}`), i + 1), false, `k${i} is held`);
+});

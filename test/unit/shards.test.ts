@@ -129,13 +129,12 @@ test('a sharded join needs every right side on the same left fields, and dedup k
   assert.match(q[0].message, /dedup key of source "purchases" must contain its join key \(user_id/);
 });
 
-test('a running pipeline keeps its parallelism (BAD_SPEC naming it)', () => {
+test('a running pipeline may change its parallelism (the workflow moves the state); other rules still hold with it', () => {
   const a = valid({ ...purchaseSpec(), parallelism: 2 });
-  const b = valid({ ...purchaseSpec(), parallelism: 4 });
-  const p = updateProblems(a, b);
-  assert.equal(p.length, 1);
-  assert.equal(p[0].path, 'parallelism');
-  assert.deepEqual(updateProblems(a, a), []);
+  assert.deepEqual(updateProblems(a, valid({ ...purchaseSpec(), parallelism: 4 })), []);
+  assert.deepEqual(updateProblems(a, valid({ ...purchaseSpec(), parallelism: 1 })), []);
+  const rekeyed = valid({ ...purchaseSpec(), parallelism: 4, sources: [{ ...purchaseSpec().sources[0], dedup: { key: 'event_id', window: '1h', time: 'arrival' } }] });
+  assert.deepEqual(updateProblems(a, rekeyed).map((p) => p.path), ['sources[0].dedup.key']);
 });
 
 test('shard names: own raw subjects, journal, snapshots and fences; shard k never matches another shard or pipeline', () => {
