@@ -9,6 +9,7 @@ import { progressEveryMs, shardRouter } from '../core/shards';
 import { chunk, encodeRawRecords } from '../core/envelope';
 import { settings } from '../runtime/settings';
 import { kafkaFor, natsConnection } from '../runtime/connections';
+import { publishAcked } from '../runtime/jetstreamPublish';
 import { ProgressReporter, cancelled } from './progress';
 import { kafkaLag } from '../runtime/metrics';
 
@@ -35,7 +36,8 @@ export interface IngestInput {
 export async function ingest({ spec, source, member, counters }: IngestInput): Promise<void> {
   const ctx = Context.current();
   const src = spec.sources[source];
-  const js = (await natsConnection()).jetstream();
+  const nc = await natsConnection();
+  const js = nc.jetstream();
   // each record goes to the raw subject of its shard (core/shards.ts); one shard: the subject of before sharding
   const shards = shardsOf(spec.name, spec.parallelism);
   const router = shardRouter(spec, settings.maxEventBytes);
@@ -71,13 +73,15 @@ export async function ingest({ spec, source, member, counters }: IngestInput): P
       eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
         if (!isRunning() || isStale() || batch.messages.length === 0) return;
         const arrival = Date.now();
-        const acks = byShard(batch.messages, router.count, (m) => router.route(source, m.value, batch.partition)).flatMap((messages, shard) =>
+        const outgoing = byShard(batch.messages, router.count, (m) => router.route(source, m.value, batch.partition)).flatMap((messages, shard) =>
           chunk(messages, RECORDS_PER_MESSAGE).map((part) => {
             const { data, msgId } = encodeRawRecords(source, batch.topic, batch.partition, arrival, part, settings.maxEventBytes);
-            // per Kafka coordinates: a batch published again (after a crash or a rebalance) is dropped by JetStream
-            return js.publish(shards[shard].rawSubject(source), data, { msgID: router.count === 1 ? msgId : `${shard}/${msgId}`, timeout: 30_000 });
+            // per Kafka coordinates: a batch published again (after a crash, a rebalance or a NATS reconnect) is dropped by JetStream
+            return { subject: shards[shard].rawSubject(source), data, msgID: router.count === 1 ? msgId : `${shard}/${msgId}` };
           }));
-        await Promise.all(acks);
+        // published again when NATS reconnects meanwhile; the Kafka heartbeat goes on while the acks are awaited.
+        // Stopped or rebalanced meanwhile: no commit (the partition's next owner publishes it again, the same msgIDs)
+        if (!(await publishAcked(nc, js, outgoing, { timeoutMs: 30_000, whileWaiting: heartbeat, stop: () => !isRunning() || isStale() }))) return;
         const last = batch.messages[batch.messages.length - 1].offset;
         await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);
         resolveOffset(last);
@@ -85,7 +89,7 @@ export async function ingest({ spec, source, member, counters }: IngestInput): P
         const lag = Number(batch.offsetLag());
         lagByPartition.set(batch.partition, lag);
         kafkaLag.set({ pipeline: spec.name, source: src.name, partition: String(batch.partition) }, lag);
-        published += acks.length;
+        published += outgoing.length;
         progress.update({ read, published, lag: [...lagByPartition.values()].reduce((a, b) => a + b, 0) });
         await heartbeat();
       },

@@ -181,7 +181,12 @@ async function produce(kafka: Kafka, topic: string, events: ChaosEvent[], rate: 
 function chaosSpec(name: string): PipelineSpec {
   const base = specFrom(readFileSync(join(repoRoot, 'pipelines', 'checkout-purchases.yaml'), 'utf8'));
   const spec = isolatedSpec(base, name, 'sluice_chaos');
-  return specFrom({ ...spec, sink: { ...spec.sink, batch: { maxRows: 2000, maxDelay: '200ms' } } });
+  // the stack's own Kafka and ClickHouse (SLUICE_KAFKA_BROKERS, SLUICE_CLICKHOUSE_URL), not the demo file's default ports
+  return specFrom({
+    ...spec,
+    sources: spec.sources.map((s) => ({ ...s, kafka: { ...s.kafka, brokers: settings.kafkaBrokers } })),
+    sink: { ...spec.sink, clickhouse: { ...spec.sink.clickhouse, url: settings.clickhouseUrl }, batch: { maxRows: 2000, maxDelay: '200ms' } },
+  });
 }
 
 

@@ -114,7 +114,7 @@ export function shardScenarios(): Scenario[] {
       workers: 2, workerEnv: { SLUICE_FAULT_POINT: 'after-insert:3' }, fault: armedSelfKill(3),
     },
     {
-      // restarts a service: the lead runs it (`npm run chaos -- shards-restart-nats`)
+      // stops this stack's NATS for 3 s (stack/stack.sh down/up nats, on the SLUICE_* ports of the environment) under load
       name: 'shards-restart-nats', ...sharded, events: 40_000, faultAfterMs: 3000, workers: 2,
       fault: async ({ faultOver }) => { await restartService('nats', 3000); faultOver(); },
     },
