@@ -108,7 +108,7 @@ export async function dedupSink({ spec, drain = false, shard = 0 }: SinkInput): 
       return writes;
     };
 
-    const consumer = await js.consumers.get(s.raw, { filterSubjects: [sh.rawFilter], deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: state.rawSeq + 1 });
+    const consumer = await js.consumers.get(s.raw, { filterSubjects: sh.rawFilters, deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: state.rawSeq + 1 });
     const messages = await consumer.consume({ max_messages: FETCH_MESSAGES });
     const stopReading = () => messages.stop();
     ctx.cancellationSignal.addEventListener('abort', stopReading);

@@ -76,8 +76,9 @@ export async function ingest({ spec, source, member, counters }: IngestInput): P
         const outgoing = byShard(batch.messages, router.count, (m) => router.route(source, m.value, batch.partition)).flatMap((messages, shard) =>
           chunk(messages, RECORDS_PER_MESSAGE).map((part) => {
             const { data, msgId } = encodeRawRecords(source, batch.topic, batch.partition, arrival, part, settings.maxEventBytes);
-            // per Kafka coordinates: a batch published again (after a crash, a rebalance or a NATS reconnect) is dropped by JetStream
-            return { subject: shards[shard].rawSubject(source), data, msgID: router.count === 1 ? msgId : `${shard}/${msgId}` };
+            // per Kafka coordinates: a batch published again (after a crash, a rebalance or a NATS reconnect) is dropped by JetStream;
+            // sharded, per shard and parallelism: one routed under another parallelism (a frozen member's) must not make JetStream drop this one
+            return { subject: shards[shard].rawSubject(source), data, msgID: router.count === 1 ? msgId : `${shard}/${router.count}/${msgId}` };
           }));
         // published again when NATS reconnects meanwhile; the Kafka heartbeat goes on while the acks are awaited.
         // Stopped or rebalanced meanwhile: no commit (the partition's next owner publishes it again, the same msgIDs)

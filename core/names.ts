@@ -28,16 +28,24 @@ export const consumerGroupOf = (pipeline: string, source: string, configured?: s
  * they are the pipeline's names of before sharding (so existing pipelines keep their streams); with
  * more, shard k has its own raw subjects in the one raw stream, its own journal stream, snapshot
  * names and fences (core/fence.ts).
+ *
+ * A sharded raw subject names the parallelism too (`raw.<source>.<k>.<count>`), and each shard
+ * reads only the subjects of its own count: a record routed under another parallelism — published
+ * by an ingest member frozen before a change of parallelism and thawed after it — lands where no
+ * shard reads it (its member's Kafka commit is refused, so the record is read again and routed by
+ * the current parallelism). Sharded pipelines made before the count was in the name published to
+ * `raw.<source>.<k>`: shard k still reads those too.
  */
 export const shardOf = (pipeline: string, shard: number, count: number) => {
   const s = streamsOf(pipeline);
   if (count === 1) {
-    return { shard, count, rawSubject: s.rawSubject, rawFilter: s.rawSubjects, journal: s.journal, journalSubject: s.journalSubject, snapshotPrefix: '', fence: undefined };
+    // one token after "raw": the unsharded subjects only, not a sharded one a frozen member of another parallelism may publish
+    return { shard, count, rawSubject: s.rawSubject, rawFilters: [`sluice.${pipeline}.raw.*`], journal: s.journal, journalSubject: s.journalSubject, snapshotPrefix: '', fence: undefined };
   }
   return {
     shard, count,
-    rawSubject: (source: number) => `sluice.${pipeline}.raw.${source}.${shard}`,
-    rawFilter: `sluice.${pipeline}.raw.*.${shard}`,
+    rawSubject: (source: number) => `sluice.${pipeline}.raw.${source}.${shard}.${count}`,
+    rawFilters: [`sluice.${pipeline}.raw.*.${shard}.${count}`, `sluice.${pipeline}.raw.*.${shard}`],
     journal: `${s.journal}_S${shard}`,
     journalSubject: `${s.journalSubject}.${shard}`,
     /** before the snapshot kinds ("batch-", "dedup-") in the object store */

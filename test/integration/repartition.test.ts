@@ -9,7 +9,10 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { scalar } from '../../loadtest/clickhouse';
 import { settings } from '../../runtime/settings';
-import { streamsOf } from '../../core/names';
+import { shardOf, streamsOf } from '../../core/names';
+import { shardRouter } from '../../core/shards';
+import { encodeRawRecords } from '../../core/envelope';
+import { specFrom } from '../../client/pipelines';
 import type { PipelineSpecInput } from '../../core/spec/schema';
 import type { PipelineState } from '../../workflows/signals';
 import { DB, createRunning, newTopic, openHarness, purchase, purchaseSpec, rows, tableOf, uniqueName, untilRead, untilRows, type Harness } from './harness';
@@ -85,20 +88,40 @@ test('parallelism 2 -> 4 -> 1 while running: copies of earlier events under othe
   assertReconciles(s);
   assert.equal(s.sink.duplicates, dups);
 
+  // an ingest member frozen before the change and thawed after it publishes a record it read then,
+  // routed by parallelism 2, while the current members read it from Kafka and route it by 4: one row
+  const oldRouter = shardRouter(specFrom({ ...spec, parallelism: 2 }), settings.maxEventBytes);
+  const newRouter = shardRouter(specFrom({ ...spec, parallelism: 4 }), settings.maxEventBytes);
+  let z = 100_000;
+  const value = (i: number) => Buffer.from(JSON.stringify(event(i)));
+  while (oldRouter.route(0, value(z), 1) === newRouter.route(0, value(z), 1)) z++;
+  const producer = h.kafka.producer();
+  await producer.connect();
+  const [{ baseOffset }] = await producer.send({ topic: name, acks: -1, messages: [{ key: `web-${z}`, value: value(z), partition: 1 }] });
+  await producer.disconnect();
+  const zombie = encodeRawRecords(0, name, 1, Date.now(), [{ offset: baseOffset!, value: value(z) }], settings.maxEventBytes);
+  const oldShard = oldRouter.route(0, value(z), 1);
+  await h.nc.jetstream().publish(shardOf(name, oldShard, 2).rawSubject(0), zombie.data, { msgID: `${oldShard}/2/${zombie.msgId}` });
+  sent += 1;
+  await untilRead(h, name, sent, 60_000);
+  await sleep(1500);
+  assert.equal(await scalar(h.ch, `SELECT count() FROM ${tableOf(name)} WHERE event_id = 'e${z}'`), 1, 'the record routed under the old parallelism is not read again');
+
   // and back to one shard: the unsharded journal again, the shards' journals gone
   const changedBack = changeTo(name, spec, 1);
   await phase([...copies(0, 4000, 7), ...firsts(4000, 4500)], 572);
+  const unique = 4501;
   s = await changedBack;
   s = await untilRead(h, name, sent, 120_000);
-  await untilRows(h, name, 4500);
+  await untilRows(h, name, unique);
   await sleep(1000);
-  assert.equal(await rows(h, name), 4500, 'one row per unique purchase');
-  assert.equal(await scalar(h.ch, `SELECT uniqExact(event_id) FROM ${tableOf(name)}`), 4500, 'no purchase twice');
+  assert.equal(await rows(h, name), unique, 'one row per unique purchase');
+  assert.equal(await scalar(h.ch, `SELECT uniqExact(event_id) FROM ${tableOf(name)}`), unique, 'no purchase twice');
   s = await h.svc.waitFor(name, (x) => x.sink.read === sent, 30_000).catch(() => s);
   assert.equal(s.shards, undefined, 'one shard: no per-shard counters');
   assert.equal(s.sink.read, sent, 'every record read once (none read again after a change)');
   assert.equal(s.sink.duplicates, dups);
-  assert.equal(s.sink.inserted, 4500);
+  assert.equal(s.sink.inserted, unique);
   assertReconciles(s);
   const jsm = await h.nc.jetstreamManager();
   const journals: string[] = [];

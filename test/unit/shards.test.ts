@@ -44,7 +44,7 @@ test('one shard: every record to shard 0, the names of before sharding', () => {
   assert.equal(sh.journal, s.journal);
   assert.equal(sh.journalSubject, s.journalSubject);
   assert.equal(sh.rawSubject(0), s.rawSubject(0));
-  assert.equal(sh.rawFilter, s.rawSubjects);
+  assert.deepEqual(sh.rawFilters, ['sluice.unit-purchases.raw.*']);
   assert.equal(sh.snapshotPrefix, '');
   assert.equal(sh.fence, undefined);
 });
@@ -140,8 +140,8 @@ test('a running pipeline may change its parallelism (the workflow moves the stat
 test('shard names: own raw subjects, journal, snapshots and fences; shard k never matches another shard or pipeline', () => {
   const spec = valid({ ...purchaseSpec({ name: 'shop' }), parallelism: 12 });
   const [s0, s1] = shardsOf('shop', 12);
-  assert.equal(s1.rawSubject(0), 'sluice.shop.raw.0.1');
-  assert.equal(s1.rawFilter, 'sluice.shop.raw.*.1');
+  assert.equal(s1.rawSubject(0), 'sluice.shop.raw.0.1.12');
+  assert.deepEqual(s1.rawFilters, ['sluice.shop.raw.*.1.12', 'sluice.shop.raw.*.1']);
   assert.equal(s0.journal, 'SLUICE_SHOP_STATE_S0');
   assert.equal(s1.journalSubject, 'sluice.shop.state.1');
   assert.ok(isShardJournalOf('shop', 'SLUICE_SHOP_STATE_S11'));
@@ -170,4 +170,33 @@ test('progress signals: every 2 s up to 4 shards, then less often (about 4 a sec
   assert.equal(progressEveryMs(5), 4000);
   assert.equal(progressEveryMs(64), 32_000);
   for (const n of [1, 4, 8, 16, 64]) assert.ok(n / (progressEveryMs(n) / 1000) <= 2, `${n} shards`);
+});
+
+/** NATS subject matching: `*` is one token, `>` the rest. */
+const matches = (filter: string, subject: string): boolean => {
+  const f = filter.split('.'), t = subject.split('.');
+  for (let i = 0; i < f.length; i++) {
+    if (f[i] === '>') return t.length > i;
+    if (i >= t.length || (f[i] !== '*' && f[i] !== t[i])) return false;
+  }
+  return f.length === t.length;
+};
+
+test('a record routed under another parallelism (a frozen ingest member thawing after a change) is read by no shard; under the current one by its own shard only', () => {
+  for (const now of [1, 2, 3, 4, 8]) {
+    const readers = shardsOf('shop', now);
+    for (const then of [1, 2, 3, 4, 8]) {
+      for (const publisher of shardsOf('shop', then)) {
+        for (const source of [0, 2]) {
+          const subject = publisher.rawSubject(source);
+          const by = readers.filter((r) => r.rawFilters.some((f) => matches(f, subject))).map((r) => r.shard);
+          assert.deepEqual(by, then === now ? [publisher.shard] : [], `${subject} under parallelism ${now}`);
+        }
+      }
+    }
+  }
+  // a sharded pipeline made before the parallelism was in the subject: shard k still reads raw.<source>.<k>
+  assert.deepEqual(shardsOf('shop', 4).filter((r) => r.rawFilters.some((f) => matches(f, 'sluice.shop.raw.0.2'))).map((r) => r.shard), [2]);
+  assert.ok(!shardOf('shop', 0, 1).rawFilters.some((f) => matches(f, 'sluice.shop.raw.0.2')), 'one shard does not read them');
+  assert.ok(matches('sluice.shop.raw.>', shardOf('shop', 3, 4).rawSubject(1)), 'every subject is in the raw stream');
 });
