@@ -13,7 +13,7 @@ import { settings } from '../runtime/settings';
 import { purchaseEvents, prng } from '../loadtest/seedEvents';
 import { fromGenerated, MAX_EVENT_BYTES, rejectingSpec, withBadInput, withRejectedDates, type ChaosEvent } from './badData';
 import { recreateTopic } from '../loadtest/kafka';
-import { isolatedSpec } from '../loadtest/specs';
+import { isolatedSpec, onStack } from '../loadtest/specs';
 import { clickhouse, sampleRows, scalar } from '../loadtest/clickhouse';
 import { repoRoot, waitForPollers } from '../loadtest/localWorker';
 import type { ChildProcess } from 'node:child_process';
@@ -179,7 +179,7 @@ async function produce(kafka: Kafka, topic: string, events: ChaosEvent[], rate: 
 /** The demo pipeline, isolated under this scenario's name, with small batches so crashes land mid-stream. */
 function chaosSpec(name: string): PipelineSpec {
   const base = specFrom(readFileSync(join(repoRoot, 'pipelines', 'checkout-purchases.yaml'), 'utf8'));
-  const spec = isolatedSpec(base, name, 'sluice_chaos');
+  const spec = isolatedSpec(onStack(base), name, 'sluice_chaos');
   return specFrom({ ...spec, sink: { ...spec.sink, batch: { maxRows: 2000, maxDelay: '200ms' } } });
 }
 
