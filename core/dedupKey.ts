@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { xxh64 } from '@node-rs/xxhash';
 import type { DedupSpec } from './spec/schema';
-import type { DecodedEvent } from './event';
+import type { DecodedEvent, EventFields } from './event';
 
 /** JSON with object keys sorted at every depth, so equal events give equal text whatever the key order. */
 export function canonicalJson(v: unknown): string {
@@ -29,16 +29,50 @@ export function keyFieldsOf(dedup: DedupSpec | undefined): string[] {
   return typeof dedup.key === 'string' ? [dedup.key] : Array.isArray(dedup.key) ? dedup.key : [];
 }
 
+/** The text of one value in canonical JSON: a string or a number straight from JSON.stringify, anything else through canonicalJson. */
+const valueJson = (v: unknown): string => (typeof v === 'string' || typeof v === 'number' ? JSON.stringify(v) : canonicalJson(v));
+
+/**
+ * The canonical JSON of the fields a key reads, for events with `fields`: the whole-event text is
+ * built from the kept fields sorted once (the same text canonicalJson gives of an object of them).
+ */
+function keyText(key: DedupSpec['key'], fields: EventFields): (values: unknown[]) => string {
+  const at = (f: string) => fields.index.get(f) ?? -1;
+  const get = (values: unknown[], i: number) => (i < 0 ? undefined : values[i]);
+  if (typeof key === 'string') {
+    const i = at(key);
+    return (values) => canonicalJson(get(values, i));
+  }
+  if (Array.isArray(key)) {
+    const idx = key.map(at);
+    return (values) => {
+      let text = '[';
+      for (let j = 0; j < idx.length; j++) text += (j ? ',' : '') + valueJson(get(values, idx[j]) ?? null);
+      return `${text}]`;
+    };
+  }
+  // the whole event: every declared field but the ignored ones ("meta" ignores "meta.received" too)
+  const ignored = (field: string) => key.ignore.some((p) => field === p || field.startsWith(`${p}.`));
+  const kept = fields.names.filter((f) => !ignored(f)).sort();
+  const idx = kept.map(at);
+  const names = kept.map((f) => `${JSON.stringify(f)}:`);
+  return (values) => {
+    let text = '';
+    for (let j = 0; j < idx.length; j++) {
+      const v = values[idx[j]];
+      if (v !== undefined) text += (text ? ',' : '') + names[j] + valueJson(v);
+    }
+    return `{${text}}`;
+  };
+}
+
 /** Builds the function that turns a decoded event into its hashed key. */
 export function keyFunction(dedup: DedupSpec, hash: (text: string) => string = hashKey): (e: DecodedEvent) => string {
-  const { key } = dedup;
-  if (typeof key === 'string') return (e) => hash(canonicalJson(e.values.get(key)));
-  if (Array.isArray(key)) return (e) => hash(canonicalJson(key.map((k) => e.values.get(k))));
-  const ignored = (field: string) => key.ignore.some((p) => field === p || field.startsWith(`${p}.`));
+  // built for the fields of the events it is given (one decoder's: built once)
+  let fields: EventFields | undefined;
+  let text: (values: unknown[]) => string = () => '';
   return (e) => {
-    // the whole event: every declared field but the ignored ones ("meta" ignores "meta.received" too)
-    const kept: Record<string, unknown> = Object.create(null);
-    for (const [field, v] of e.values) if (!ignored(field)) kept[field] = v;
-    return hash(canonicalJson(kept));
+    if (e.fields !== fields) { fields = e.fields; text = keyText(dedup.key, fields); }
+    return hash(text(e.values));
   };
 }

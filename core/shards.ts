@@ -8,7 +8,7 @@
 // Pure: ingest (activities/ingest.ts) runs the router; docs/scaling.md explains the design.
 import type { PipelineSpec, SourceSpec } from './spec/schema';
 import type { SpecProblem } from './spec/problem';
-import { EventDecoder, EventError } from './event';
+import { EventDecoder, EventError, valueOf, type DecodedEvent } from './event';
 import { canonicalJson, hashKey, keyFieldsOf, keyFunction } from './dedupKey';
 import { valueText } from './envelope';
 import { asList } from './join/plan';
@@ -39,7 +39,7 @@ export function shardRouter(spec: PipelineSpec, maxEventBytes: number): ShardRou
     const joinKey = joinKeyOf(spec, i);
     if (!joinKey && !src.dedup) return (_v: Buffer | null, partition: number) => partition % count;
     const decoder = new EventDecoder(src, new Set([...keyFieldsOf(src.dedup), ...(joinKey ?? [])]));
-    const key = joinKey ? (e: { values: Map<string, unknown> }) => hashKey(canonicalJson(joinKey.map((f) => e.values.get(f)))) : keyFunction(src.dedup!);
+    const key = joinKey ? (e: DecodedEvent) => hashKey(canonicalJson(joinKey.map((f) => valueOf(e, f)))) : keyFunction(src.dedup!);
     return (v: Buffer | null) => {
       const text = valueText(v, maxEventBytes);
       if (text === undefined) return 0;

@@ -1,7 +1,7 @@
 // The dedup + sink stage as pure state: raw batches in, rows / duplicates / DLQ entries out,
 // and a journal entry per committed batch from which the state is rebuilt after a crash.
 // No I/O here: activities/dedupSink.ts wires it to JetStream and ClickHouse.
-import type { PipelineSpec } from './spec/schema';
+import type { PipelineSpec, SourceSpec } from './spec/schema';
 import { parseDuration } from './duration';
 import { resolveColumns, BATCH_COLUMN, type Column } from './spec/columns';
 import { DedupWindow, type SpillOptions } from './dedupWindow';
@@ -92,6 +92,8 @@ export interface TakenBatch {
 interface SourceRuntime {
   name: string;
   decoder: EventDecoder;
+  /** per column, the index of its field in the decoder's values (-1: the source does not declare it) */
+  columnAt: number[];
   window?: DedupWindow;
   key?: (e: DecodedEvent) => string;
   time: 'event' | 'arrival';
@@ -111,6 +113,8 @@ export class SinkState {
   private readonly spec: PipelineSpec;
   private readonly sources: SourceRuntime[];
   private readonly topics: string[];
+  /** joined rows' values come in column order */
+  private readonly joinColumnAt: number[];
   private rows: Row[] = [];
   private origins: RowOrigin[] = [];
   private dlq: DlqEntry[] = [];
@@ -140,16 +144,22 @@ export class SinkState {
       this.join = new JoinRunner(spec, { row: (values, tag) => this.joinedRow(values, tag) }, opts.joinSnapshotMinInputs);
       this.counters.join = this.join.counters;
     }
-    this.sources = spec.sources.map((s, i) => ({
-      name: s.name,
-      decoder: new EventDecoder(s, new Set([...keyFieldsOf(s.dedup), ...(this.join?.keyFieldsOf(i) ?? [])])),
-      window: s.dedup ? new DedupWindow(parseDuration(s.dedup.window)!, opts.dedupSpill?.(i)) : undefined,
+    this.sources = spec.sources.map((s, i) => {
+      const decoder = new EventDecoder(s, new Set([...keyFieldsOf(s.dedup), ...(this.join?.keyFieldsOf(i) ?? [])]));
+      return { name: s.name, decoder, columnAt: this.columns.map((c) => decoder.fields.index.get(c.field) ?? -1), ...this.dedupOf(s, opts.dedupSpill?.(i)) };
+    });
+    this.joinColumnAt = this.columns.map((_, j) => j);
+    this.topics = spec.sources.map((s) => s.kafka.topic);
+  }
+
+  private dedupOf(s: SourceSpec, spill: SpillOptions | undefined): Pick<SourceRuntime, 'window' | 'key' | 'time' | 'newKeys' | 'newTimes'> {
+    return {
+      window: s.dedup ? new DedupWindow(parseDuration(s.dedup.window)!, spill) : undefined,
       key: s.dedup ? keyFunction(s.dedup) : undefined,
       time: s.dedup?.time ?? 'arrival',
       newKeys: [],
       newTimes: [],
-    }));
-    this.topics = spec.sources.map((s) => s.kafka.topic);
+    };
   }
 
   get pendingRows(): number {
@@ -187,7 +197,7 @@ export class SinkState {
         if (why) throw new EventError(why, why === 'invalid_utf8' ? 'value is not valid UTF-8 (kept as base64)' : 'value is larger than the event size limit (first 1 KiB kept)');
         const e = src.decoder.decode(b.v[i]);
         // a row is made before the dedup check: a missing column's error outranks being a duplicate
-        const row = this.join ? undefined : this.toRow(e.values);
+        const row = this.join ? undefined : this.toRow(e.values, src.columnAt);
         let key: string | undefined;
         let t: number | undefined;
         if (src.window && src.key) {
@@ -226,11 +236,14 @@ export class SinkState {
     this.dlq.push(d);
   }
 
-  private toRow(values: ReadonlyMap<string, unknown>): Row {
+  /** The row of values; `at[j]` is the index of column j's field in them (-1: none). */
+  private toRow(values: readonly unknown[], at: readonly number[]): Row {
     const row: Row = {};
-    for (const c of this.columns) {
+    const columns = this.columns;
+    for (let j = 0; j < columns.length; j++) {
+      const c = columns[j];
       // decoded values are never undefined: undefined is a field the values lack
-      let v = values.get(c.field);
+      let v = at[j] < 0 ? undefined : values[at[j]];
       if (v === undefined) v = c.fieldType ? checkValue(c.fieldType, undefined, c.field) : null;
       // null (an unmatched left-join side, a nullable field) where the column cannot be Nullable (Array, Map, JSON): its empty value
       if (v === null && c.empty !== undefined) v = c.empty;
@@ -244,7 +257,7 @@ export class SinkState {
     const s = this.join!.plan.left.source;
     let row: Row;
     try {
-      row = this.toRow(values);
+      row = this.toRow(this.columns.map((c) => values.get(c.field)), this.joinColumnAt);
     } catch (err) {
       if (!(err instanceof EventError)) throw err;
       // a joined value the column cannot hold (a Decimal's digits): the joined row goes to the DLQ, counted as matched and rejected

@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { canonicalJson, keyFunction } from '../../core/dedupKey';
-import type { DecodedEvent } from '../../core/event';
+import { eventFields, type DecodedEvent } from '../../core/event';
+import type { DedupSpec } from '../../core/spec/schema';
 
-const ev = (values: Record<string, unknown>): DecodedEvent => ({ values: new Map(Object.entries(values)) });
+const ev = (values: Record<string, unknown>): DecodedEvent => ({ fields: eventFields(Object.keys(values)), values: Object.values(values) });
 
 test('canonical JSON ignores key order at every depth', () => {
   assert.equal(canonicalJson({ b: 1, a: { d: [1, { y: 2, x: 1 }], c: null } }), '{"a":{"c":null,"d":[1,{"x":1,"y":2}]},"b":1}');
@@ -31,4 +32,19 @@ test('whole-event key ignores the listed fields, including nested ones', () => {
   assert.notEqual(k(ev(a)), k(ev({ ...b, amount: 6 })));
   const whole = keyFunction({ key: { ignore: ['meta'] }, window: '1h', time: 'arrival' });
   assert.equal(whole(ev(a)), whole(ev({ ...a, 'meta.tz': 'CET' })), 'ignoring "meta" ignores every field under it');
+});
+
+test('keys are the same hashes as before the keys were built per field list (journals and snapshots hold them)', () => {
+  // expected: the hashes of canonicalJson of the values (one field, a list, an object of the kept fields), as journaled before
+  const entries: Array<[string, unknown]> = [
+    ['id', 'a'], ['n', 123], ['x', 1.5], ['neg', -0], ['big', 1e21], ['s', null], ['flag', 1], ['ts', '2026-11-29 12:00:00'],
+    ['meta.source', 'web'], ['doc', { b: [1, { z: null, y: 'é' }], a: 'x\u2028"' }], ['tags', ['b', 'a']], ['m', { k2: 2, k1: 1 }],
+    ['10', 'ten'], ['9', 'nine'], ['__proto__', 'p'], ['meta.tz', 'UTC'], ['Zed', 'upper'],
+  ];
+  const e: DecodedEvent = { fields: eventFields(entries.map(([k]) => k)), values: entries.map(([, v]) => v) };
+  const expected: Array<[DedupSpec['key'], string]> = [
+    ['id', '5271bc5453102389'], ['doc', '97bf9f720c9768d9'], ['missing', '3ec9e10063179f3a'], [['id', 'n', 'missing', 'tags'], 'aa28bf597cc09913'],
+    [{ ignore: ['meta'] }, 'd5b1163bc16db248'], [{ ignore: ['meta.source', 'doc'] }, 'e6e5efc21745616e'], [{ ignore: [] }, '9e1379d69761d355'],
+  ];
+  for (const [key, hash] of expected) assert.equal(keyFunction({ key, window: '1h', time: 'arrival' })(e), hash, JSON.stringify(key));
 });
