@@ -29,8 +29,15 @@ export function keyFieldsOf(dedup: DedupSpec | undefined): string[] {
   return typeof dedup.key === 'string' ? [dedup.key] : Array.isArray(dedup.key) ? dedup.key : [];
 }
 
-/** The text of one value in canonical JSON: a string or a number straight from JSON.stringify, anything else through canonicalJson. */
-const valueJson = (v: unknown): string => (typeof v === 'string' || typeof v === 'number' ? JSON.stringify(v) : canonicalJson(v));
+/** A character JSON.stringify writes otherwise than as itself: a quote, a backslash, a control character, a surrogate (lone ones are escaped). */
+const ESCAPED = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/** The text of one value in canonical JSON (what canonicalJson gives), with strings and numbers the short way. */
+function valueJson(v: unknown): string {
+  if (typeof v === 'string') return ESCAPED.test(v) ? JSON.stringify(v) : `"${v}"`;
+  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : 'null';
+  return canonicalJson(v);
+}
 
 /**
  * The canonical JSON of the fields a key reads, for events with `fields`: the whole-event text is
@@ -41,7 +48,7 @@ function keyText(key: DedupSpec['key'], fields: EventFields): (values: unknown[]
   const get = (values: unknown[], i: number) => (i < 0 ? undefined : values[i]);
   if (typeof key === 'string') {
     const i = at(key);
-    return (values) => canonicalJson(get(values, i));
+    return (values) => valueJson(get(values, i));
   }
   if (Array.isArray(key)) {
     const idx = key.map(at);

@@ -52,12 +52,26 @@ interface Generation {
   keys: number;
 }
 
-const HEX16 = /^[0-9a-f]{16}$/;
+/** The value of a lower-case hex digit's character code, -1 for any other. */
+const hexDigit = (c: number): number => (c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : -1);
+
+/** The 32-bit number of 8 lower-case hex digits of `key` from `at`, -1 when one is not such a digit. */
+function hex8(key: string, at: number): number {
+  let n = 0;
+  for (let i = at; i < at + 8; i++) {
+    const d = hexDigit(key.charCodeAt(i));
+    if (d < 0) return -1;
+    n = n * 16 + d;
+  }
+  return n;
+}
 
 /** The two 32-bit halves of a 16-hex key hash. */
 export function keyHalves(key: string): [number, number] {
-  if (key.length !== 16 || !HEX16.test(key)) throw new Error(`dedup key must be 16 hex characters (a 64-bit hash), got ${JSON.stringify(key)}`);
-  return [parseInt(key.slice(0, 8), 16), parseInt(key.slice(8), 16)];
+  const hi = key.length === 16 ? hex8(key, 0) : -1;
+  const lo = hi < 0 ? -1 : hex8(key, 8);
+  if (lo < 0) throw new Error(`dedup key must be 16 hex characters (a 64-bit hash), got ${JSON.stringify(key)}`);
+  return [hi, lo];
 }
 
 export class DedupWindow {

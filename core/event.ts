@@ -152,8 +152,8 @@ const MEMO_SECONDS = 4;
  * only in their milliseconds, so they skip Date.parse and toISOString. Gives exactly toEpochMs and clickhouseDateTime's results.
  */
 class DateTimeMemo {
-  /** the last few seconds seen ("YYYY-MM-DDThh:mm:ss"), a ring: a copy sent a little later finds its second still held */
-  private readonly seconds: string[] = [];
+  /** the last few seconds seen (isoSecond), a ring: a copy sent a little later finds its second still held */
+  private readonly seconds: number[] = [];
   private readonly secondMs: number[] = [];
   private readonly secondTexts: string[] = [];
   private next = 0;
@@ -163,9 +163,10 @@ class DateTimeMemo {
   /** Milliseconds since the epoch of v (sets `text`), or undefined when v holds no datetime. */
   convert(v: unknown): number | undefined {
     const frac = typeof v === 'string' ? isoFraction(v) : -1;
+    const second = isoSecond;
     if (frac >= 0) {
       for (let i = 0; i < this.seconds.length; i++) {
-        if ((v as string).startsWith(this.seconds[i])) {
+        if (this.seconds[i] === second) {
           this.text = this.secondTexts[i];
           return this.secondMs[i] + frac;
         }
@@ -178,7 +179,7 @@ class DateTimeMemo {
     if (frac >= 0 && !(v as string).startsWith('24', 11)) {
       const i = this.next;
       this.next = (i + 1) % MEMO_SECONDS;
-      this.seconds[i] = (v as string).slice(0, 19);
+      this.seconds[i] = second;
       this.secondMs[i] = ms - frac;
       this.secondTexts[i] = this.text;
     }
@@ -186,18 +187,34 @@ class DateTimeMemo {
   }
 }
 
-const isDigit = (c: number) => c >= 48 && c <= 57;
+/** The positions of the digits of "YYYY-MM-DDThh:mm:ss". */
+const SECOND_DIGITS = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18];
 
-/** The milliseconds of "YYYY-MM-DDThh:mm:ssZ" (0) or "YYYY-MM-DDThh:mm:ss.mmmZ"; -1 for any other text. */
+/** Set by isoFraction when it accepts a text: the digits of its whole second (YYYYMMDDhhmmss) as one number. */
+let isoSecond = 0;
+
+/** The milliseconds of "YYYY-MM-DDThh:mm:ssZ" (0) or "YYYY-MM-DDThh:mm:ss.mmmZ" (and sets isoSecond); -1 for any other text. */
 function isoFraction(v: string): number {
   const n = v.length;
   if ((n !== 20 && n !== 24) || v.charCodeAt(n - 1) !== 90 /* Z */ || v.charCodeAt(10) !== 84 /* T */) return -1;
-  for (const i of [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18]) if (!isDigit(v.charCodeAt(i))) return -1;
   if (v.charCodeAt(4) !== 45 || v.charCodeAt(7) !== 45 || v.charCodeAt(13) !== 58 || v.charCodeAt(16) !== 58) return -1;
-  if (n === 20) return 0;
-  const a = v.charCodeAt(20) - 48, b = v.charCodeAt(21) - 48, c = v.charCodeAt(22) - 48;
-  if (v.charCodeAt(19) !== 46 /* . */ || !isDigit(a + 48) || !isDigit(b + 48) || !isDigit(c + 48)) return -1;
-  return a * 100 + b * 10 + c;
+  let second = 0;
+  for (let j = 0; j < SECOND_DIGITS.length; j++) {
+    const d = v.charCodeAt(SECOND_DIGITS[j]) - 48;
+    if (d < 0 || d > 9) return -1;
+    second = second * 10 + d;
+  }
+  let frac = 0;
+  if (n === 24) {
+    if (v.charCodeAt(19) !== 46 /* . */) return -1;
+    for (let j = 20; j < 23; j++) {
+      const d = v.charCodeAt(j) - 48;
+      if (d < 0 || d > 9) return -1;
+      frac = frac * 10 + d;
+    }
+  }
+  isoSecond = second;
+  return frac;
 }
 
 interface FieldPlan {

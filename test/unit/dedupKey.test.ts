@@ -40,11 +40,13 @@ test('keys are the same hashes as before the keys were built per field list (jou
     ['id', 'a'], ['n', 123], ['x', 1.5], ['neg', -0], ['big', 1e21], ['s', null], ['flag', 1], ['ts', '2026-11-29 12:00:00'],
     ['meta.source', 'web'], ['doc', { b: [1, { z: null, y: 'é' }], a: 'x\u2028"' }], ['tags', ['b', 'a']], ['m', { k2: 2, k1: 1 }],
     ['10', 'ten'], ['9', 'nine'], ['__proto__', 'p'], ['meta.tz', 'UTC'], ['Zed', 'upper'],
+    ['q', 'say "hi"\n\\ é'], ['sur', '\ud83d\ude00 and a lone \ud800'], ['ctl', '\u0007\u001f\u007f'], ['tiny', 5e-7], ['neg2', -12.5],
   ];
   const e: DecodedEvent = { fields: eventFields(entries.map(([k]) => k)), values: entries.map(([, v]) => v) };
   const expected: Array<[DedupSpec['key'], string]> = [
     ['id', '5271bc5453102389'], ['doc', '97bf9f720c9768d9'], ['missing', '3ec9e10063179f3a'], [['id', 'n', 'missing', 'tags'], 'aa28bf597cc09913'],
-    [{ ignore: ['meta'] }, 'd5b1163bc16db248'], [{ ignore: ['meta.source', 'doc'] }, 'e6e5efc21745616e'], [{ ignore: [] }, '9e1379d69761d355'],
+    [{ ignore: ['meta'] }, '45d1e1a8272dcd35'], [{ ignore: ['meta.source', 'doc'] }, 'ca67be3b71ff1cea'], [{ ignore: [] }, '7ea745e26c89feaa'],
+    [['q', 'sur', 'ctl', 'tiny', 'neg2', 'neg'], 'da813590deea7de1'], ['q', 'fcbc2fe78c6e4dfc'],
   ];
   for (const [key, hash] of expected) assert.equal(keyFunction({ key, window: '1h', time: 'arrival' })(e), hash, JSON.stringify(key));
 });
