@@ -10,7 +10,8 @@ import { EventDecoder, EventError, checkValue, type DecodedEvent, type DlqReason
 import { keyFieldsOf, keyFunction, legacyHashKey } from './dedupKey';
 import { storableTime } from './keyStore';
 import { DEDUP_SNAPSHOT_EVERY_KEYS, type DedupSnapshot } from './dedupSnapshot';
-import type { RawBatch } from './envelope';
+import { rawOrigin, type RawBatch, type RawOrigin } from './envelope';
+import { RowOrigins } from './rowOrigins';
 import { JoinRunner, type JoinCounters, type JoinRecord, type LeftTag } from './join/joinRunner';
 import type { JoinSnapshot } from './join/joinState';
 
@@ -63,23 +64,11 @@ export interface JournalEntry {
   j?: JoinRecord[];
 }
 
-/** Where a pending row came from: for the DLQ when ClickHouse rejects the row. */
-interface RowOrigin {
-  s: number;
-  topic: string;
-  partition: number;
-  offset: number;
-  value: string | null;
-  at: number;
-  key?: string;
-  t?: number;
-}
-
 export interface TakenBatch {
   entry: JournalEntry;
   rows: Row[];
   dlq: DlqEntry[];
-  origins: RowOrigin[];
+  origins: RowOrigins;
   /** join pipelines: the join state after this batch, when a snapshot is due (written once the batch is inserted) */
   snapshot?: JoinSnapshot;
   /** the dedup state after this batch, when a snapshot is due: written once the batch is inserted, if dedupSnapshotToWrite still gives it */
@@ -116,7 +105,7 @@ export class SinkState {
   /** joined rows' values come in column order */
   private readonly joinColumnAt: number[];
   private rows: Row[] = [];
-  private origins: RowOrigin[] = [];
+  private origins = new RowOrigins();
   private dlq: DlqEntry[] = [];
   private pendingSeq = 0;
   readonly join?: JoinRunner;
@@ -187,6 +176,7 @@ export class SinkState {
     const hwKey = `${b.s}:${b.p}`;
     let hw = this.hw[hwKey] ?? -1;
     const unreadable = new Map(b.e ?? []);
+    let origin: RawOrigin | undefined;
     for (let i = 0; i < b.v.length; i++) {
       const offset = b.o[i];
       if (offset <= hw) continue; // a record republished after an ingest crash: already counted
@@ -213,9 +203,7 @@ export class SinkState {
         }
         if (!row) { this.join!.accept(b.s, e, b.a, [b.p, offset, b.a]); continue; }
         this.rows.push(row);
-        this.origins.push(key === undefined
-          ? { s: b.s, topic: b.t, partition: b.p, offset, value: b.v[i], at: b.a }
-          : { s: b.s, topic: b.t, partition: b.p, offset, value: b.v[i], at: b.a, key, t });
+        this.origins.push(origin ??= rawOrigin(b), i, key, t);
       } catch (err) {
         if (!(err instanceof EventError)) throw err;
         this.deadLetter({ source: src.name, topic: b.t, partition: b.p, offset, reason: err.reason, error: err.message, value: b.v[i], at: b.a });
@@ -266,7 +254,7 @@ export class SinkState {
       return;
     }
     this.rows.push(row);
-    this.origins.push({ s, topic: this.topics[s], partition, offset, value: null, at });
+    this.origins.push({ s, t: this.topics[s], p: partition, a: at, o: [offset], value: () => null }, 0);
   }
 
   /** Closes the pending batch: its journal entry, the rows to insert and the DLQ entries. */
@@ -293,7 +281,7 @@ export class SinkState {
     const snapshot = this.join?.snapshotIfDue();
     for (const s of this.sources) { s.newKeys = []; s.newTimes = []; s.window?.evict(); }
     this.rows = [];
-    this.origins = [];
+    this.origins = new RowOrigins();
     this.dlq = [];
     const taken: TakenBatch = snapshot ? { entry, rows, dlq, origins, snapshot } : { entry, rows, dlq, origins };
     if (this.keysSinceSnapshot >= this.dedupSnapshotEveryKeys) {
@@ -366,13 +354,13 @@ export class SinkState {
    */
   rejectRows(taken: TakenBatch, rejected: ReadonlyMap<number, string>, now: number): TakenBatch {
     const rows: Row[] = [];
-    const origins: RowOrigin[] = [];
+    const origins = new RowOrigins();
     const dlq: DlqEntry[] = [];
     const forget: Array<{ s: number; k: string }> = [];
     taken.rows.forEach((row, i) => {
-      const o = taken.origins[i];
       const message = rejected.get(i);
-      if (message === undefined) { rows.push(row); origins.push(o); return; }
+      if (message === undefined) { rows.push(row); origins.pushFrom(taken.origins, i); return; }
+      const o = taken.origins.at(i);
       // a joined row has no single Kafka value: the row itself is kept
       dlq.push({ source: this.sources[o.s].name, topic: o.topic, partition: o.partition, offset: o.offset, reason: 'rejected_by_clickhouse', error: message, value: o.value ?? JSON.stringify(row), at: o.at });
       if (o.key !== undefined && this.sources[o.s].window?.forget(o.key, o.t!)) forget.push({ s: o.s, k: o.key });
