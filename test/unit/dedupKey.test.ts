@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { canonicalJson, keyFunction } from '../../core/dedupKey';
+import { canonicalJson, hashKey, keyFunction, legacyHashKey } from '../../core/dedupKey';
+import { prng } from '../../loadtest/seedEvents';
 import { eventFields, type DecodedEvent } from '../../core/event';
 import type { DedupSpec } from '../../core/spec/schema';
 
@@ -49,4 +50,32 @@ test('keys are the same hashes as before the keys were built per field list (jou
     [['q', 'sur', 'ctl', 'tiny', 'neg2', 'neg'], 'da813590deea7de1'], ['q', 'fcbc2fe78c6e4dfc'],
   ];
   for (const [key, hash] of expected) assert.equal(keyFunction({ key, window: '1h', time: 'arrival' })(e), hash, JSON.stringify(key));
+});
+
+test('property: a key is the hash of canonicalJson of its values, whatever the characters (fixed seed)', () => {
+  const random = prng(23);
+  const pick = <T>(xs: T[]): T => xs[Math.floor(random() * xs.length)];
+  const chars = ['a', 'Z', '0', ' ', '"', '\\', '\n', '\u0000', '\u001f', '\u007f', 'é', '€', '\u2028', '\ud83d\ude00', '\ud800', '\udfff', '/', '<'];
+  const text = () => Array.from({ length: Math.floor(random() * 12) }, () => pick(chars)).join('');
+  const value = (depth: number): unknown => {
+    switch (Math.floor(random() * (depth > 1 ? 4 : 6))) {
+      case 0: return text();
+      case 1: return pick([0, -0, 1, -1.5, 1e21, 5e-7, 123456789012, Number.MAX_SAFE_INTEGER]);
+      case 2: return null;
+      case 3: return pick([true, false, undefined]);
+      case 4: return Array.from({ length: Math.floor(random() * 3) }, () => value(depth + 1));
+      default: return Object.fromEntries(Array.from({ length: Math.floor(random() * 3) }, () => [text(), value(depth + 1)]));
+    }
+  };
+  for (let i = 0; i < 300; i++) {
+    const names = [...new Set(Array.from({ length: 1 + Math.floor(random() * 5) }, () => pick(['id', 'b', 'a.x', 'Ä', text()])))];
+    const values = names.map(() => value(0));
+    const e: DecodedEvent = { fields: eventFields(names), values };
+    const whole: Record<string, unknown> = Object.create(null);
+    names.forEach((n, j) => { if (n !== 'b') whole[n] = values[j]; });
+    assert.equal(keyFunction({ key: { ignore: ['b'] }, window: '1h', time: 'arrival' })(e), hashKey(canonicalJson(whole)), JSON.stringify(whole));
+    assert.equal(keyFunction({ key: names, window: '1h', time: 'arrival' })(e), hashKey(canonicalJson(values.map((v) => v ?? null))));
+    assert.equal(keyFunction({ key: names[0], window: '1h', time: 'arrival' })(e), hashKey(canonicalJson(values[0])));
+    assert.equal(keyFunction({ key: names[0], window: '1h', time: 'arrival' }, legacyHashKey)(e), legacyHashKey(canonicalJson(values[0])));
+  }
 });
