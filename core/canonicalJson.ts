@@ -47,7 +47,7 @@ export class CanonicalWriter {
   /** One value as canonicalJson writes it: strings and numbers directly, anything else through canonicalJson. */
   value(v: unknown): void {
     if (typeof v === 'string') this.string(v);
-    else if (typeof v === 'number') this.text(Number.isFinite(v) ? String(v) : 'null');
+    else if (typeof v === 'number') this.ascii(Number.isFinite(v) ? String(v) : 'null');
     else this.text(canonicalJson(v));
   }
 
@@ -64,6 +64,15 @@ export class CanonicalWriter {
       buf[p++] = c;
     }
     buf[p++] = 34;
+    this.pos = p;
+  }
+
+  /** ASCII text (a number's), byte by byte. */
+  private ascii(s: string): void {
+    this.ensure(s.length);
+    const buf = this.buf;
+    let p = this.pos;
+    for (let i = 0; i < s.length; i++) buf[p++] = s.charCodeAt(i);
     this.pos = p;
   }
 

@@ -143,20 +143,19 @@ export function valueOf(e: DecodedEvent, field: string): unknown {
   return i === undefined ? undefined : e.values[i];
 }
 
-/** Seconds DateTimeMemo holds. */
-const MEMO_SECONDS = 4;
+/** Seconds DateTimeMemo holds at most (a copy sent minutes after its event still finds its second, mostly). */
+const MEMO_SECONDS = 512;
 
 /**
  * Datetime text as most producers send it ("2026-11-29T12:00:00Z", or with ".123" before the Z),
- * remembered by its whole second (the last MEMO_SECONDS of them): the events of one second differ
+ * remembered by its whole second (up to MEMO_SECONDS of them): the events of one second differ
  * only in their milliseconds, so they skip Date.parse and toISOString. Gives exactly toEpochMs and clickhouseDateTime's results.
  */
 class DateTimeMemo {
-  /** the last few seconds seen (isoSecond), a ring: a copy sent a little later finds its second still held */
-  private readonly seconds: number[] = [];
-  private readonly secondMs: number[] = [];
-  private readonly secondTexts: string[] = [];
-  private next = 0;
+  /** by second (isoSecond), direct-mapped: slot second % MEMO_SECONDS holds the last second seen that maps to it */
+  private readonly seconds = new Float64Array(MEMO_SECONDS).fill(-1);
+  private readonly secondMs = new Float64Array(MEMO_SECONDS);
+  private readonly secondTexts = new Array<string>(MEMO_SECONDS).fill('');
   /** the ClickHouse text of the last value converted */
   text = '';
 
@@ -164,24 +163,19 @@ class DateTimeMemo {
   convert(v: unknown): number | undefined {
     const frac = typeof v === 'string' ? isoFraction(v) : -1;
     const second = isoSecond;
-    if (frac >= 0) {
-      for (let i = 0; i < this.seconds.length; i++) {
-        if (this.seconds[i] === second) {
-          this.text = this.secondTexts[i];
-          return this.secondMs[i] + frac;
-        }
-      }
+    const slot = second % MEMO_SECONDS;
+    if (frac >= 0 && this.seconds[slot] === second) {
+      this.text = this.secondTexts[slot];
+      return this.secondMs[slot] + frac;
     }
     const ms = toEpochMs(v);
     if (ms === undefined) return undefined;
     this.text = clickhouseDateTime(ms);
     // hour 24 ("T24:00:00Z", the end of a day) is left to Date.parse every time
     if (frac >= 0 && !(v as string).startsWith('24', 11)) {
-      const i = this.next;
-      this.next = (i + 1) % MEMO_SECONDS;
-      this.seconds[i] = second;
-      this.secondMs[i] = ms - frac;
-      this.secondTexts[i] = this.text;
+      this.seconds[slot] = second;
+      this.secondMs[slot] = ms - frac;
+      this.secondTexts[slot] = this.text;
     }
     return ms;
   }

@@ -100,3 +100,17 @@ test('datetime fields: the per-second memo gives exactly what Date.parse and toI
   }
   assert.equal(valueOf(d.decode('{"ts": "2026-11-29T12:00:00Z", "at": null}'), 'at'), null);
 });
+
+test('the datetime memo gives toEpochMs and clickhouseDateTime\'s results for seconds in any order (some sharing a slot)', () => {
+  const d = new EventDecoder({ name: 's', kafka: {} as never, schema: { fields: { ts: 'datetime' }, eventTime: 'ts' } } as never, new Set());
+  let seed = 5;
+  const rand = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+  for (let i = 0; i < 3000; i++) {
+    const ms = Date.UTC(2026, 10, 29, 12) + Math.floor(rand() * 4000) * 1000 + (rand() < 0.5 ? Math.floor(rand() * 1000) : 0);
+    const iso = new Date(ms).toISOString();
+    const text = rand() < 0.3 ? iso.replace(/\.\d{3}Z$/, 'Z') : iso;
+    const e = d.decode(JSON.stringify({ ts: text }));
+    assert.equal(e.eventTimeMs, toEpochMs(text), text);
+    assert.equal(valueOf(e, 'ts'), clickhouseDateTime(toEpochMs(text)!), text);
+  }
+});
