@@ -22,6 +22,7 @@ import { JOIN_SCENARIOS, runJoinChaos } from './join';
 import { failedRow, printTable, type ChaosRow } from './report';
 import { shardScenarios } from './shards';
 import type { Scenario } from './scenario';
+import type { PipelineState } from '../workflows/signals';
 
 /**
  * The worker was told to SIGKILL itself at a point of the commit protocol: wait for that, then
@@ -183,6 +184,24 @@ function chaosSpec(name: string): PipelineSpec {
   return specFrom({ ...spec, sink: { ...spec.sink, batch: { maxRows: 2000, maxDelay: '200ms' } } });
 }
 
+/**
+ * The sink's counters run ahead of ClickHouse: a batch counts as inserted once it is taken, while
+ * earlier ones still commit (and rows ClickHouse refuses move to the DLQ only once it refused
+ * them), so the counters add up before the last batches are in. Waits until the counters and the
+ * table's row count have stayed the same for `quietMs` (or until `deadline`).
+ */
+async function settled(svc: PipelineService, name: string, rows: () => Promise<number>, quietMs: number, deadline: number): Promise<PipelineState> {
+  let s = await svc.status(name);
+  let last = '';
+  let since = Date.now();
+  while (Date.now() < deadline) {
+    s = await svc.status(name);
+    const now = JSON.stringify([s.sink.read, s.sink.inserted, s.sink.duplicates, s.sink.dlq, await rows()]);
+    if (now !== last) { last = now; since = Date.now(); } else if (Date.now() - since >= quietMs) break;
+    await sleep(250);
+  }
+  return s;
+}
 
 async function runOne(sc: Scenario, seed: number): Promise<ChaosRow> {
   const taskQueue = `sluice-chaos-${randomBytes(3).toString('hex')}`;
@@ -218,8 +237,10 @@ async function runOne(sc: Scenario, seed: number): Promise<ChaosRow> {
     const keysHeld = async () => (await svc.status(spec.name)).sink.keysHeld ?? 0;
     await sc.fault({ workers, rand: prng(seed), faultOver: (at = Date.now()) => faultEnds.push(at), keysHeld, svc, spec, problem: (m) => problems.push(m) });
     await producing;
-    const done = await svc.waitFor(spec.name, (s) => (s.sink.read ?? 0) >= events.length && s.sink.inserted + s.sink.duplicates + s.sink.dlq === s.sink.read, sc.settleMs ?? 300_000)
-      .catch(() => svc.status(spec.name));
+    const settleUntil = Date.now() + (sc.settleMs ?? 300_000);
+    await svc.waitFor(spec.name, (s) => (s.sink.read ?? 0) >= events.length && s.sink.inserted + s.sink.duplicates + s.sink.dlq === s.sink.read, sc.settleMs ?? 300_000)
+      .catch(() => undefined);
+    const done = await settled(svc, spec.name, () => scalar(ch, `SELECT count() FROM ${table}`), 3000, Math.max(settleUntil, Date.now() + 5000));
     await sleep(500);
     sampling = false;
     const samples = await sampler;
