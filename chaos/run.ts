@@ -13,7 +13,7 @@ import { settings } from '../runtime/settings';
 import { purchaseEvents, prng } from '../loadtest/seedEvents';
 import { fromGenerated, MAX_EVENT_BYTES, rejectingSpec, withBadInput, withRejectedDates, type ChaosEvent } from './badData';
 import { recreateTopic } from '../loadtest/kafka';
-import { isolatedSpec } from '../loadtest/specs';
+import { isolatedSpec, onStack } from '../loadtest/specs';
 import { clickhouse, sampleRows, scalar } from '../loadtest/clickhouse';
 import { repoRoot, waitForPollers } from '../loadtest/localWorker';
 import type { ChildProcess } from 'node:child_process';
@@ -23,6 +23,7 @@ import { failedRow, printTable, type ChaosRow } from './report';
 import { shardScenarios } from './shards';
 import { runShardedJoinChaos, SHARDED_JOIN_SCENARIO } from './shardsJoin';
 import type { Scenario } from './scenario';
+import type { PipelineState } from '../workflows/signals';
 
 /**
  * The worker was told to SIGKILL itself at a point of the commit protocol: wait for that, then
@@ -180,15 +181,28 @@ async function produce(kafka: Kafka, topic: string, events: ChaosEvent[], rate: 
 /** The demo pipeline, isolated under this scenario's name, with small batches so crashes land mid-stream. */
 function chaosSpec(name: string): PipelineSpec {
   const base = specFrom(readFileSync(join(repoRoot, 'pipelines', 'checkout-purchases.yaml'), 'utf8'));
-  const spec = isolatedSpec(base, name, 'sluice_chaos');
-  // the stack's own Kafka and ClickHouse (SLUICE_KAFKA_BROKERS, SLUICE_CLICKHOUSE_URL), not the demo file's default ports
-  return specFrom({
-    ...spec,
-    sources: spec.sources.map((s) => ({ ...s, kafka: { ...s.kafka, brokers: settings.kafkaBrokers } })),
-    sink: { ...spec.sink, clickhouse: { ...spec.sink.clickhouse, url: settings.clickhouseUrl }, batch: { maxRows: 2000, maxDelay: '200ms' } },
-  });
+  const spec = isolatedSpec(onStack(base), name, 'sluice_chaos');
+  return specFrom({ ...spec, sink: { ...spec.sink, batch: { maxRows: 2000, maxDelay: '200ms' } } });
 }
 
+/**
+ * The sink's counters run ahead of ClickHouse: a batch counts as inserted once it is taken, while
+ * earlier ones still commit (and rows ClickHouse refuses move to the DLQ only once it refused
+ * them), so the counters add up before the last batches are in. Waits until the counters and the
+ * table's row count have stayed the same for `quietMs` (or until `deadline`).
+ */
+async function settled(svc: PipelineService, name: string, rows: () => Promise<number>, quietMs: number, deadline: number): Promise<PipelineState> {
+  let s = await svc.status(name);
+  let last = '';
+  let since = Date.now();
+  while (Date.now() < deadline) {
+    s = await svc.status(name);
+    const now = JSON.stringify([s.sink.read, s.sink.inserted, s.sink.duplicates, s.sink.dlq, await rows()]);
+    if (now !== last) { last = now; since = Date.now(); } else if (Date.now() - since >= quietMs) break;
+    await sleep(250);
+  }
+  return s;
+}
 
 async function runOne(sc: Scenario, seed: number): Promise<ChaosRow> {
   const taskQueue = `sluice-chaos-${randomBytes(3).toString('hex')}`;
@@ -224,8 +238,10 @@ async function runOne(sc: Scenario, seed: number): Promise<ChaosRow> {
     const keysHeld = async () => (await svc.status(spec.name)).sink.keysHeld ?? 0;
     await sc.fault({ workers, rand: prng(seed), faultOver: (at = Date.now()) => faultEnds.push(at), keysHeld, svc, spec, problem: (m) => problems.push(m) });
     await producing;
-    const done = await svc.waitFor(spec.name, (s) => (s.sink.read ?? 0) >= events.length && s.sink.inserted + s.sink.duplicates + s.sink.dlq === s.sink.read, sc.settleMs ?? 300_000)
-      .catch(() => svc.status(spec.name));
+    const settleUntil = Date.now() + (sc.settleMs ?? 300_000);
+    await svc.waitFor(spec.name, (s) => (s.sink.read ?? 0) >= events.length && s.sink.inserted + s.sink.duplicates + s.sink.dlq === s.sink.read, sc.settleMs ?? 300_000)
+      .catch(() => undefined);
+    const done = await settled(svc, spec.name, () => scalar(ch, `SELECT count() FROM ${table}`), 3000, Math.max(settleUntil, Date.now() + 5000));
     await sleep(500);
     sampling = false;
     const samples = await sampler;

@@ -8,20 +8,16 @@
 import { createHash } from 'node:crypto';
 import { xxh64 } from '@node-rs/xxhash';
 import type { DedupSpec } from './spec/schema';
-import type { DecodedEvent } from './event';
+import type { DecodedEvent, EventFields } from './event';
+import { CanonicalWriter } from './canonicalJson';
 
-/** JSON with object keys sorted at every depth, so equal events give equal text whatever the key order. */
-export function canonicalJson(v: unknown): string {
-  if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'null';
-  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
-  const obj = v as Record<string, unknown>;
-  return `{${Object.keys(obj).sort().filter((k) => obj[k] !== undefined).map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(',')}}`;
-}
+export { canonicalJson } from './canonicalJson';
 
-export const hashKey = (text: string): string => xxh64(text).toString(16).padStart(16, '0');
+/** The key hash of a text, or of its UTF-8 (the same hash). */
+export const hashKey = (text: string | Uint8Array): string => xxh64(text).toString(16).padStart(16, '0');
 
 /** The key hash of journal entries of version 1: the first 64 bits of MD5. */
-export const legacyHashKey = (text: string): string => createHash('md5').update(text).digest('hex').slice(0, 16);
+export const legacyHashKey = (text: string | Uint8Array): string => createHash('md5').update(text).digest('hex').slice(0, 16);
 
 /** The fields a dedup spec reads (so the decoder can report a missing key field by name). */
 export function keyFieldsOf(dedup: DedupSpec | undefined): string[] {
@@ -29,16 +25,58 @@ export function keyFieldsOf(dedup: DedupSpec | undefined): string[] {
   return typeof dedup.key === 'string' ? [dedup.key] : Array.isArray(dedup.key) ? dedup.key : [];
 }
 
-/** Builds the function that turns a decoded event into its hashed key. */
-export function keyFunction(dedup: DedupSpec, hash: (text: string) => string = hashKey): (e: DecodedEvent) => string {
-  const { key } = dedup;
-  if (typeof key === 'string') return (e) => hash(canonicalJson(e.values.get(key)));
-  if (Array.isArray(key)) return (e) => hash(canonicalJson(key.map((k) => e.values.get(k))));
+/**
+ * Writes the canonical JSON of the fields a key reads, for events with `fields`: the whole-event
+ * text from the kept fields sorted once (the same text canonicalJson gives of an object of them).
+ */
+function keyWriter(key: DedupSpec['key'], fields: EventFields): (values: unknown[], w: CanonicalWriter) => void {
+  const at = (f: string) => fields.index.get(f) ?? -1;
+  const get = (values: unknown[], i: number) => (i < 0 ? undefined : values[i]);
+  if (typeof key === 'string') {
+    const i = at(key);
+    return (values, w) => w.value(get(values, i));
+  }
+  if (Array.isArray(key)) {
+    const idx = key.map(at);
+    return (values, w) => {
+      w.byte(0x5b); // [
+      for (let j = 0; j < idx.length; j++) {
+        if (j) w.byte(0x2c); // ,
+        w.value(get(values, idx[j]) ?? null);
+      }
+      w.byte(0x5d); // ]
+    };
+  }
+  // the whole event: every declared field but the ignored ones ("meta" ignores "meta.received" too)
   const ignored = (field: string) => key.ignore.some((p) => field === p || field.startsWith(`${p}.`));
+  const kept = fields.names.filter((f) => !ignored(f)).sort();
+  const idx = kept.map(at);
+  const names = kept.map((f) => Buffer.from(`${JSON.stringify(f)}:`));
+  return (values, w) => {
+    w.byte(0x7b); // {
+    let first = true;
+    for (let j = 0; j < idx.length; j++) {
+      const v = values[idx[j]];
+      if (v === undefined) continue;
+      if (!first) w.byte(0x2c);
+      first = false;
+      w.raw(names[j]);
+      w.value(v);
+    }
+    w.byte(0x7d); // }
+  };
+}
+
+/** Builds the function that turns a decoded event into its hashed key: `hash` of the UTF-8 of the key's canonical JSON. */
+export function keyFunction(dedup: DedupSpec, hash: (utf8: Uint8Array) => string = hashKey): (e: DecodedEvent) => string {
+  // built for the fields of the events it is given (one decoder's: built once)
+  let fields: EventFields | undefined;
+  let write: (values: unknown[], w: CanonicalWriter) => void = () => undefined;
+  const w = new CanonicalWriter();
   return (e) => {
-    // the whole event: every declared field but the ignored ones ("meta" ignores "meta.received" too)
-    const kept: Record<string, unknown> = Object.create(null);
-    for (const [field, v] of e.values) if (!ignored(field)) kept[field] = v;
-    return hash(canonicalJson(kept));
+    if (e.fields !== fields) { fields = e.fields; write = keyWriter(dedup.key, fields); }
+    w.reset();
+    write(e.values, w);
+    return hash(w.bytes());
   };
 }

@@ -52,12 +52,37 @@ interface Generation {
   keys: number;
 }
 
-const HEX16 = /^[0-9a-f]{16}$/;
+/** The value of a lower-case hex digit's character code, -1 for any other. */
+const hexDigit = (c: number): number => (c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : -1);
+
+/** The 32-bit number of 8 lower-case hex digits of `key` from `at`, -1 when one is not such a digit. */
+function hex8(key: string, at: number): number {
+  let n = 0;
+  for (let i = at; i < at + 8; i++) {
+    const d = hexDigit(key.charCodeAt(i));
+    if (d < 0) return -1;
+    n = n * 16 + d;
+  }
+  return n;
+}
+
+/** The halves of the key readKey read last (no array per key on the hot path). */
+let keyHi = 0;
+let keyLo = 0;
+
+/** Reads a 16-hex key hash into keyHi and keyLo. */
+function readKey(key: string): void {
+  const hi = key.length === 16 ? hex8(key, 0) : -1;
+  const lo = hi < 0 ? -1 : hex8(key, 8);
+  if (lo < 0) throw new Error(`dedup key must be 16 hex characters (a 64-bit hash), got ${JSON.stringify(key)}`);
+  keyHi = hi;
+  keyLo = lo;
+}
 
 /** The two 32-bit halves of a 16-hex key hash. */
 export function keyHalves(key: string): [number, number] {
-  if (key.length !== 16 || !HEX16.test(key)) throw new Error(`dedup key must be 16 hex characters (a 64-bit hash), got ${JSON.stringify(key)}`);
-  return [parseInt(key.slice(0, 8), 16), parseInt(key.slice(8), 16)];
+  readKey(key);
+  return [keyHi, keyLo];
 }
 
 export class DedupWindow {
@@ -76,17 +101,26 @@ export class DedupWindow {
 
   /** True when the event is the first occurrence of its key in the window (and records it). */
   admit(key: string, t: number): boolean {
-    const [hi, lo] = keyHalves(key);
-    const first = this.lookup(hi, lo);
-    if (first !== undefined && Math.abs(t - first.t) < this.windowMs) return false;
-    this.put(hi, lo, t, first);
+    readKey(key);
+    const hi = keyHi, lo = keyLo;
+    const held = this.store.get(hi, lo);
+    if (held !== undefined) {
+      // held in memory: only its time changes (what put does for a key in memory)
+      if (Math.abs(t - held) < this.windowMs) return false;
+      this.store.set(hi, lo, t);
+    } else {
+      const first = this.onDisk(hi, lo);
+      if (first !== undefined && Math.abs(t - first.t) < this.windowMs) return false;
+      this.put(hi, lo, t, first);
+    }
     if (t > this.watermark) this.watermark = t;
     return true;
   }
 
   /** True when a key is held with a window that `t` falls in (a duplicate), without recording anything. */
   holds(key: string, t: number): boolean {
-    const [hi, lo] = keyHalves(key);
+    readKey(key);
+    const hi = keyHi, lo = keyLo;
     const first = this.lookup(hi, lo);
     return first !== undefined && Math.abs(t - first.t) < this.windowMs;
   }
@@ -112,7 +146,8 @@ export class DedupWindow {
 
   /** Drops a key (its row was rejected downstream); with `t`, only if that occurrence holds it. */
   forget(key: string, t?: number): boolean {
-    const [hi, lo] = keyHalves(key);
+    readKey(key);
+    const hi = keyHi, lo = keyLo;
     if (this.store.delete(hi, lo, t)) return true;
     const on = this.onDisk(hi, lo);
     if (!on || (t !== undefined && on.t !== t)) return false;
@@ -123,7 +158,8 @@ export class DedupWindow {
 
   /** Puts back a key during recovery. */
   restore(key: string, t: number): void {
-    const [hi, lo] = keyHalves(key);
+    readKey(key);
+    const hi = keyHi, lo = keyLo;
     this.put(hi, lo, t, this.lookup(hi, lo));
     if (t > this.watermark) this.watermark = t;
   }

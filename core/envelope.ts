@@ -16,6 +16,33 @@ export interface RawBatch {
   v: Array<string | null>;
   /** values that could not be carried as text: [index, reason]; v holds base64 or a prefix */
   e?: Array<[number, 'invalid_utf8' | 'oversized']>;
+  /** a binary message (not part of the format): its bytes, and value i's start and byte length at 2i and 2i+1 (length -1: null) */
+  bytes?: { data: Buffer; at: Int32Array };
+}
+
+/** What a row keeps of its raw batch until its sink batch is committed (core/rowOrigins.ts): the coordinates, and value i on demand. */
+export interface RawOrigin {
+  s: number;
+  t: string;
+  p: number;
+  a: number;
+  o: number[];
+  value(i: number): string | null;
+}
+
+/**
+ * A raw batch's RawOrigin: a binary message's values are made again from its bytes when asked
+ * for, so the text of every value is not held until the commit (only the bytes, one buffer).
+ */
+export function rawOrigin(b: RawBatch): RawOrigin {
+  const { s, t, p, a, o } = b;
+  const bytes = b.bytes;
+  if (!bytes) {
+    const v = b.v;
+    return { s, t, p, a, o, value: (i) => v[i] };
+  }
+  const { data, at } = bytes;
+  return { s, t, p, a, o, value: (i) => (at[2 * i + 1] < 0 ? null : data.toString('utf8', at[2 * i], at[2 * i] + at[2 * i + 1])) };
 }
 
 // The message format (binary, so a value is neither decoded to text by ingest nor escaped into
@@ -91,8 +118,9 @@ export function encodeRawRecords(source: number, topic: string, partition: numbe
 
 const malformed = (why: string) => new Error(`raw batch message: ${why}`);
 
+/** A raw batch message; the binary format's bytes are copied into the batch's `bytes` (the message's buffer may be the client's). */
 export function decodeRawBatch(data: Uint8Array): RawBatch {
-  const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  const buf = data[0] === FORMAT_BINARY ? Buffer.from(data) : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   if (buf[0] === FORMAT_JSON) return JSON.parse(buf.toString('utf8')) as RawBatch;
   if (buf[0] !== FORMAT_BINARY || buf.length < 5) throw malformed(`unknown format (first byte ${buf[0]})`);
   const headerEnd = 5 + buf.readUInt32LE(1);
@@ -100,11 +128,14 @@ export function decodeRawBatch(data: Uint8Array): RawBatch {
   const b = JSON.parse(buf.toString('utf8', 5, headerEnd)) as RawBatch;
   const n = b.o.length;
   const v = new Array<string | null>(n);
+  const at = new Int32Array(2 * n);
   let pos = headerEnd;
   for (let i = 0; i < n; i++) {
     if (pos + 4 > buf.length) throw malformed(`${n} values announced, ${i} present`);
     const len = buf.readInt32LE(pos);
     pos += 4;
+    at[2 * i] = pos;
+    at[2 * i + 1] = len < 0 ? -1 : len;
     if (len < 0) { v[i] = null; continue; }
     if (pos + len > buf.length) throw malformed(`value ${i} longer than the message`);
     v[i] = buf.toString('utf8', pos, pos + len);
@@ -112,6 +143,7 @@ export function decodeRawBatch(data: Uint8Array): RawBatch {
   }
   if (pos !== buf.length) throw malformed(`${buf.length - pos} bytes after the last value`);
   b.v = v;
+  b.bytes = { data: buf, at };
   return b;
 }
 

@@ -85,6 +85,7 @@ export function checkValue(t: FieldType, v: unknown, field: string): unknown {
     if (t.nullable) return null;
     throw new EventError('missing_field', `missing field "${field}"`);
   }
+  if (!t.array && !t.map) return checkScalar(t, v, field);
   const inner: FieldType = { base: t.base, array: false, map: false, nullable: false };
   if (t.map) {
     if (typeof v !== 'object' || Array.isArray(v)) throw new EventError('type_mismatch', `field "${field}": expected a JSON object (a map)`);
@@ -95,62 +96,119 @@ export function checkValue(t: FieldType, v: unknown, field: string): unknown {
     }
     return out;
   }
-  if (!t.array) return checkScalar(t, v, field);
   if (!Array.isArray(v)) throw new EventError('type_mismatch', `field "${field}": expected an array`);
   return v.map((x, i) => checkScalar(inner, x, `${field}[${i}]`));
 }
 
+/**
+ * checkValue for one field, with the common cases first (a string, a finite number, an integer
+ * in range, a boolean present as such); every other value goes through checkValue, which gives
+ * the same result or error.
+ */
+function fieldChecker(t: FieldType, field: string): (v: unknown) => unknown {
+  const general = (v: unknown) => checkValue(t, v, field);
+  if (t.array || t.map) return general;
+  switch (t.base) {
+    case 'string': return (v) => (typeof v === 'string' ? v : general(v));
+    case 'bool': return (v) => (v === true ? 1 : v === false ? 0 : general(v));
+    case 'float32': case 'float64': return (v) => (typeof v === 'number' && Number.isFinite(v) ? v : general(v));
+    case 'datetime': case 'datetime64': case 'json': return general;
+    default: {
+      const [lo, hi] = INT_RANGE[t.base];
+      return (v) => (typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi ? v : general(v));
+    }
+  }
+}
+
+/** The declared fields of a source in the decoder's order, and the index of each (shared by every event one decoder gives). */
+export interface EventFields {
+  readonly names: readonly string[];
+  readonly index: ReadonlyMap<string, number>;
+}
+
+export const eventFields = (names: readonly string[]): EventFields => ({ names, index: new Map(names.map((n, i) => [n, i])) });
+
 export interface DecodedEvent {
-  /** every declared field, checked and converted, by dot path (what rows and keys are made of) */
-  values: Map<string, unknown>;
+  /** the declared fields (dot paths), in the order of `values` */
+  fields: EventFields;
+  /** every declared field's value, checked and converted (what rows and keys are made of) */
+  values: unknown[];
   /** event time in ms when the source names an event-time field */
   eventTimeMs?: number;
 }
 
+/** The value of a field of a decoded event (undefined: the source does not declare it). */
+export function valueOf(e: DecodedEvent, field: string): unknown {
+  const i = e.fields.index.get(field);
+  return i === undefined ? undefined : e.values[i];
+}
+
+/** Seconds DateTimeMemo holds at most (a copy sent minutes after its event still finds its second, mostly). */
+const MEMO_SECONDS = 512;
+
 /**
  * Datetime text as most producers send it ("2026-11-29T12:00:00Z", or with ".123" before the Z),
- * remembered by its whole second: the events of one second differ only in their milliseconds, so
- * they skip Date.parse and toISOString. Gives exactly toEpochMs and clickhouseDateTime's results.
+ * remembered by its whole second (up to MEMO_SECONDS of them): the events of one second differ
+ * only in their milliseconds, so they skip Date.parse and toISOString. Gives exactly toEpochMs and clickhouseDateTime's results.
  */
 class DateTimeMemo {
-  private second = '';
-  private secondMs = 0;
-  private secondText = '';
+  /** by second (isoSecond), direct-mapped: slot second % MEMO_SECONDS holds the last second seen that maps to it */
+  private readonly seconds = new Float64Array(MEMO_SECONDS).fill(-1);
+  private readonly secondMs = new Float64Array(MEMO_SECONDS);
+  private readonly secondTexts = new Array<string>(MEMO_SECONDS).fill('');
   /** the ClickHouse text of the last value converted */
   text = '';
 
   /** Milliseconds since the epoch of v (sets `text`), or undefined when v holds no datetime. */
   convert(v: unknown): number | undefined {
     const frac = typeof v === 'string' ? isoFraction(v) : -1;
-    if (frac >= 0 && this.second !== '' && (v as string).startsWith(this.second)) {
-      this.text = this.secondText;
-      return this.secondMs + frac;
+    const second = isoSecond;
+    const slot = second % MEMO_SECONDS;
+    if (frac >= 0 && this.seconds[slot] === second) {
+      this.text = this.secondTexts[slot];
+      return this.secondMs[slot] + frac;
     }
     const ms = toEpochMs(v);
     if (ms === undefined) return undefined;
     this.text = clickhouseDateTime(ms);
     // hour 24 ("T24:00:00Z", the end of a day) is left to Date.parse every time
     if (frac >= 0 && !(v as string).startsWith('24', 11)) {
-      this.second = (v as string).slice(0, 19);
-      this.secondMs = ms - frac;
-      this.secondText = this.text;
+      this.seconds[slot] = second;
+      this.secondMs[slot] = ms - frac;
+      this.secondTexts[slot] = this.text;
     }
     return ms;
   }
 }
 
-const isDigit = (c: number) => c >= 48 && c <= 57;
+/** The positions of the digits of "YYYY-MM-DDThh:mm:ss". */
+const SECOND_DIGITS = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18];
 
-/** The milliseconds of "YYYY-MM-DDThh:mm:ssZ" (0) or "YYYY-MM-DDThh:mm:ss.mmmZ"; -1 for any other text. */
+/** Set by isoFraction when it accepts a text: the digits of its whole second (YYYYMMDDhhmmss) as one number. */
+let isoSecond = 0;
+
+/** The milliseconds of "YYYY-MM-DDThh:mm:ssZ" (0) or "YYYY-MM-DDThh:mm:ss.mmmZ" (and sets isoSecond); -1 for any other text. */
 function isoFraction(v: string): number {
   const n = v.length;
   if ((n !== 20 && n !== 24) || v.charCodeAt(n - 1) !== 90 /* Z */ || v.charCodeAt(10) !== 84 /* T */) return -1;
-  for (const i of [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18]) if (!isDigit(v.charCodeAt(i))) return -1;
   if (v.charCodeAt(4) !== 45 || v.charCodeAt(7) !== 45 || v.charCodeAt(13) !== 58 || v.charCodeAt(16) !== 58) return -1;
-  if (n === 20) return 0;
-  const a = v.charCodeAt(20) - 48, b = v.charCodeAt(21) - 48, c = v.charCodeAt(22) - 48;
-  if (v.charCodeAt(19) !== 46 /* . */ || !isDigit(a + 48) || !isDigit(b + 48) || !isDigit(c + 48)) return -1;
-  return a * 100 + b * 10 + c;
+  let second = 0;
+  for (let j = 0; j < SECOND_DIGITS.length; j++) {
+    const d = v.charCodeAt(SECOND_DIGITS[j]) - 48;
+    if (d < 0 || d > 9) return -1;
+    second = second * 10 + d;
+  }
+  let frac = 0;
+  if (n === 24) {
+    if (v.charCodeAt(19) !== 46 /* . */) return -1;
+    for (let j = 20; j < 23; j++) {
+      const d = v.charCodeAt(j) - 48;
+      if (d < 0 || d > 9) return -1;
+      frac = frac * 10 + d;
+    }
+  }
+  isoSecond = second;
+  return frac;
 }
 
 interface FieldPlan {
@@ -158,20 +216,32 @@ interface FieldPlan {
   type: FieldType;
   /** the path's steps when it is dotted */
   steps?: string[];
+  /** a name Object.prototype has ("constructor"): read as an own member only */
+  shadowed: boolean;
   isKey: boolean;
   /** a scalar datetime field: converted through the memo */
   datetime: boolean;
+  check: (v: unknown) => unknown;
 }
 
 /** A source's field schema, parsed once. */
 export class EventDecoder {
-  private readonly fields: FieldPlan[];
+  readonly fields: EventFields;
+  private readonly plans: FieldPlan[];
   private readonly dates = new DateTimeMemo();
+  /** the event-time field's index when it is a datetime field the memo converts (else read apart) */
+  private readonly eventTimeAt: number;
   constructor(private readonly source: SourceSpec, keyFields: ReadonlySet<string>) {
-    this.fields = Object.entries(source.schema.fields).map(([field, t]) => {
+    this.plans = Object.entries(source.schema.fields).map(([field, t]) => {
       const type = parseFieldType(t);
-      return { field, type, steps: field.includes('.') ? field.split('.') : undefined, isKey: keyFields.has(field), datetime: type.base === 'datetime' && !type.array };
+      return {
+        field, type, steps: field.includes('.') ? field.split('.') : undefined, shadowed: field in Object.prototype,
+        isKey: keyFields.has(field), datetime: type.base === 'datetime' && !type.array && !type.map, check: fieldChecker(type, field),
+      };
     });
+    this.fields = eventFields(this.plans.map((f) => f.field));
+    const et = source.schema.eventTime;
+    this.eventTimeAt = this.plans.findIndex((f) => f.field === et && f.datetime);
   }
 
   decode(text: string | null): DecodedEvent {
@@ -183,27 +253,30 @@ export class EventDecoder {
       throw new EventError('malformed_json', `malformed JSON: ${(e as Error).message}`);
     }
     if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new EventError('not_an_object', 'expected a JSON object');
-    const values = new Map<string, unknown>();
-    const et = this.source.schema.eventTime;
+    const obj = raw as Record<string, unknown>;
+    const plans = this.plans;
+    const values = new Array<unknown>(plans.length);
     let eventTimeMs: number | undefined;
-    let eventTimeSeen = false;
-    for (const f of this.fields) {
-      const v = f.steps ? getPath(raw, f.field) : Object.hasOwn(raw, f.field) ? (raw as Record<string, unknown>)[f.field] : undefined;
+    for (let i = 0; i < plans.length; i++) {
+      const f = plans[i];
+      const v = f.steps ? getPath(raw, f.field) : !f.shadowed || Object.hasOwn(obj, f.field) ? obj[f.field] : undefined;
       if (v === undefined || v === null) {
         if (f.isKey) throw new EventError('missing_key_field', `missing key field "${f.field}"`);
-        values.set(f.field, checkValue(f.type, v, f.field));
-        continue;
+        values[i] = checkValue(f.type, v, f.field);
+      } else if (!f.datetime) {
+        values[i] = f.check(v);
+      } else {
+        const ms = this.dates.convert(v);
+        if (ms === undefined) checkScalar(f.type, v, f.field); // throws the field's type_mismatch
+        values[i] = this.dates.text;
+        if (i === this.eventTimeAt) eventTimeMs = ms;
       }
-      if (!f.datetime) { values.set(f.field, checkValue(f.type, v, f.field)); continue; }
-      const ms = this.dates.convert(v);
-      if (ms === undefined) checkScalar(f.type, v, f.field); // throws the field's type_mismatch
-      values.set(f.field, this.dates.text);
-      if (f.field === et) { eventTimeMs = ms; eventTimeSeen = true; }
     }
+    const et = this.source.schema.eventTime;
     if (et !== undefined) {
-      if (!eventTimeSeen) eventTimeMs = toEpochMs(getPath(raw, et));
+      if (this.eventTimeAt < 0 || values[this.eventTimeAt] === null) eventTimeMs = toEpochMs(getPath(raw, et));
       if (eventTimeMs === undefined) throw new EventError('invalid_event_time', `field "${et}" holds no valid event time`);
     }
-    return { values, eventTimeMs };
+    return { fields: this.fields, values, eventTimeMs };
   }
 }

@@ -8,7 +8,7 @@
 // Pure: ingest (activities/ingest.ts) runs the router; docs/scaling.md explains the design.
 import type { PipelineSpec, SourceSpec } from './spec/schema';
 import type { SpecProblem } from './spec/problem';
-import { EventDecoder, EventError, type DecodedEvent } from './event';
+import { EventDecoder, EventError, valueOf, type DecodedEvent } from './event';
 import { canonicalJson, hashKey, keyFieldsOf, keyFunction } from './dedupKey';
 import { valueText } from './envelope';
 import { asList } from './join/plan';
@@ -43,7 +43,7 @@ export function shardRouter(spec: PipelineSpec, maxEventBytes: number): ShardRou
     if (!joinKey && !src.dedup) return (_v: Buffer | null, partition: number) => partition % count;
     const decoder = new EventDecoder(src, new Set([...keyFieldsOf(src.dedup), ...(joinKey ?? [])]));
     const dedupKey = joinKey ? undefined : keyFunction(src.dedup!);
-    const shardOfEvent = (e: DecodedEvent) => (joinKey ? shardOfJoinKey(joinKey.map((f) => e.values.get(f)), count) : shardOfHash(dedupKey!(e), count));
+    const shardOfEvent = (e: DecodedEvent) => (joinKey ? shardOfJoinKey(joinKey.map((f) => valueOf(e, f)), count) : shardOfHash(dedupKey!(e), count));
     return (v: Buffer | null) => {
       const text = valueText(v, maxEventBytes);
       if (text === undefined) return 0;

@@ -1,7 +1,7 @@
 // The dedup + sink stage as pure state: raw batches in, rows / duplicates / DLQ entries out,
 // and a journal entry per committed batch from which the state is rebuilt after a crash.
 // No I/O here: activities/dedupSink.ts wires it to JetStream and ClickHouse.
-import type { PipelineSpec } from './spec/schema';
+import type { PipelineSpec, SourceSpec } from './spec/schema';
 import { parseDuration } from './duration';
 import { resolveColumns, BATCH_COLUMN, type Column } from './spec/columns';
 import { DedupWindow, type SpillOptions } from './dedupWindow';
@@ -10,7 +10,8 @@ import { EventDecoder, EventError, checkValue, type DecodedEvent, type DlqReason
 import { keyFieldsOf, keyFunction, legacyHashKey } from './dedupKey';
 import { storableTime } from './keyStore';
 import { DEDUP_SNAPSHOT_EVERY_KEYS, type DedupSnapshot } from './dedupSnapshot';
-import type { RawBatch } from './envelope';
+import { rawOrigin, type RawBatch, type RawOrigin } from './envelope';
+import { RowOrigins } from './rowOrigins';
 import { JoinRunner, type JoinCounters, type JoinRecord, type LeftTag } from './join/joinRunner';
 import type { JoinSnapshot } from './join/joinState';
 
@@ -63,23 +64,11 @@ export interface JournalEntry {
   j?: JoinRecord[];
 }
 
-/** Where a pending row came from: for the DLQ when ClickHouse rejects the row. */
-interface RowOrigin {
-  s: number;
-  topic: string;
-  partition: number;
-  offset: number;
-  value: string | null;
-  at: number;
-  key?: string;
-  t?: number;
-}
-
 export interface TakenBatch {
   entry: JournalEntry;
   rows: Row[];
   dlq: DlqEntry[];
-  origins: RowOrigin[];
+  origins: RowOrigins;
   /** join pipelines: the join state after this batch, when a snapshot is due (written once the batch is inserted) */
   snapshot?: JoinSnapshot;
   /** the dedup state after this batch, when a snapshot is due: written once the batch is inserted, if dedupSnapshotToWrite still gives it */
@@ -92,6 +81,8 @@ export interface TakenBatch {
 interface SourceRuntime {
   name: string;
   decoder: EventDecoder;
+  /** per column, the index of its field in the decoder's values (-1: the source does not declare it) */
+  columnAt: number[];
   window?: DedupWindow;
   key?: (e: DecodedEvent) => string;
   time: 'event' | 'arrival';
@@ -111,8 +102,10 @@ export class SinkState {
   private readonly spec: PipelineSpec;
   private readonly sources: SourceRuntime[];
   private readonly topics: string[];
+  /** joined rows' values come in column order */
+  private readonly joinColumnAt: number[];
   private rows: Row[] = [];
-  private origins: RowOrigin[] = [];
+  private origins = new RowOrigins();
   private dlq: DlqEntry[] = [];
   private pendingSeq = 0;
   readonly join?: JoinRunner;
@@ -140,16 +133,22 @@ export class SinkState {
       this.join = new JoinRunner(spec, { row: (values, tag) => this.joinedRow(values, tag) }, opts.joinSnapshotMinInputs);
       this.counters.join = this.join.counters;
     }
-    this.sources = spec.sources.map((s, i) => ({
-      name: s.name,
-      decoder: new EventDecoder(s, new Set([...keyFieldsOf(s.dedup), ...(this.join?.keyFieldsOf(i) ?? [])])),
-      window: s.dedup ? new DedupWindow(parseDuration(s.dedup.window)!, opts.dedupSpill?.(i)) : undefined,
+    this.sources = spec.sources.map((s, i) => {
+      const decoder = new EventDecoder(s, new Set([...keyFieldsOf(s.dedup), ...(this.join?.keyFieldsOf(i) ?? [])]));
+      return { name: s.name, decoder, columnAt: this.columns.map((c) => decoder.fields.index.get(c.field) ?? -1), ...this.dedupOf(s, opts.dedupSpill?.(i)) };
+    });
+    this.joinColumnAt = this.columns.map((_, j) => j);
+    this.topics = spec.sources.map((s) => s.kafka.topic);
+  }
+
+  private dedupOf(s: SourceSpec, spill: SpillOptions | undefined): Pick<SourceRuntime, 'window' | 'key' | 'time' | 'newKeys' | 'newTimes'> {
+    return {
+      window: s.dedup ? new DedupWindow(parseDuration(s.dedup.window)!, spill) : undefined,
       key: s.dedup ? keyFunction(s.dedup) : undefined,
       time: s.dedup?.time ?? 'arrival',
       newKeys: [],
       newTimes: [],
-    }));
-    this.topics = spec.sources.map((s) => s.kafka.topic);
+    };
   }
 
   get pendingRows(): number {
@@ -177,6 +176,7 @@ export class SinkState {
     const hwKey = `${b.s}:${b.p}`;
     let hw = this.hw[hwKey] ?? -1;
     const unreadable = new Map(b.e ?? []);
+    let origin: RawOrigin | undefined;
     for (let i = 0; i < b.v.length; i++) {
       const offset = b.o[i];
       if (offset <= hw) continue; // a record republished after an ingest crash: already counted
@@ -187,7 +187,7 @@ export class SinkState {
         if (why) throw new EventError(why, why === 'invalid_utf8' ? 'value is not valid UTF-8 (kept as base64)' : 'value is larger than the event size limit (first 1 KiB kept)');
         const e = src.decoder.decode(b.v[i]);
         // a row is made before the dedup check: a missing column's error outranks being a duplicate
-        const row = this.join ? undefined : this.toRow(e.values);
+        const row = this.join ? undefined : this.toRow(e.values, src.columnAt);
         let key: string | undefined;
         let t: number | undefined;
         if (src.window && src.key) {
@@ -203,9 +203,7 @@ export class SinkState {
         }
         if (!row) { this.join!.accept(b.s, e, b.a, [b.p, offset, b.a]); continue; }
         this.rows.push(row);
-        this.origins.push(key === undefined
-          ? { s: b.s, topic: b.t, partition: b.p, offset, value: b.v[i], at: b.a }
-          : { s: b.s, topic: b.t, partition: b.p, offset, value: b.v[i], at: b.a, key, t });
+        this.origins.push(origin ??= rawOrigin(b), i, key, t);
       } catch (err) {
         if (!(err instanceof EventError)) throw err;
         this.deadLetter({ source: src.name, topic: b.t, partition: b.p, offset, reason: err.reason, error: err.message, value: b.v[i], at: b.a });
@@ -226,11 +224,14 @@ export class SinkState {
     this.dlq.push(d);
   }
 
-  private toRow(values: ReadonlyMap<string, unknown>): Row {
+  /** The row of values; `at[j]` is the index of column j's field in them (-1: none). */
+  private toRow(values: readonly unknown[], at: readonly number[]): Row {
     const row: Row = {};
-    for (const c of this.columns) {
+    const columns = this.columns;
+    for (let j = 0; j < columns.length; j++) {
+      const c = columns[j];
       // decoded values are never undefined: undefined is a field the values lack
-      let v = values.get(c.field);
+      let v = at[j] < 0 ? undefined : values[at[j]];
       if (v === undefined) v = c.fieldType ? checkValue(c.fieldType, undefined, c.field) : null;
       // null (an unmatched left-join side, a nullable field) where the column cannot be Nullable (Array, Map, JSON): its empty value
       if (v === null && c.empty !== undefined) v = c.empty;
@@ -244,7 +245,7 @@ export class SinkState {
     const s = this.join!.plan.left.source;
     let row: Row;
     try {
-      row = this.toRow(values);
+      row = this.toRow(this.columns.map((c) => values.get(c.field)), this.joinColumnAt);
     } catch (err) {
       if (!(err instanceof EventError)) throw err;
       // a joined value the column cannot hold (a Decimal's digits): the joined row goes to the DLQ, counted as matched and rejected
@@ -253,7 +254,7 @@ export class SinkState {
       return;
     }
     this.rows.push(row);
-    this.origins.push({ s, topic: this.topics[s], partition, offset, value: null, at });
+    this.origins.push({ s, t: this.topics[s], p: partition, a: at, o: [offset], value: () => null }, 0);
   }
 
   /** Closes the pending batch: its journal entry, the rows to insert and the DLQ entries. */
@@ -280,7 +281,7 @@ export class SinkState {
     const snapshot = this.join?.snapshotIfDue();
     for (const s of this.sources) { s.newKeys = []; s.newTimes = []; s.window?.evict(); }
     this.rows = [];
-    this.origins = [];
+    this.origins = new RowOrigins();
     this.dlq = [];
     const taken: TakenBatch = snapshot ? { entry, rows, dlq, origins, snapshot } : { entry, rows, dlq, origins };
     if (this.keysSinceSnapshot >= this.dedupSnapshotEveryKeys) {
@@ -353,13 +354,13 @@ export class SinkState {
    */
   rejectRows(taken: TakenBatch, rejected: ReadonlyMap<number, string>, now: number): TakenBatch {
     const rows: Row[] = [];
-    const origins: RowOrigin[] = [];
+    const origins = new RowOrigins();
     const dlq: DlqEntry[] = [];
     const forget: Array<{ s: number; k: string }> = [];
     taken.rows.forEach((row, i) => {
-      const o = taken.origins[i];
       const message = rejected.get(i);
-      if (message === undefined) { rows.push(row); origins.push(o); return; }
+      if (message === undefined) { rows.push(row); origins.pushFrom(taken.origins, i); return; }
+      const o = taken.origins.at(i);
       // a joined row has no single Kafka value: the row itself is kept
       dlq.push({ source: this.sources[o.s].name, topic: o.topic, partition: o.partition, offset: o.offset, reason: 'rejected_by_clickhouse', error: message, value: o.value ?? JSON.stringify(row), at: o.at });
       if (o.key !== undefined && this.sources[o.s].window?.forget(o.key, o.t!)) forget.push({ s: o.s, k: o.key });

@@ -24,7 +24,7 @@ import type { PipelineSpec } from '../core/spec/schema';
 import { closeNats, dedupBytesPerKey, recoveryBench, spillCost } from './benchState';
 import { printResult, runScenario, type ScenarioResult } from './pipelineRun';
 import { startWorker, waitForPollers } from './localWorker';
-import { isolatedSpec, specFile } from './specs';
+import { isolatedSpec, onStack, specFile } from './specs';
 import { benchJoinSpec, joinStateBytesPerEvent, printJoinResult, runJoinBench } from './benchJoin';
 import { newestProfile, printTopSelfTime } from './benchProfile';
 import { printScaleTable, runScaleBench } from './benchScale';
@@ -39,7 +39,7 @@ const CPU_PROF_DIR = flag('cpu-prof') && resolve(flag('cpu-prof')!);
 if (!Number.isInteger(MAX_EVENTS) || MAX_EVENTS <= 0) throw new Error(`--events: expected a positive integer, got "${flag('events')}"`);
 
 function benchSpec(name: string): PipelineSpec {
-  return isolatedSpec(specFile('pipelines/checkout-purchases.yaml')!.spec, TAG ? `${name}-${TAG}` : name, 'sluice_bench');
+  return isolatedSpec(onStack(specFile('pipelines/checkout-purchases.yaml')!.spec), TAG ? `${name}-${TAG}` : name, 'sluice_bench');
 }
 
 async function main(): Promise<void> {

@@ -21,13 +21,30 @@ export interface SelfTime {
   share: number;
 }
 
+/** A script's path from node_modules/ (a package's) or dist/ (ours), else as it is (node:internal/...). */
+function fileOf(url: string): string {
+  const path = url.replace(/^file:\/\//, '');
+  const pkg = path.lastIndexOf('/node_modules/');
+  return pkg >= 0 ? path.slice(pkg + 1) : path.replace(/^.*\/dist\//, 'dist/');
+}
+
+/** Where a function is, coarsely: a package (node_modules/kafkajs), a file of ours (dist/core/event.js), node's own code, or V8's (garbage collector). */
+export function areaOf(functionName: string, url: string): string {
+  const file = fileOf(url);
+  if (!file) return functionName.startsWith('(') ? functionName : '(native)';
+  const pkg = /^node_modules\/((@[^/]+\/)?[^/]+)/.exec(file);
+  if (pkg) return pkg[1];
+  if (file.startsWith('node:')) return 'node';
+  return file;
+}
+
 /** Self time per function (name and file:line, summed over its nodes), highest first; samples outside [fromUs, toUs] are left out. */
-export function topSelfTime(p: CpuProfile, fromUs = -Infinity, toUs = Infinity, n = 25): { rows: SelfTime[]; totalMs: number } {
+export function topSelfTime(p: CpuProfile, fromUs = -Infinity, toUs = Infinity, n = 25, by: 'function' | 'area' = 'function'): { rows: SelfTime[]; totalMs: number } {
   const label = new Map<number, string>();
   for (const node of p.nodes) {
     const f = node.callFrame;
-    const file = f.url.replace(/^file:\/\//, '').replace(/^.*\/(dist|node_modules)\//, '$1/');
-    label.set(node.id, `${f.functionName || '(anonymous)'}\t${file ? `${file}:${f.lineNumber + 1}` : ''}`);
+    const file = fileOf(f.url);
+    label.set(node.id, by === 'area' ? `${areaOf(f.functionName, f.url)}\t` : `${f.functionName || '(anonymous)'}\t${file ? `${file}:${f.lineNumber + 1}` : ''}`);
   }
   const self = new Map<string, number>();
   let t = p.startTime;
@@ -55,9 +72,14 @@ export function newestProfile(dir: string): string | undefined {
 }
 
 export function printTopSelfTime(file: string, fromUs: number, toUs: number, print: (s: string) => void = console.log): void {
-  const { rows, totalMs } = topSelfTime(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile, fromUs, toUs);
+  const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
+  const { rows, totalMs } = topSelfTime(profile, fromUs, toUs);
   print(`\n[bench] worker profile ${file}: ${(totalMs / 1000).toFixed(2)} s of samples (not idle) while measured; top self time:`);
   print('| self ms | share | function | where |');
   print('|---|---|---|---|');
   for (const r of rows) print(`| ${r.ms.toFixed(0)} | ${(r.share * 100).toFixed(1)}% | ${r.fn} | ${r.where} |`);
+  print('\n[bench] self time by package or file:');
+  print('| self ms | share | where |');
+  print('|---|---|---|');
+  for (const r of topSelfTime(profile, fromUs, toUs, 20, 'area').rows) print(`| ${r.ms.toFixed(0)} | ${(r.share * 100).toFixed(1)}% | ${r.fn} |`);
 }

@@ -5,6 +5,7 @@ import { isAbsolute, join } from 'node:path';
 import { specFrom } from '../client/pipelines';
 import type { PipelineSpec } from '../core/spec/schema';
 import { repoRoot } from './localWorker';
+import { settings } from '../runtime/settings';
 
 /** A spec file, relative to the working directory or else to the repository. */
 export function specFile(path: string): { spec: PipelineSpec; path: string } | undefined {
@@ -19,4 +20,13 @@ export function isolatedSpec(base: PipelineSpec, name: string, database: string)
     sources: base.sources.map((s) => ({ ...s, kafka: { ...s.kafka, groupId: undefined, topic: base.sources.length === 1 ? name : `${name}-${s.name}` } })),
     sink: { ...base.sink, clickhouse: { ...base.sink.clickhouse, database, table: name.replace(/-/g, '_') } },
   });
+}
+
+/** A spec pointed at the services this process is configured for (SLUICE_KAFKA_BROKERS, SLUICE_CLICKHOUSE_URL): the files name the default ports. */
+export function onStack(spec: PipelineSpec): PipelineSpec {
+  return {
+    ...spec,
+    sources: spec.sources.map((s) => ({ ...s, kafka: { ...s.kafka, brokers: settings.kafkaBrokers } })),
+    sink: { ...spec.sink, clickhouse: { ...spec.sink.clickhouse, url: settings.clickhouseUrl } },
+  };
 }

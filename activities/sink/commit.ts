@@ -88,7 +88,7 @@ export class BatchCommitter {
     await this.writer.insert(b.rows, batchIdOf(this.state.incarnation, b.entry.batch));
     end();
     batchRows.observe(this.labels, b.rows.length);
-    endToEndSeconds.observe(this.labels, (Date.now() - b.origins[0].at) / 1000); // the batch's first row arrived first
+    endToEndSeconds.observe(this.labels, (Date.now() - b.origins.arrivalOf(0)) / 1000); // the batch's first row arrived first
   }
 
   /** Raw batches up to the committed position, and journal entries whose keys have all expired. */

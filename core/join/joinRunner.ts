@@ -3,7 +3,7 @@
 // tick) is recorded in the batch's journal entry; replaying the records through a JoinState
 // restored from the newest snapshot gives back the exact state (JoinState is deterministic).
 import type { PipelineSpec } from '../spec/schema';
-import type { DecodedEvent } from '../event';
+import { valueOf, type DecodedEvent } from '../event';
 import { JoinState, type JoinSnapshot, type Tag, type Vals } from './joinState';
 import { joinPlan, type JoinPlan } from './plan';
 
@@ -88,7 +88,7 @@ export class JoinRunner {
     const side = this.sideOf(source)!;
     const t = this.plan.time === 'event' ? e.eventTimeMs! : arrival;
     const fields = side < 0 ? this.plan.left.fields : this.plan.right[side].fields;
-    const vals = fields.map((f) => e.values.get(f) ?? null);
+    const vals = fields.map((f) => valueOf(e, f) ?? null);
     const partition = tag[0];
     this.lastSeen.set(`${side}:${partition}`, arrival);
     this.records.push(side < 0 ? [side, t, partition, vals, tag] : [side, t, partition, vals]);

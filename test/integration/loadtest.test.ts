@@ -8,7 +8,6 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { streamsOf } from '../../core/names';
-import { settings } from '../../runtime/settings';
 import type { PipelineSpec } from '../../core/spec/schema';
 import { scalar } from '../../loadtest/clickhouse';
 import { scheduleOf } from '../../loadtest/executors';
@@ -17,7 +16,7 @@ import { aggregate, type MetricValue } from '../../loadtest/metrics';
 import { resolveOptions } from '../../loadtest/options';
 import { runLoadTest } from '../../loadtest/run';
 import { loadScript } from '../../loadtest/script';
-import { isolatedSpec, specFile } from '../../loadtest/specs';
+import { isolatedSpec, onStack, specFile } from '../../loadtest/specs';
 import { parseThresholds } from '../../loadtest/thresholds';
 import { DB, openHarness, tableOf, uniqueName, type Harness } from './harness';
 
@@ -26,14 +25,7 @@ before(async () => { h = await openHarness(); });
 after(async () => { await h?.close(); });
 
 /** The demo pipeline, pointed at the services the tests use (the file names the default ports). */
-function checkout(): PipelineSpec {
-  const spec = specFile('pipelines/checkout-purchases.yaml')!.spec;
-  return {
-    ...spec,
-    sources: spec.sources.map((s) => ({ ...s, kafka: { ...s.kafka, brokers: settings.kafkaBrokers } })),
-    sink: { ...spec.sink, clickhouse: { ...spec.sink.clickhouse, url: settings.clickhouseUrl } },
-  };
-}
+const checkout = (): PipelineSpec => onStack(specFile('pipelines/checkout-purchases.yaml')!.spec);
 
 test('5,000 events at 1,000/s, 20% duplicates, 1% malformed: the summary agrees with ClickHouse, the DLQ and the counters', async () => {
   const name = uniqueName('it-loadtest');

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { canonicalClickhouseType, familiesOf, parseClickhouseType } from '../../core/spec/clickhouseTypes';
 import { columnTypeProblem, columnWriter, emptyValueOf, fitProblem } from '../../core/spec/columnFit';
 import { parseFieldType } from '../../core/spec/fieldTypes';
-import { EventDecoder, EventError } from '../../core/event';
+import { EventDecoder, EventError, valueOf } from '../../core/event';
 import { missingTypeProblems, parseServerVersion } from '../../core/serverVersion';
 
 // what DESCRIBE TABLE printed on 26.9.2.1 (and 18.16.1 for the types it has) for these columns
@@ -98,15 +98,22 @@ test('values are written as each column reads them', () => {
 test('the decoder: datetime64 keeps milliseconds, json keeps an object, a map checks each value', () => {
   const d = new EventDecoder({ name: 's', kafka: {} as never, schema: { fields: { at: 'datetime64', doc: 'json?', m: 'uint8{}', ts: 'datetime' } } } as never, new Set());
   const e = d.decode(JSON.stringify({ at: '2026-11-29T12:00:00.123Z', doc: { x: [1] }, m: { a: 1, b: '2' }, ts: 1 }));
-  assert.equal(e.values.get('at'), '2026-11-29 12:00:00.123');
-  assert.deepEqual(e.values.get('doc'), { x: [1] });
-  assert.deepEqual(e.values.get('m'), { a: 1, b: 2 });
+  assert.equal(valueOf(e, 'at'), '2026-11-29 12:00:00.123');
+  assert.deepEqual(valueOf(e, 'doc'), { x: [1] });
+  assert.deepEqual(valueOf(e, 'm'), { a: 1, b: 2 });
   const reason = (v: object) => { try { d.decode(JSON.stringify({ at: 1, m: {}, ts: 1, ...v })); return 'ok'; } catch (x) { return (x as EventError).reason; } };
   assert.equal(reason({ doc: [1] }), 'type_mismatch');
   assert.equal(reason({ m: { a: 300 } }), 'type_mismatch');
   assert.equal(reason({ m: { a: null } }), 'type_mismatch');
   assert.equal(reason({ m: [1] }), 'type_mismatch');
   assert.equal(reason({ doc: null }), 'ok');
+});
+
+test('a map of datetimes converts each value (every such event went to the DLQ: the decoder took the map for one datetime)', () => {
+  const d = new EventDecoder({ name: 's', kafka: {} as never, schema: { fields: { m: 'datetime{}', ts: 'datetime' } } } as never, new Set());
+  const e = d.decode(JSON.stringify({ m: { a: '2026-11-29T12:00:00Z', b: 1_795_953_600 }, ts: '2026-11-29T12:00:00Z' }));
+  assert.deepEqual(valueOf(e, 'm'), { a: '2026-11-29 12:00:00', b: '2026-11-29 12:00:00' });
+  assert.throws(() => d.decode(JSON.stringify({ m: { a: 'soon' }, ts: 1 })), (x: unknown) => x instanceof EventError && x.reason === 'type_mismatch');
 });
 
 test('a datetime beyond what a Date holds goes to the DLQ as a type_mismatch (it crashed the sink with a RangeError)', () => {

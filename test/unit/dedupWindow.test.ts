@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DedupWindow } from '../../core/dedupWindow';
+import { DedupWindow, keyHalves } from '../../core/dedupWindow';
 import { hashKey as h } from '../../core/dedupKey';
 
 test('first occurrence wins; a repeat inside the window is dropped', () => {
@@ -48,4 +48,12 @@ test('memory stays bounded under a steady stream of new keys', () => {
     w.evict();
   }
   assert.ok(w.size <= 1_000 + 1_000, `held ${w.size} keys`);
+});
+
+test('a key is 16 lower-case hex characters, read as two 32-bit halves', () => {
+  assert.deepEqual(keyHalves('ffffffff00000001'), [0xffffffff, 1]);
+  assert.deepEqual(keyHalves('0123456789abcdef'), [0x01234567, 0x89abcdef]);
+  for (const bad of ['0123456789ABCDEF', '0123456789abcde', '0123456789abcdef0', '0123456789abcdeg', 'g123456789abcdef', ' 123456789abcdef', '']) {
+    assert.throws(() => keyHalves(bad), /16 hex characters/, JSON.stringify(bad));
+  }
 });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodeRawBatch, encodeRawRecords, rawBatchMsgId, type KafkaRecord, type RawBatch } from '../../core/envelope';
+import { decodeRawBatch, encodeRawRecords, rawBatchMsgId, rawOrigin, type KafkaRecord, type RawBatch } from '../../core/envelope';
 
 /** What ingest carried before the binary format: each value decoded as strict UTF-8 (TextDecoder drops one leading BOM). */
 function reference(records: KafkaRecord[], max: number): RawBatch {
@@ -41,9 +41,20 @@ const records = values.map((value, i) => ({ offset: String(1000 + i), value }));
 test('raw batch messages carry every value as strict UTF-8 decoding did (BOM, invalid, oversized, null, empty)', () => {
   const { data, msgId } = encodeRawRecords(1, 'topic', 2, 99, records, 2048);
   const want = reference(records, 2048);
-  assert.deepEqual(decodeRawBatch(data), want);
+  const { bytes, ...got } = decodeRawBatch(data);
+  assert.deepEqual(got, want);
+  assert.ok(bytes);
   assert.equal(msgId, rawBatchMsgId(want));
   assert.deepEqual(want.e, [[7, 'invalid_utf8'], [8, 'invalid_utf8'], [9, 'invalid_utf8'], [10, 'invalid_utf8'], [11, 'oversized'], [12, 'oversized']]);
+});
+
+test('a raw batch\'s values are made again from its bytes for the DLQ (rawOrigin), the same text; also of the first format', () => {
+  const want = reference(records, 2048);
+  for (const b of [decodeRawBatch(encodeRawRecords(1, 'topic', 2, 99, records, 2048).data), decodeRawBatch(new TextEncoder().encode(JSON.stringify(want)))]) {
+    const o = rawOrigin(b);
+    assert.deepEqual([o.s, o.t, o.p, o.a, o.o], [1, 'topic', 2, 99, want.o]);
+    want.v.forEach((v, i) => assert.equal(o.value(i), v, `value ${i}`));
+  }
 });
 
 test('raw batch messages: a value at the size limit is carried, one byte over is cut', () => {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { EventDecoder, EventError, clickhouseDateTime, toEpochMs } from '../../core/event';
+import { EventDecoder, EventError, valueOf, clickhouseDateTime, toEpochMs } from '../../core/event';
 import { validateSpec } from '../../core/spec/validate';
 import { purchaseSpec } from './fixtures';
 
@@ -21,8 +21,8 @@ const reasonOf = (text: string | null) => {
 
 test('decodes a good event and converts datetime for ClickHouse', () => {
   const e = decoder.decode(JSON.stringify(good));
-  assert.equal(e.values.get('ts'), '2026-11-29 12:00:00');
-  assert.equal(e.values.get('meta.country'), 'DE');
+  assert.equal(valueOf(e, 'ts'), '2026-11-29 12:00:00');
+  assert.equal(valueOf(e, 'meta.country'), 'DE');
   assert.equal(e.eventTimeMs, Date.UTC(2026, 10, 29, 12));
 });
 
@@ -38,7 +38,7 @@ test('each kind of bad event gets its reason', () => {
 
 test('nullable fields may be missing', () => {
   const e = decoder.decode(JSON.stringify({ ...good, meta: undefined }));
-  assert.equal(e.values.get('meta.country'), null);
+  assert.equal(valueOf(e, 'meta.country'), null);
 });
 
 test('event times: ISO text, epoch seconds, epoch milliseconds', () => {
@@ -93,10 +93,24 @@ test('datetime fields: the per-second memo gives exactly what Date.parse and toI
         }
         const e = d.decode(text);
         assert.equal(e.eventTimeMs, ms, `${x} after ${prev}`);
-        assert.equal(e.values.get('ts'), clickhouseDateTime(ms), `${x} after ${prev}`);
-        assert.equal(e.values.get('at'), clickhouseDateTime(ms), `${x} after ${prev}`);
+        assert.equal(valueOf(e, 'ts'), clickhouseDateTime(ms), `${x} after ${prev}`);
+        assert.equal(valueOf(e, 'at'), clickhouseDateTime(ms), `${x} after ${prev}`);
       }
     }
   }
-  assert.equal(d.decode('{"ts": "2026-11-29T12:00:00Z", "at": null}').values.get('at'), null);
+  assert.equal(valueOf(d.decode('{"ts": "2026-11-29T12:00:00Z", "at": null}'), 'at'), null);
+});
+
+test('the datetime memo gives toEpochMs and clickhouseDateTime\'s results for seconds in any order (some sharing a slot)', () => {
+  const d = new EventDecoder({ name: 's', kafka: {} as never, schema: { fields: { ts: 'datetime' }, eventTime: 'ts' } } as never, new Set());
+  let seed = 5;
+  const rand = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+  for (let i = 0; i < 3000; i++) {
+    const ms = Date.UTC(2026, 10, 29, 12) + Math.floor(rand() * 4000) * 1000 + (rand() < 0.5 ? Math.floor(rand() * 1000) : 0);
+    const iso = new Date(ms).toISOString();
+    const text = rand() < 0.3 ? iso.replace(/\.\d{3}Z$/, 'Z') : iso;
+    const e = d.decode(JSON.stringify({ ts: text }));
+    assert.equal(e.eventTimeMs, toEpochMs(text), text);
+    assert.equal(valueOf(e, 'ts'), clickhouseDateTime(toEpochMs(text)!), text);
+  }
 });

@@ -109,7 +109,7 @@ test('joined rows carry the latest profile, the payment or nulls, and the left e
     ['p1', 'DE', 'x', 'ok', 5],
     ['p2', 'FR', null, null, null],
   ]);
-  assert.deepEqual(out.origins.map((o) => [o.topic, o.offset]), [['purchases', 0], ['purchases', 1]]);
+  assert.deepEqual(out.origins.list().map((o) => [o.topic, o.offset]), [['purchases', 0], ['purchases', 1]]);
   assert.deepEqual(out.entry.counters.join, { matched: 2, unmatched: 1, waiting: 1, side: 5, rejectedRows: 0 });
 });
 

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { stringify } from 'yaml';
-import { EventDecoder, EventError } from '../../core/event';
+import { EventDecoder, EventError, valueOf } from '../../core/event';
 import { SinkState } from '../../core/sinkState';
 import { validateSpec, validateSpecText } from '../../core/spec/validate';
 import { formatProblem } from '../../core/spec/problem';
@@ -22,9 +22,9 @@ test('fields named constructor, toString, hasOwnProperty: an event without them 
   assert.ok(r.ok, JSON.stringify(!r.ok && r.problems));
   const d = new EventDecoder(r.spec.sources[0], new Set(['event_id']));
   const e = d.decode(JSON.stringify(good));
-  assert.deepEqual([e.values.get('constructor'), e.values.get('toString'), e.values.get('meta.valueOf'), e.values.get('hasOwnProperty')], [null, null, null, null]);
+  assert.deepEqual([valueOf(e, 'constructor'), valueOf(e, 'toString'), valueOf(e, 'meta.valueOf'), valueOf(e, 'hasOwnProperty')], [null, null, null, null]);
   const withThem = d.decode(JSON.stringify({ ...good, constructor: 'c', toString: 7, meta: { valueOf: 'v' }, hasOwnProperty: true }));
-  assert.deepEqual([withThem.values.get('constructor'), withThem.values.get('toString'), withThem.values.get('meta.valueOf'), withThem.values.get('hasOwnProperty')], ['c', 7, 'v', 1]);
+  assert.deepEqual([valueOf(withThem, 'constructor'), valueOf(withThem, 'toString'), valueOf(withThem, 'meta.valueOf'), valueOf(withThem, 'hasOwnProperty')], ['c', 7, 'v', 1]);
   // and a row: the columns are there with the values
   const state = new SinkState(r.spec);
   state.process(1, { s: 0, t: 'purchases', p: 0, o: [0, 1], a: 1, v: [JSON.stringify(good), JSON.stringify({ ...good, event_id: 'e2', constructor: 'c' })] });

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SinkState, type JournalEntry, type Row } from '../../core/sinkState';
 import { validateSpec } from '../../core/spec/validate';
-import type { RawBatch } from '../../core/envelope';
+import { decodeRawBatch, encodeRawRecords, type RawBatch } from '../../core/envelope';
 import { prng } from '../../loadtest/seedEvents';
 import { purchaseSpec } from './fixtures';
 import { JournalCompactor } from '../../core/journalCompactor';
@@ -119,6 +119,24 @@ test('rows ClickHouse rejects become DLQ entries; counters and keys follow, also
   replayed.process(2, batch(0, [3], [purchase('d')]));
   replayed.process(3, batch(0, [4], [purchase('b', 'backend-payments')]));
   assert.deepEqual(replayed.takeBatch(0).rows.map((r) => r.event_id), ['d', 'b']);
+});
+
+test('a rejected row of a binary raw message goes to the DLQ with its Kafka value and coordinates, its key forgotten', () => {
+  const st = new SinkState(spec);
+  const values = [purchase('a'), null, purchase('b'), purchase('a', 'backend-payments'), purchase('c é')];
+  const records = values.map((v, i) => ({ offset: String(10 + i), value: v === null ? null : Buffer.from(v) }));
+  st.process(1, decodeRawBatch(encodeRawRecords(0, 'purchases', 2, 1_000, records, 1 << 20).data));
+  const taken = st.takeBatch(0);
+  assert.deepEqual(taken.rows.map((r) => r.event_id), ['a', 'b', 'c é']);
+  assert.deepEqual(taken.origins.list().map((o) => [o.topic, o.partition, o.offset, o.value, o.at]), [
+    ['purchases', 2, 10, values[0], 1_000], ['purchases', 2, 12, values[2], 1_000], ['purchases', 2, 14, values[4], 1_000],
+  ]);
+  const amended = st.rejectRows(taken, new Map([[2, 'Cannot parse input']]), 1);
+  assert.deepEqual(amended.dlq.map((d) => [d.source, d.topic, d.partition, d.offset, d.value, d.at]), [['purchases', 'purchases', 2, 14, values[4], 1_000]]);
+  assert.deepEqual(amended.origins.list().map((o) => o.offset), [10, 12]);
+  assert.equal(amended.entry.forget?.length, 1);
+  st.process(2, batch(2, [15], [purchase('c é', 'backend-payments')]));
+  assert.deepEqual(st.takeBatch(0).rows.map((r) => r.event_id), ['c é'], 'its key was forgotten');
 });
 
 test('values that are not UTF-8 or too large are dead-lettered with their reason', () => {
