@@ -7,6 +7,9 @@ import { decodeDedupSnapshot, encodeDedupSnapshot, type DedupSnapshot } from '..
 import type { SinkState } from '../core/sinkState';
 import { StateSnapshots } from './stateSnapshots';
 
+/** The kind of these snapshots in the object store (after a shard's prefix). */
+export const DEDUP_SNAPSHOTS = 'dedup-';
+
 export class DedupSnapshots {
   /** batch of the newest snapshot written or loaded (0: none): journal entries before it are not needed for keys */
   batch = 0;
@@ -16,7 +19,7 @@ export class DedupSnapshots {
   /** For pipelines with a dedup source; undefined otherwise. `shardPrefix`: the shard's mark before the kind (core/names.ts shardOf). */
   static async open(js: JetStreamClient, spec: PipelineSpec, shardPrefix = ''): Promise<DedupSnapshots | undefined> {
     if (!spec.sources.some((s) => s.dedup)) return undefined;
-    return new DedupSnapshots(await StateSnapshots.open(js, spec, `${shardPrefix}dedup-`));
+    return new DedupSnapshots(await StateSnapshots.open(js, spec, `${shardPrefix}${DEDUP_SNAPSHOTS}`));
   }
 
   /** Loads the newest snapshot into `state`; returns its batch (0: none). */

@@ -8,12 +8,15 @@ import { StateSnapshots } from './stateSnapshots';
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 
+/** The kind of these snapshots in the object store (after a shard's prefix): the name it always had. */
+export const JOIN_SNAPSHOTS = 'batch-';
+
 export class JoinSnapshots {
   private constructor(private readonly store: StateSnapshots) {}
 
   /** `shardPrefix`: the shard's mark before the kind (core/names.ts shardOf) */
   static async open(js: JetStreamClient, spec: PipelineSpec, shardPrefix = ''): Promise<JoinSnapshots> {
-    return new JoinSnapshots(await StateSnapshots.open(js, spec, `${shardPrefix}batch-`));
+    return new JoinSnapshots(await StateSnapshots.open(js, spec, `${shardPrefix}${JOIN_SNAPSHOTS}`));
   }
 
   /** The newest snapshot, or undefined when none was written yet. */

@@ -26,16 +26,18 @@ async function ensureStream(jsm: JetStreamManager, cfg: Partial<StreamConfig> & 
   }
 }
 
+/** What every stream of a pipeline has. */
+const commonStream = () => ({ storage: StorageType.File, retention: RetentionPolicy.Limits, num_replicas: settings.jetstreamReplicas });
+
 /** A shard's journal stream: trimmed by the sink itself once the keys it holds have left their windows. */
 export const journalStreamConfig = (sh: ShardNames, metadata?: Record<string, string>) => ({
-  storage: StorageType.File, retention: RetentionPolicy.Limits, num_replicas: settings.jetstreamReplicas,
-  name: sh.journal, subjects: [sh.journalSubject], discard: DiscardPolicy.New, ...(metadata ? { metadata } : {}),
+  ...commonStream(), name: sh.journal, subjects: [sh.journalSubject], discard: DiscardPolicy.New, ...(metadata ? { metadata } : {}),
 });
 
 export async function provisionStreams(spec: PipelineSpec): Promise<void> {
   const jsm = await (await natsConnection()).jetstreamManager();
   const s = streamsOf(spec.name);
-  const common = { storage: StorageType.File, retention: RetentionPolicy.Limits, num_replicas: settings.jetstreamReplicas };
+  const common = commonStream();
   // raw: bounded in bytes; when full, ingest is refused (and retries) rather than dropping events
   await ensureStream(jsm, { ...common, name: s.raw, subjects: [s.rawSubjects], max_bytes: settings.rawStreamMaxBytes, discard: DiscardPolicy.New, duplicate_window: nanos(120_000) });
   // journals, one per shard

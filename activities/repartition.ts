@@ -22,8 +22,8 @@ import { clickhouseFor, natsConnection } from '../runtime/connections';
 import { recover } from './sink/recovery';
 import { lastRawSeq } from './sink/rawStream';
 import { StateSnapshots } from './stateSnapshots';
-import { DedupSnapshots } from './dedupSnapshots';
-import { JoinSnapshots } from './joinSnapshots';
+import { DedupSnapshots, DEDUP_SNAPSHOTS } from './dedupSnapshots';
+import { JoinSnapshots, JOIN_SNAPSHOTS } from './joinSnapshots';
 import { incarnationsInTable } from './tableOwnership';
 import { takeOver } from './writerFence';
 import { journalStreamConfig } from './provision';
@@ -132,7 +132,7 @@ async function replaceShards(from: PipelineSpec, to: PipelineSpec, change: numbe
   // the old and the new names overlap when both are sharded (shard 0 of 4 and of 2 are one name)
   for (const sh of [...shardsOf(from.name, from.parallelism), ...news]) {
     await jsm.streams.delete(sh.journal).catch(ignoreNotFound);
-    for (const kind of ['dedup-', 'batch-']) await (await StateSnapshots.open(js, to, `${sh.snapshotPrefix}${kind}`)).clear();
+    for (const kind of [DEDUP_SNAPSHOTS, JOIN_SNAPSHOTS]) await (await StateSnapshots.open(js, to, `${sh.snapshotPrefix}${kind}`)).clear();
     ctx.heartbeat();
   }
   const stage = stageOf(change);

@@ -4,7 +4,7 @@
 // rows of earlier incarnations (or other writers) in the table are an error.
 import type { ClickHouseClient } from '@clickhouse/client';
 import { ApplicationFailure } from '@temporalio/common';
-import type { JetStreamManager } from 'nats';
+import type { JetStreamManager, StreamInfo } from 'nats';
 import type { PipelineSpec } from '../core/spec/schema';
 import { shardsOf } from '../core/names';
 import { tableRef } from '../core/ddl';
@@ -16,18 +16,17 @@ import { chooseIncarnation, earlierIncarnationsFromMetadata, INCARNATION_METADAT
  * the earlier shards' a change of parallelism replaced (named in the new journals' metadata).
  */
 export async function ownIncarnations(jsm: JetStreamManager, ch: ClickHouseClient, spec: PipelineSpec): Promise<number[]> {
-  const current = await ensureIncarnations(jsm, ch, spec);
   const infos = await Promise.all(shardsOf(spec.name, spec.parallelism).map((sh) => jsm.streams.info(sh.journal)));
+  const current = await ensureIncarnations(jsm, ch, spec, infos);
   return [...new Set([...current, ...infos.flatMap((i) => earlierIncarnationsFromMetadata(i.config.metadata))])];
 }
 
 /**
- * Each shard's incarnation: the one its journal stream holds, or a new one for a shard that never
+ * Each shard's incarnation (`infos`: its journal streams): the one its journal stream holds, or a new one for a shard that never
  * journaled a batch — drawn so that no row of the table and no other shard has it (each shard's
  * batch ids are then its own: recovery of one shard never counts another's rows).
  */
-export async function ensureIncarnations(jsm: JetStreamManager, ch: ClickHouseClient, spec: PipelineSpec): Promise<number[]> {
-  const infos = await Promise.all(shardsOf(spec.name, spec.parallelism).map((sh) => jsm.streams.info(sh.journal)));
+async function ensureIncarnations(jsm: JetStreamManager, ch: ClickHouseClient, spec: PipelineSpec, infos: StreamInfo[]): Promise<number[]> {
   const have = infos.map((info) => {
     if (info.config.metadata?.[INCARNATION_METADATA] !== undefined) return incarnationFromMetadata(info.config.metadata);
     // a journal that already has entries was written before incarnations existed: its batch ids are its batch numbers

@@ -200,9 +200,9 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineSt
   /**
    * An update with another parallelism (docs/scaling.md): the stages are stopped already; drain
    * every old shard, move the state to the new shards. False when it was refused before anything
-   * changed (the pipeline goes on with its old parallelism, the reason in its error).
+   * changed (the pipeline goes on with its old parallelism, the reason in parallelismChange.refused).
    */
-  const changeParallelism = async (next: PipelineSpec, stoppedAt: number): Promise<boolean> => {
+  const changeParallelism = async (next: PipelineSpec): Promise<boolean> => {
     set('REPARTITIONING');
     const at = Date.now();
     let drainMs = 0;
@@ -243,7 +243,7 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineSt
     if (pendingSpec) {
       const next = pendingSpec, text = pendingText;
       // another parallelism: the state moves to the new shards first (stopping instead: the old shards drain as they are)
-      const take = next.parallelism === spec.parallelism || (!stop && await changeParallelism(next, stoppedAt));
+      const take = next.parallelism === spec.parallelism || (!stop && await changeParallelism(next));
       if (pendingSpec === next) pendingSpec = undefined; // a newer update that came meanwhile is the next one
       if (take) {
         spec = next;
