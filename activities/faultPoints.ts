@@ -11,6 +11,7 @@
 // INSERT's rows sent), after-insert (rows in ClickHouse, nothing acknowledged).
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { RowLines } from '../core/rowLines';
 
 /** a failing commit takes this long to fail, so the sink's clock takes more batches meanwhile */
 const FAIL_AFTER_MS = 2_000;
@@ -36,16 +37,16 @@ export function faultPoint(at: FaultPoint): Promise<never> | undefined {
 }
 
 /**
- * The rows of an INSERT as they are, or, when `at` is the armed point, as a stream that reaches
- * the fault point after half of them (so the process stops in the middle of the request).
+ * The body of an INSERT (its rows' lines): as one chunk, or, when `at` is the armed point, line by
+ * line, reaching the fault point after half of them (so the process stops in the middle of the request).
  */
-export function faultRows<T>(at: FaultPoint, rows: T[]): T[] | Readable {
-  if (at !== point || fired >= times) return rows;
-  const half = rows.length >> 1;
+export function faultBody(at: FaultPoint, rows: RowLines): Readable {
+  if (at !== point || fired >= times) return Readable.from([rows.bytes()], { objectMode: false });
+  const half = rows.count >> 1;
   return Readable.from((function* () {
-    for (let i = 0; i < rows.length; i++) {
+    for (let i = 0; i < rows.count; i++) {
       if (i === half) void faultPoint(at);
-      yield rows[i];
+      yield rows.line(i);
     }
-  })(), { objectMode: true });
+  })(), { objectMode: false });
 }

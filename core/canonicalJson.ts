@@ -1,7 +1,8 @@
 // Canonical JSON: object keys sorted at every depth, so equal values give equal text whatever the
 // key order (what dedup keys are hashes of, core/dedupKey.ts). CanonicalWriter writes it as UTF-8
-// into one reused buffer instead of building a string: per event, the string, its pieces and the
+// into one reused buffer (core/jsonBytes.ts) instead of building a string: per event, the string, its pieces and the
 // UTF-8 copy made for the hash were about 700 bytes of garbage. Its bytes are canonicalJson's text.
+import { JsonBytes } from './jsonBytes';
 
 /** JSON with object keys sorted at every depth, so equal events give equal text whatever the key order. */
 export function canonicalJson(v: unknown): string {
@@ -14,9 +15,7 @@ export function canonicalJson(v: unknown): string {
 /** Views of the buffer's first n bytes are kept for n below this (a key's bytes are hashed, never held). */
 const VIEWS_UP_TO = 4096;
 
-export class CanonicalWriter {
-  private buf = Buffer.allocUnsafe(1024);
-  private pos = 0;
+export class CanonicalWriter extends JsonBytes {
   private views: Buffer[] = [];
 
   reset(): void {
@@ -30,63 +29,13 @@ export class CanonicalWriter {
     return (this.views[n] ??= this.buf.subarray(0, n));
   }
 
-  /** Fixed bytes (a field name's). */
-  raw(bytes: Uint8Array): void {
-    this.ensure(bytes.length);
-    const buf = this.buf;
-    let p = this.pos;
-    for (let i = 0; i < bytes.length; i++) buf[p++] = bytes[i];
-    this.pos = p;
-  }
-
-  byte(c: number): void {
-    this.ensure(1);
-    this.buf[this.pos++] = c;
-  }
-
-  /** One value as canonicalJson writes it: strings and numbers directly, anything else through canonicalJson. */
+  /** One value as canonicalJson writes it: an object or array with its keys sorted, anything else as JSON.stringify writes it. */
   value(v: unknown): void {
-    if (typeof v === 'string') this.string(v);
-    else if (typeof v === 'number') this.ascii(Number.isFinite(v) ? String(v) : 'null');
-    else this.text(canonicalJson(v));
+    if (v !== null && typeof v === 'object') this.utf8(canonicalJson(v));
+    else this.json(v);
   }
 
-  /** A string in quotes: printable ASCII byte by byte, anything else (escapes, other characters) as JSON.stringify writes it. */
-  private string(v: string): void {
-    const n = v.length;
-    this.ensure(n + 2);
-    const buf = this.buf;
-    let p = this.pos;
-    buf[p++] = 34; // "
-    for (let i = 0; i < n; i++) {
-      const c = v.charCodeAt(i);
-      if (c < 0x20 || c === 34 || c === 92 || c >= 0x80) { this.text(JSON.stringify(v)); return; }
-      buf[p++] = c;
-    }
-    buf[p++] = 34;
-    this.pos = p;
-  }
-
-  /** ASCII text (a number's), byte by byte. */
-  private ascii(s: string): void {
-    this.ensure(s.length);
-    const buf = this.buf;
-    let p = this.pos;
-    for (let i = 0; i < s.length; i++) buf[p++] = s.charCodeAt(i);
-    this.pos = p;
-  }
-
-  /** Any text, as UTF-8 (at most 3 bytes per UTF-16 unit). */
-  private text(s: string): void {
-    this.ensure(3 * s.length);
-    this.pos += this.buf.write(s, this.pos, 'utf8');
-  }
-
-  private ensure(extra: number): void {
-    if (this.pos + extra <= this.buf.length) return;
-    const next = Buffer.allocUnsafe(Math.max(2 * this.buf.length, this.pos + extra));
-    this.buf.copy(next, 0, 0, this.pos);
-    this.buf = next;
+  protected override grown(): void {
     this.views = [];
   }
 }

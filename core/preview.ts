@@ -50,7 +50,7 @@ export function previewDedup(spec: PipelineSpec, messages: readonly SampledMessa
   }
   const c = state.counters;
   return {
-    read: c.read, rows: taken.rows.length, duplicates: c.duplicates, dlq: c.dlq,
+    read: c.read, rows: taken.rows.count, duplicates: c.duplicates, dlq: c.dlq,
     dlqReasons: reasonsOf(taken.dlq), groups,
   };
 }
@@ -102,9 +102,9 @@ export function previewJoin(spec: PipelineSpec, samples: ReadonlyArray<readonly 
   const j = c.join!;
   const columns = new Set(state.columns.map((col) => col.name));
   return {
-    read: c.read, rows: taken.rows.length, duplicates: c.duplicates, dlq: c.dlq, dlqReasons: reasonsOf(taken.dlq),
+    read: c.read, rows: taken.rows.count, duplicates: c.duplicates, dlq: c.dlq, dlqReasons: reasonsOf(taken.dlq),
     matched: j.matched, unmatched: j.unmatched, waiting: j.waiting, side: j.side,
-    examples: taken.rows.slice(0, maxExamples).map((r) => JSON.stringify(Object.fromEntries(Object.entries(r).filter(([k]) => columns.has(k))))),
+    examples: taken.rows.objects().slice(0, maxExamples).map((r) => JSON.stringify(Object.fromEntries(Object.entries(r).filter(([k]) => columns.has(k))))),
   };
 }
 

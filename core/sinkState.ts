@@ -12,6 +12,7 @@ import { storableTime } from './keyStore';
 import { DEDUP_SNAPSHOT_EVERY_KEYS, type DedupSnapshot } from './dedupSnapshot';
 import { rawOrigin, type RawBatch, type RawOrigin } from './envelope';
 import { RowOrigins } from './rowOrigins';
+import { RowLines } from './rowLines';
 import { JoinRunner, type JoinCounters, type JoinRecord, type LeftTag } from './join/joinRunner';
 import type { JoinSnapshot } from './join/joinState';
 
@@ -26,6 +27,9 @@ export interface Counters {
   /** join pipelines only: read = duplicates + dlq - rejectedRows + matched + unmatched + waiting + side */
   join?: JoinCounters;
 }
+/** the first pending-rows buffer's size; later ones start at the size of the batch before */
+const ROW_BYTES_AT_FIRST = 64 * 1024;
+
 export const zeroCounters = (): Counters => ({ read: 0, duplicates: 0, dlq: 0, inserted: 0, late: 0 });
 
 export interface DlqEntry {
@@ -39,6 +43,7 @@ export interface DlqEntry {
   at: number;
 }
 
+/** A row as an object (previews and tests; the sink holds rows as RowLines). */
 export type Row = Record<string, unknown>;
 
 /**
@@ -66,7 +71,8 @@ export interface JournalEntry {
 
 export interface TakenBatch {
   entry: JournalEntry;
-  rows: Row[];
+  /** the rows, as the INSERT's JSONEachRow body */
+  rows: RowLines;
   dlq: DlqEntry[];
   origins: RowOrigins;
   /** join pipelines: the join state after this batch, when a snapshot is due (written once the batch is inserted) */
@@ -104,7 +110,11 @@ export class SinkState {
   private readonly topics: string[];
   /** joined rows' values come in column order */
   private readonly joinColumnAt: number[];
-  private rows: Row[] = [];
+  private rows = new RowLines(ROW_BYTES_AT_FIRST);
+  /** per column, `{"name":` (the first) or `,"name":`; then the batch column's */
+  private readonly columnPrefixes: Buffer[];
+  /** the batch column's value text, for the batch it was made for */
+  private batchIdText = { batch: -1, bytes: Buffer.alloc(0) };
   private origins = new RowOrigins();
   private dlq: DlqEntry[] = [];
   private pendingSeq = 0;
@@ -138,6 +148,7 @@ export class SinkState {
       return { name: s.name, decoder, columnAt: this.columns.map((c) => decoder.fields.index.get(c.field) ?? -1), ...this.dedupOf(s, opts.dedupSpill?.(i)) };
     });
     this.joinColumnAt = this.columns.map((_, j) => j);
+    this.columnPrefixes = [...this.columns.map((c) => c.name), BATCH_COLUMN].map((name, j) => Buffer.from(`${j ? ',' : '{'}${JSON.stringify(name)}:`));
     this.topics = spec.sources.map((s) => s.kafka.topic);
   }
 
@@ -152,7 +163,7 @@ export class SinkState {
   }
 
   get pendingRows(): number {
-    return this.rows.length;
+    return this.rows.count;
   }
   /** the last raw-stream sequence processed */
   get processedSeq(): number {
@@ -187,7 +198,7 @@ export class SinkState {
         if (why) throw new EventError(why, why === 'invalid_utf8' ? 'value is not valid UTF-8 (kept as base64)' : 'value is larger than the event size limit (first 1 KiB kept)');
         const e = src.decoder.decode(b.v[i]);
         // a row is made before the dedup check: a missing column's error outranks being a duplicate
-        const row = this.join ? undefined : this.toRow(e.values, src.columnAt);
+        if (!this.join) this.writeRow(e.values, src.columnAt);
         let key: string | undefined;
         let t: number | undefined;
         if (src.window && src.key) {
@@ -196,13 +207,16 @@ export class SinkState {
           if (!storableTime(t)) throw new EventError('invalid_event_time', `event time ${t} ms is out of the range dedup holds (±4,400 years around 1970)`);
           if (src.window.isLate(t)) this.counters.late++;
           key = src.key(e);
-          if (this.legacyDuplicate(src, e, t) || !src.window.admit(key, t)) { this.counters.duplicates++; continue; }
+          if (this.legacyDuplicate(src, e, t) || !src.window.admit(key, t)) {
+            if (!this.join) this.rows.dropLast();
+            this.counters.duplicates++;
+            continue;
+          }
           this.keysSinceSnapshot++;
           src.newKeys.push(key);
           src.newTimes.push(t);
         }
-        if (!row) { this.join!.accept(b.s, e, b.a, [b.p, offset, b.a]); continue; }
-        this.rows.push(row);
+        if (this.join) { this.join.accept(b.s, e, b.a, [b.p, offset, b.a]); continue; }
         this.origins.push(origin ??= rawOrigin(b), i, key, t);
       } catch (err) {
         if (!(err instanceof EventError)) throw err;
@@ -224,28 +238,46 @@ export class SinkState {
     this.dlq.push(d);
   }
 
-  /** The row of values; `at[j]` is the index of column j's field in them (-1: none). */
-  private toRow(values: readonly unknown[], at: readonly number[]): Row {
-    const row: Row = {};
+  /**
+   * Appends the row of values to the pending rows (nothing when a value does not fit its column:
+   * the EventError is thrown); `at[j]` is the index of column j's field in them (-1: none).
+   */
+  private writeRow(values: readonly unknown[], at: readonly number[]): void {
     const columns = this.columns;
-    for (let j = 0; j < columns.length; j++) {
-      const c = columns[j];
-      // decoded values are never undefined: undefined is a field the values lack
-      let v = at[j] < 0 ? undefined : values[at[j]];
-      if (v === undefined) v = c.fieldType ? checkValue(c.fieldType, undefined, c.field) : null;
-      // null (an unmatched left-join side, a nullable field) where the column cannot be Nullable (Array, Map, JSON): its empty value
-      if (v === null && c.empty !== undefined) v = c.empty;
-      row[c.name] = c.write && v !== null ? c.write(v) : v;
+    const prefixes = this.columnPrefixes;
+    const out = this.rows;
+    out.begin();
+    try {
+      for (let j = 0; j < columns.length; j++) {
+        const c = columns[j];
+        // decoded values are never undefined: undefined is a field the values lack
+        let v = at[j] < 0 ? undefined : values[at[j]];
+        if (v === undefined) v = c.fieldType ? checkValue(c.fieldType, undefined, c.field) : null;
+        // null (an unmatched left-join side, a nullable field) where the column cannot be Nullable (Array, Map, JSON): its empty value
+        if (v === null && c.empty !== undefined) v = c.empty;
+        out.raw(prefixes[j]);
+        out.json(c.write && v !== null ? c.write(v) : v);
+      }
+    } catch (err) {
+      out.abort();
+      throw err;
     }
-    row[BATCH_COLUMN] = batchIdOf(this.incarnation, this.batch + 1);
-    return row;
+    out.raw(prefixes[columns.length]);
+    out.raw(this.batchIdBytes());
+    out.end();
+  }
+
+  /** `N}`: the batch column's value (the batch the row will be committed in) and the row's end. */
+  private batchIdBytes(): Buffer {
+    const next = this.batch + 1;
+    if (this.batchIdText.batch !== next) this.batchIdText = { batch: next, bytes: Buffer.from(`${JSON.stringify(batchIdOf(this.incarnation, next))}}`) };
+    return this.batchIdText.bytes;
   }
 
   private joinedRow(values: ReadonlyMap<string, unknown>, [partition, offset, at]: LeftTag): void {
     const s = this.join!.plan.left.source;
-    let row: Row;
     try {
-      row = this.toRow(this.columns.map((c) => values.get(c.field)), this.joinColumnAt);
+      this.writeRow(this.columns.map((c) => values.get(c.field)), this.joinColumnAt);
     } catch (err) {
       if (!(err instanceof EventError)) throw err;
       // a joined value the column cannot hold (a Decimal's digits): the joined row goes to the DLQ, counted as matched and rejected
@@ -253,7 +285,6 @@ export class SinkState {
       this.counters.join!.rejectedRows++;
       return;
     }
-    this.rows.push(row);
     this.origins.push({ s, t: this.topics[s], p: partition, a: at, o: [offset], value: () => null }, 0);
   }
 
@@ -264,14 +295,14 @@ export class SinkState {
     const origins = this.origins;
     this.batch++;
     this.rawSeq = this.pendingSeq;
-    this.counters.inserted += rows.length;
+    this.counters.inserted += rows.count;
     const j = this.join?.takeRecords();
     const entry: JournalEntry = {
       v: 2,
       batch: this.batch,
       rawSeq: this.rawSeq,
       at: now,
-      rows: rows.length,
+      rows: rows.count,
       counters: this.copyCounters(),
       hw: { ...this.hw },
       keys: this.sources.flatMap((s, i) => (s.newKeys.length ? [{ s: i, k: s.newKeys.join(''), t: s.newTimes }] : [])),
@@ -280,7 +311,7 @@ export class SinkState {
     this.rejectedAtTake.set(entry, this.rejectedRowsTotal);
     const snapshot = this.join?.snapshotIfDue();
     for (const s of this.sources) { s.newKeys = []; s.newTimes = []; s.window?.evict(); }
-    this.rows = [];
+    this.rows = new RowLines(Math.max(ROW_BYTES_AT_FIRST, rows.length));
     this.origins = new RowOrigins();
     this.dlq = [];
     const taken: TakenBatch = snapshot ? { entry, rows, dlq, origins, snapshot } : { entry, rows, dlq, origins };
@@ -353,18 +384,19 @@ export class SinkState {
    * entries, their keys are forgotten (a later copy may pass), and the batch is amended.
    */
   rejectRows(taken: TakenBatch, rejected: ReadonlyMap<number, string>, now: number): TakenBatch {
-    const rows: Row[] = [];
+    const kept: Buffer[] = [];
     const origins = new RowOrigins();
     const dlq: DlqEntry[] = [];
     const forget: Array<{ s: number; k: string }> = [];
-    taken.rows.forEach((row, i) => {
+    for (let i = 0; i < taken.rows.count; i++) {
       const message = rejected.get(i);
-      if (message === undefined) { rows.push(row); origins.pushFrom(taken.origins, i); return; }
+      if (message === undefined) { kept.push(taken.rows.line(i)); origins.pushFrom(taken.origins, i); continue; }
       const o = taken.origins.at(i);
       // a joined row has no single Kafka value: the row itself is kept
-      dlq.push({ source: this.sources[o.s].name, topic: o.topic, partition: o.partition, offset: o.offset, reason: 'rejected_by_clickhouse', error: message, value: o.value ?? JSON.stringify(row), at: o.at });
+      dlq.push({ source: this.sources[o.s].name, topic: o.topic, partition: o.partition, offset: o.offset, reason: 'rejected_by_clickhouse', error: message, value: o.value ?? taken.rows.text(i), at: o.at });
       if (o.key !== undefined && this.sources[o.s].window?.forget(o.key, o.t!)) forget.push({ s: o.s, k: o.key });
-    });
+    }
+    const rows = RowLines.from(kept);
     // a dedup snapshot taken before this (of this batch or the next, already taken) still holds the keys: see dedupSnapshotToWrite
     if (forget.length) this.rejections++;
     // the next batch may already be filling (or taken: see entryToPublish): move the counts in both the live counters and the batch's own
@@ -375,7 +407,7 @@ export class SinkState {
     const c = taken.entry.counters;
     const counters = { ...c, inserted: c.inserted - dlq.length, dlq: c.dlq + dlq.length };
     if (c.join) counters.join = { ...c.join, rejectedRows: c.join.rejectedRows + dlq.length };
-    const entry: JournalEntry = { ...taken.entry, at: now, rows: rows.length, counters, forget };
+    const entry: JournalEntry = { ...taken.entry, at: now, rows: rows.count, counters, forget };
     return { entry, rows, dlq, origins };
   }
 

@@ -6,6 +6,9 @@
 // when --insert-pid (or the stack's pid file) names its process.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import type { RowLines } from '../core/rowLines';
+import { insertLines } from '../activities/sink/clickhouseWriter';
 import { createTableSettings, insertSettingsFor } from '../core/serverVersion';
 import { serverOf } from '../activities/clickhouseServer';
 import { cpuSeconds } from './procstat';
@@ -33,7 +36,7 @@ export async function runInsertBench(base: PipelineSpec, opts: { url: string; ro
     // the rows the sink would insert: events through the worker's own state
     const state = new SinkState(spec, { incarnation: 1 });
     const BATCH = 10_000;
-    const batches: Array<Record<string, unknown>[]> = [];
+    const batches: RowLines[] = [];
     for (let b = 0; b * BATCH < opts.rows; b++) {
       const values = Array.from({ length: BATCH }, (_, i) => JSON.stringify({
         event_id: `e-${b}-${i}`, user_id: `u${i % 997}`, amount: (i % 5000) / 100, currency: 'EUR', ts: '2026-11-29T12:00:00Z', _event_source_: 'web',
@@ -47,7 +50,7 @@ export async function runInsertBench(base: PipelineSpec, opts: { url: string; ro
     let id = 0;
     for (const rows of batches) {
       id++;
-      await ch.insert({ table: tableRef(spec), values: rows, format: 'JSONEachRow', clickhouse_settings: insertSettingsFor(server, opts.token ? id : undefined, false) });
+      await insertLines(ch, tableRef(spec), Readable.from([rows.bytes()], { objectMode: false }), insertSettingsFor(server, opts.token ? id : undefined, false));
     }
     const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
     const cpu = process.cpuUsage(cpu0);

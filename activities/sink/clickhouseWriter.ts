@@ -1,13 +1,14 @@
 // The sink's ClickHouse side: INSERTs through this writer's fence only (core/fence.ts), the count
 // of one batch's rows for recovery, and the search for rows the server refuses.
+import { Readable } from 'node:stream';
 import { ClickHouseError, type ClickHouseClient } from '@clickhouse/client';
 import type { PipelineSpec } from '../../core/spec/schema';
-import type { Row } from '../../core/sinkState';
+import { RowLines } from '../../core/rowLines';
 import { findRejected } from '../../core/bisect';
 import { clickhouseErrorCode } from '../../core/clickhouseErrors';
 import { BATCH_COLUMN } from '../../core/spec/columns';
 import { tableRef, probeTableSql, probeTableRef } from '../../core/ddl';
-import { faultRows } from '../faultPoints';
+import { faultBody } from '../faultPoints';
 import { insertSettings, tableEngine } from '../clickhouseServer';
 import { batchCountQuery, isReplicatedEngine } from '../../core/serverVersion';
 
@@ -28,6 +29,17 @@ export async function rowsOfBatch(ch: ClickHouseClient, spec: PipelineSpec, batc
   return Number(row?.n ?? 0);
 }
 
+/**
+ * An INSERT of JSONEachRow lines (core/rowLines.ts) sent as they are: the client's insert() takes
+ * rows as objects and serialises each again, so the statement is run through exec() with the
+ * lines as its body. `table` is an escaped table reference (core/ddl.ts).
+ */
+export async function insertLines(ch: ClickHouseClient, table: string, body: Readable, settings: Record<string, string | number>): Promise<void> {
+  const r = await ch.exec({ query: `INSERT INTO ${table} FORMAT JSONEachRow`, values: body, clickhouse_settings: settings });
+  // the answer to an INSERT has no body: read to its end, so the connection goes back to the pool
+  for await (const _ of r.stream) { /* nothing */ }
+}
+
 export class ClickHouseWriter {
   private probeCreated = false;
 
@@ -40,9 +52,9 @@ export class ClickHouseWriter {
   }
 
   /** One INSERT of batch `batchId`'s rows (the id is its deduplication token); a mid-insert fault point streams them to stop halfway. */
-  async insert(rows: Row[], batchId: number): Promise<void> {
+  async insert(rows: RowLines, batchId: number): Promise<void> {
     try {
-      await this.ch.insert({ table: this.insertInto, values: faultRows('mid-insert', rows), format: 'JSONEachRow', clickhouse_settings: this.settings(batchId) });
+      await insertLines(this.ch, this.insertInto, faultBody('mid-insert', rows), this.settings(batchId));
     } catch (e) {
       if (codeOf(e) === UNKNOWN_TABLE) throw new FencedOut(`sink: this writer's fence ${this.insertInto} is gone: another sink attempt took the table over (${(e as Error).message})`);
       throw e;
@@ -50,11 +62,11 @@ export class ClickHouseWriter {
   }
 
   /** The rows ClickHouse refuses, by index with its message: tried against a Null-engine copy of the table, which converts and discards them. */
-  rejected(rows: Row[]): Promise<Map<number, string>> {
-    return findRejected(rows, async (part) => {
+  rejected(rows: RowLines): Promise<Map<number, string>> {
+    return findRejected(rows.lines(), async (part) => {
       if (!this.probeCreated) { await this.ch.command({ query: probeTableSql(this.spec) }); this.probeCreated = true; }
       try {
-        await this.ch.insert({ table: probeTableRef(this.spec), values: part, format: 'JSONEachRow', clickhouse_settings: this.settings() });
+        await insertLines(this.ch, probeTableRef(this.spec), Readable.from(part, { objectMode: false }), this.settings());
         return undefined;
       } catch (e) {
         if (isServerError(e)) return (e as Error).message;

@@ -83,11 +83,11 @@ export class BatchCommitter {
   }
 
   private async insert(b: TakenBatch): Promise<void> {
-    if (!b.rows.length) return;
+    if (!b.rows.count) return;
     const end = insertSeconds.startTimer(this.labels);
     await this.writer.insert(b.rows, batchIdOf(this.state.incarnation, b.entry.batch));
     end();
-    batchRows.observe(this.labels, b.rows.length);
+    batchRows.observe(this.labels, b.rows.count);
     endToEndSeconds.observe(this.labels, (Date.now() - b.origins.arrivalOf(0)) / 1000); // the batch's first row arrived first
   }
 

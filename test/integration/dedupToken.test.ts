@@ -13,6 +13,7 @@ import { openFence, takeOver } from '../../activities/writerFence';
 import { ClickHouseWriter, rowsOfBatch } from '../../activities/sink/clickhouseWriter';
 import { purchaseSpec, uniqueName } from './harness';
 import { scalar } from '../../loadtest/clickhouse';
+import { RowLines } from '../../core/rowLines';
 
 const name = uniqueName('it-token');
 const r = validateSpec(purchaseSpec(name, name));
@@ -30,10 +31,11 @@ test('a batch inserted twice with its batch id lands once where the server has i
   const writer = await ClickHouseWriter.open(ch, spec, await openFence(ch, spec));
   const batchId = 5 * 2 ** 32 + 1;
   const rows = Array.from({ length: 100 }, (_, i) => ({ event_id: `e${i}`, user_id: 'u', amount: i, ts: '2026-12-02 12:00:00', _event_source_: 'web', _sluice_batch: batchId }));
-  await writer.insert(rows, batchId);
-  await writer.insert(rows, batchId); // a retry of the same batch (the journal would not let it happen; the server catches it too)
+  const lines = (objects: object[]) => RowLines.from(objects.map((o) => Buffer.from(`${JSON.stringify(o)}\n`)));
+  await writer.insert(lines(rows), batchId);
+  await writer.insert(lines(rows), batchId); // a retry of the same batch (the journal would not let it happen; the server catches it too)
   const other = rows.map((row) => ({ ...row, _sluice_batch: batchId + 1 }));
-  await writer.insert(other, batchId + 1); // the next batch: a token of its own
+  await writer.insert(lines(other), batchId + 1); // the next batch: a token of its own
   const withToken = server.has('insert_deduplication_token');
   assert.equal(await rowsOfBatch(ch, spec, batchId), withToken ? 100 : 200, `server ${server.version}`);
   assert.equal(await rowsOfBatch(ch, spec, batchId + 1), 100);

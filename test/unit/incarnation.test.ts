@@ -39,7 +39,8 @@ test('rows carry the batch id of their incarnation', () => {
   if (!r.ok) throw new Error('fixture invalid');
   const st = new SinkState(r.spec, { incarnation: 9 });
   st.process(1, { s: 0, t: 'purchases', p: 0, o: [0], a: 1, v: [JSON.stringify({ event_id: 'a', user_id: 'u', amount: 1, ts: '2026-11-29T12:00:00Z', _event_source_: 'web' })] });
-  const { entry, rows } = st.takeBatch(2);
+  const { entry, rows: taken } = st.takeBatch(2);
+  const rows = taken.objects();
   assert.equal(entry.batch, 1, 'the journal numbers batches within the incarnation');
   assert.equal(rows[0]._sluice_batch, 9 * BATCH_SPAN + 1);
 });

@@ -54,7 +54,7 @@ function drive(st: SinkState, raw: RawBatch[], from: number, time: 'event' | 'ar
     st.process(i + 1, b);
     if (i % 3 === 2 || i === raw.length - 1) {
       const out = st.takeBatch(0);
-      run.rows.push(...out.rows);
+      run.rows.push(...out.rows.objects());
       run.journal.push(out.entry);
       if (out.snapshot) run.snapshots.set(out.entry.batch, JSON.parse(JSON.stringify(out.snapshot)));
     }
@@ -105,7 +105,7 @@ test('joined rows carry the latest profile, the payment or nulls, and the left e
   st.process(8, b(1, 3, { event_id: 'p4', user_id: 'u1', amount: 1, ts: iso(60_000) }));
   st.process(9, b(2, 1, { payment_id: 'y', event_id: 'p0', amount: 5, status: 'ok', ts: iso(60_000) }));
   const out = st.takeBatch(0);
-  assert.deepEqual(out.rows.map((r) => [r.event_id, r.country, r.payment_id, r.payment_status, r.paid_amount]), [
+  assert.deepEqual(out.rows.objects().map((r) => [r.event_id, r.country, r.payment_id, r.payment_status, r.paid_amount]), [
     ['p1', 'DE', 'x', 'ok', 5],
     ['p2', 'FR', null, null, null],
   ]);
@@ -153,5 +153,5 @@ test('a join key of several fields, with leftKey naming the left side\'s fields;
   st.process(3, b(1, 0, 2000, { shop_id: 'b', order: 1, carrier: 'ups' }));
   st.process(4, b(1, 1, 2000, { shop_id: 'a', order: '1', carrier: 'dhl' })); // "1" as text is the integer 1
   st.process(5, b(1, 2, 2000, { shop_id: 'a', order: 2, carrier: 'none' }));
-  assert.deepEqual(st.takeBatch(0).rows.map((r) => [r.shop, r.order_no, r.carrier]), [['b', 1, 'ups'], ['a', 1, 'dhl']]);
+  assert.deepEqual(st.takeBatch(0).rows.objects().map((r) => [r.shop, r.order_no, r.carrier]), [['b', 1, 'ups'], ['a', 1, 'dhl']]);
 });

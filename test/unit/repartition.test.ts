@@ -41,7 +41,7 @@ function run(states: SinkState[], spec: PipelineSpec, evs: Ev[], seq: { n: numbe
     const k = router.route(0, Buffer.from(e.v), e.p);
     const b: RawBatch = { s: 0, t: 'purchases', p: e.p, o: [e.o], a: e.a, v: [e.v] };
     states[k].process(++seq.n, b);
-    for (const r of states[k].takeBatch(e.a).rows) inserted.push([String(r.event_id), e.a]);
+    for (const r of states[k].takeBatch(e.a).rows.objects()) inserted.push([String(r.event_id), e.a]);
   }
   return inserted;
 }
@@ -153,7 +153,7 @@ const TOPICS = ['purchases', 'payments', 'orders'];
 function runJoin(states: SinkState[], spec: PipelineSpec, evs: JoinEv[], seq: { n: number }): string[] {
   const router = shardRouter(spec, 1 << 20);
   const rows: string[] = [];
-  const take = (st: SinkState, at: number) => { for (const r of st.takeBatch(at).rows) rows.push(JSON.stringify([r.event_id, r.amount, r.payment_id, r.state])); };
+  const take = (st: SinkState, at: number) => { for (const r of st.takeBatch(at).rows.objects()) rows.push(JSON.stringify([r.event_id, r.amount, r.payment_id, r.state])); };
   for (const e of evs) {
     const k = router.route(e.s, Buffer.from(e.v), e.p);
     states[k].tick(e.a - 1);
@@ -165,7 +165,7 @@ function runJoin(states: SinkState[], spec: PipelineSpec, evs: JoinEv[], seq: { 
 
 const closeAll = (states: SinkState[]): string[] => states.flatMap((st) => {
   st.tick(Number.MAX_SAFE_INTEGER / 2);
-  return st.takeBatch(0).rows.map((r) => JSON.stringify([r.event_id, r.amount, r.payment_id, r.state]));
+  return st.takeBatch(0).rows.objects().map((r) => JSON.stringify([r.event_id, r.amount, r.payment_id, r.state]));
 });
 
 const reconciles = (c: SinkState['counters']) => c.read === c.duplicates + c.dlq - c.join!.rejectedRows + c.join!.matched + c.join!.unmatched + c.join!.waiting + c.join!.side;

@@ -27,7 +27,8 @@ const batch = (p: number, offsets: number[], values: Array<string | null>, a = 1
 test('duplicates are dropped, bad events dead-lettered, and the counters reconcile', () => {
   const st = new SinkState(spec);
   st.process(1, batch(0, [0, 1, 2, 3], [purchase('a'), purchase('a', 'backend-payments'), '{oops', purchase('b')]));
-  const { entry, rows, dlq } = st.takeBatch(5);
+  const { entry, rows: taken, dlq } = st.takeBatch(5);
+  const rows = taken.objects();
   assert.deepEqual(rows.map((r) => r.event_id), ['a', 'b']);
   assert.deepEqual(dlq.map((d) => [d.offset, d.reason]), [[2, 'malformed_json']]);
   assert.deepEqual(entry.counters, { read: 4, duplicates: 1, dlq: 1, inserted: 2, late: 0 });
@@ -40,7 +41,8 @@ test('records republished by ingest (same Kafka offsets) are not counted or inse
   st.process(1, batch(0, [0, 1], [purchase('a'), purchase('b')]));
   st.process(2, batch(0, [1, 2], [purchase('b'), purchase('c')]));
   st.process(3, batch(1, [0], [purchase('d')]));
-  const { entry, rows } = st.takeBatch(0);
+  const { entry, rows: taken } = st.takeBatch(0);
+  const rows = taken.objects();
   assert.deepEqual(rows.map((r) => r.event_id), ['a', 'b', 'c', 'd']);
   assert.equal(entry.counters.read, 4);
   assert.deepEqual(entry.hw, { '0:0': 2, '0:1': 0 });
@@ -63,7 +65,7 @@ test('state rebuilt from the journal makes the same decisions as the state that 
     ref.process(i + 1, b);
     if (i % 4 === 3) {
       const out = ref.takeBatch(0);
-      refRows.push(...out.rows);
+      refRows.push(...out.rows.objects());
       journal.push(out.entry);
     }
   });
@@ -75,7 +77,7 @@ test('state rebuilt from the journal makes the same decisions as the state that 
   batches.forEach((b, i) => {
     if (i + 1 <= recovered.rawSeq) return;
     recovered.process(i + 1, b);
-    if (i % 4 === 3) rows.push(...recovered.takeBatch(0).rows);
+    if (i % 4 === 3) rows.push(...recovered.takeBatch(0).rows.objects());
   });
   assert.deepEqual(rows.map((r) => r.event_id), refRows.map((r) => r.event_id));
   assert.deepEqual(recovered.counters, ref.counters);
@@ -92,7 +94,8 @@ test('event-time windows use the event time, not arrival', () => {
   const st = new SinkState(r.spec);
   const at = (id: string, iso: string) => JSON.stringify({ event_id: id, user_id: 'u', amount: 1, ts: iso, _event_source_: 'x' });
   st.process(1, batch(0, [0, 1, 2], [at('a', '2026-11-29T12:00:00Z'), at('a', '2026-11-29T12:00:09Z'), at('a', '2026-11-29T12:00:10Z')], 0));
-  const { rows, entry } = st.takeBatch(0);
+  const { rows: taken, entry } = st.takeBatch(0);
+  const rows = taken.objects();
   assert.equal(rows.length, 2, 'the copy 9 s later is a duplicate, the one 10 s later passes');
   assert.equal(entry.counters.duplicates, 1);
 });
@@ -103,14 +106,14 @@ test('rows ClickHouse rejects become DLQ entries; counters and keys follow, also
   const taken = st.takeBatch(0);
   st.process(2, batch(0, [3], [purchase('d')])); // the next batch fills meanwhile
   const amended = st.rejectRows(taken, new Map([[1, 'Cannot parse input']]), 1);
-  assert.deepEqual(amended.rows.map((r) => r.event_id), ['a', 'c']);
+  assert.deepEqual(amended.rows.objects().map((r) => r.event_id), ['a', 'c']);
   assert.deepEqual(amended.dlq.map((d) => [d.offset, d.reason, d.error]), [[1, 'rejected_by_clickhouse', 'Cannot parse input']]);
   assert.deepEqual(amended.entry.counters, { read: 3, duplicates: 0, dlq: 1, inserted: 2, late: 0 });
   assert.equal(amended.entry.batch, taken.entry.batch);
   // a later copy of the rejected event is not a duplicate: its key was forgotten
   st.process(3, batch(0, [4], [purchase('b', 'backend-payments')]));
   const next = st.takeBatch(0);
-  assert.deepEqual(next.rows.map((r) => r.event_id), ['d', 'b']);
+  assert.deepEqual(next.rows.objects().map((r) => r.event_id), ['d', 'b']);
   assert.deepEqual(next.entry.counters, { read: 5, duplicates: 0, dlq: 1, inserted: 4, late: 0 });
   // replaying the journal (entry, amendment) gives the same decisions
   const replayed = new SinkState(spec);
@@ -118,7 +121,7 @@ test('rows ClickHouse rejects become DLQ entries; counters and keys follow, also
   replayed.apply(amended.entry);
   replayed.process(2, batch(0, [3], [purchase('d')]));
   replayed.process(3, batch(0, [4], [purchase('b', 'backend-payments')]));
-  assert.deepEqual(replayed.takeBatch(0).rows.map((r) => r.event_id), ['d', 'b']);
+  assert.deepEqual(replayed.takeBatch(0).rows.objects().map((r) => r.event_id), ['d', 'b']);
 });
 
 test('a rejected row of a binary raw message goes to the DLQ with its Kafka value and coordinates, its key forgotten', () => {
@@ -127,7 +130,7 @@ test('a rejected row of a binary raw message goes to the DLQ with its Kafka valu
   const records = values.map((v, i) => ({ offset: String(10 + i), value: v === null ? null : Buffer.from(v) }));
   st.process(1, decodeRawBatch(encodeRawRecords(0, 'purchases', 2, 1_000, records, 1 << 20).data));
   const taken = st.takeBatch(0);
-  assert.deepEqual(taken.rows.map((r) => r.event_id), ['a', 'b', 'c é']);
+  assert.deepEqual(taken.rows.objects().map((r) => r.event_id), ['a', 'b', 'c é']);
   assert.deepEqual(taken.origins.list().map((o) => [o.topic, o.partition, o.offset, o.value, o.at]), [
     ['purchases', 2, 10, values[0], 1_000], ['purchases', 2, 12, values[2], 1_000], ['purchases', 2, 14, values[4], 1_000],
   ]);
@@ -136,13 +139,14 @@ test('a rejected row of a binary raw message goes to the DLQ with its Kafka valu
   assert.deepEqual(amended.origins.list().map((o) => o.offset), [10, 12]);
   assert.equal(amended.entry.forget?.length, 1);
   st.process(2, batch(2, [15], [purchase('c é', 'backend-payments')]));
-  assert.deepEqual(st.takeBatch(0).rows.map((r) => r.event_id), ['c é'], 'its key was forgotten');
+  assert.deepEqual(st.takeBatch(0).rows.objects().map((r) => r.event_id), ['c é'], 'its key was forgotten');
 });
 
 test('values that are not UTF-8 or too large are dead-lettered with their reason', () => {
   const st = new SinkState(spec);
   st.process(1, { ...batch(0, [0, 1, 2], ['/w==', 'xxxx', purchase('a')]), e: [[0, 'invalid_utf8'], [1, 'oversized']] });
-  const { dlq, rows, entry } = st.takeBatch(0);
+  const { dlq, rows: taken, entry } = st.takeBatch(0);
+  const rows = taken.objects();
   assert.deepEqual(dlq.map((d) => d.reason), ['invalid_utf8', 'oversized']);
   assert.equal(rows.length, 1);
   assert.equal(entry.counters.read, 3);
@@ -183,7 +187,7 @@ for (const spilled of [false, true]) test(`state rebuilt from a dedup snapshot a
         store.journal.push({ seq: ++store.seq, entry: JSON.parse(JSON.stringify(done.entry)) as JournalEntry });
         compactor.add(store.seq, done.entry);
       }
-      store.rows.push(...done.rows);
+      store.rows.push(...done.rows.objects());
       const snap = st.dedupSnapshotToWrite(t);
       if (snap) { store.snapshot = encodeDedupSnapshot(snap); store.snapBatch = snap.batch; }
       const keep = compactor.purgeBelow(st.watermarks(), undefined, store.snapBatch);
@@ -230,15 +234,15 @@ test('after an upgrade, a journal of MD5 keys (version 1) still catches repeats 
   const st = new SinkState(r.spec);
   st.apply(old);
   st.process(2, batch(0, [2, 3, 4], [purchase('a'), purchase('c'), purchase('b')], 5_000));
-  assert.deepEqual(st.takeBatch(0).rows.map((x) => x.event_id), ['c'], 'a and b were seen before the upgrade');
+  assert.deepEqual(st.takeBatch(0).rows.objects().map((x) => x.event_id), ['c'], 'a and b were seen before the upgrade');
   // MD5 keys survive a dedup snapshot too
   const snap = decodeDedupSnapshot(encodeDedupSnapshot(st.dedupSnapshot()));
   const again = new SinkState(r.spec);
   again.restoreDedup(snap);
   again.process(3, batch(0, [5, 6], [purchase('b'), purchase('c')], 11_500));
-  assert.deepEqual(again.takeBatch(0).rows.map((x) => x.event_id), [], 'b (MD5, seen at 2 s) and c (xxHash64, 5 s) are repeats at 11.5 s');
+  assert.deepEqual(again.takeBatch(0).rows.objects().map((x) => x.event_id), [], 'b (MD5, seen at 2 s) and c (xxHash64, 5 s) are repeats at 11.5 s');
   again.process(4, batch(0, [7, 8], [purchase('a'), purchase('b')], 12_500));
-  assert.deepEqual(again.takeBatch(0).rows.map((x) => x.event_id), ['a', 'b'], 'their windows are over at 12.5 s');
+  assert.deepEqual(again.takeBatch(0).rows.objects().map((x) => x.event_id), ['a', 'b'], 'their windows are over at 12.5 s');
 });
 
 test('a batch taken while an earlier one is written gets that one\'s rejected rows in its counters when published', () => {
