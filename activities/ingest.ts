@@ -47,7 +47,7 @@ export async function ingest({ spec, source, member, counters }: IngestInput): P
     // a killed worker's partitions move to the next consumer after this long
     sessionTimeout: 10_000,
     heartbeatInterval: 1_000,
-    maxBytesPerPartition: 4 * 2 ** 20,
+    maxBytesPerPartition: settings.kafkaFetchBytesPerPartition,
     maxWaitTimeInMs: 250,
     retry: { retries: 5, restartOnFailure: async () => false },
   });

@@ -1,6 +1,7 @@
 // Decoding one raw Kafka value against a source's field schema. Pure: no I/O.
 // A value that cannot be decoded gets a reason; the sink sends it to the DLQ with that reason.
 import { getPath } from './paths';
+import { FieldScanner } from './fieldScanner';
 import { parseFieldType, type FieldType } from './spec/fieldTypes';
 import type { SourceSpec } from './spec/schema';
 
@@ -231,6 +232,12 @@ export class EventDecoder {
   private readonly dates = new DateTimeMemo();
   /** the event-time field's index when it is a datetime field the memo converts (else read apart) */
   private readonly eventTimeAt: number;
+  /** the event-time field's index among the fields (-1: none, or not a declared field) */
+  private readonly eventTimeField: number;
+  /** the fast path (core/fieldScanner.ts): none when a field is a dotted path (its events are nested) */
+  private readonly scanner?: FieldScanner;
+  /** each field's value as the event gives it, before it is checked (reused) */
+  private readonly found: unknown[];
   constructor(private readonly source: SourceSpec, keyFields: ReadonlySet<string>) {
     this.plans = Object.entries(source.schema.fields).map(([field, t]) => {
       const type = parseFieldType(t);
@@ -242,10 +249,13 @@ export class EventDecoder {
     this.fields = eventFields(this.plans.map((f) => f.field));
     const et = source.schema.eventTime;
     this.eventTimeAt = this.plans.findIndex((f) => f.field === et && f.datetime);
+    this.eventTimeField = this.plans.findIndex((f) => f.field === et);
+    this.found = new Array<unknown>(this.plans.length);
+    if (!this.plans.some((f) => f.steps) && (et === undefined || this.eventTimeField >= 0)) this.scanner = new FieldScanner(this.plans.map((f) => f.field));
   }
 
-  decode(text: string | null): DecodedEvent {
-    if (text === null || text.length === 0) throw new EventError('empty_message', 'empty Kafka message (tombstone)');
+  /** JSON.parse's path: the object, and each field's value in it (`found`). */
+  private parse(text: string): unknown {
     let raw: unknown;
     try {
       raw = JSON.parse(text);
@@ -255,11 +265,24 @@ export class EventDecoder {
     if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new EventError('not_an_object', 'expected a JSON object');
     const obj = raw as Record<string, unknown>;
     const plans = this.plans;
+    for (let i = 0; i < plans.length; i++) {
+      const f = plans[i];
+      this.found[i] = f.steps ? getPath(raw, f.field) : !f.shadowed || Object.hasOwn(obj, f.field) ? obj[f.field] : undefined;
+    }
+    return raw;
+  }
+
+  decode(text: string | null): DecodedEvent {
+    if (text === null || text.length === 0) throw new EventError('empty_message', 'empty Kafka message (tombstone)');
+    const found = this.found;
+    // the object itself only when JSON.parse's path was taken and the event time is not a field
+    const raw = this.scanner?.scan(text, found) ? undefined : this.parse(text);
+    const plans = this.plans;
     const values = new Array<unknown>(plans.length);
     let eventTimeMs: number | undefined;
     for (let i = 0; i < plans.length; i++) {
       const f = plans[i];
-      const v = f.steps ? getPath(raw, f.field) : !f.shadowed || Object.hasOwn(obj, f.field) ? obj[f.field] : undefined;
+      const v = found[i];
       if (v === undefined || v === null) {
         if (f.isKey) throw new EventError('missing_key_field', `missing key field "${f.field}"`);
         values[i] = checkValue(f.type, v, f.field);
@@ -274,7 +297,7 @@ export class EventDecoder {
     }
     const et = this.source.schema.eventTime;
     if (et !== undefined) {
-      if (this.eventTimeAt < 0 || values[this.eventTimeAt] === null) eventTimeMs = toEpochMs(getPath(raw, et));
+      if (this.eventTimeAt < 0 || values[this.eventTimeAt] === null) eventTimeMs = toEpochMs(this.eventTimeField >= 0 ? found[this.eventTimeField] : getPath(raw, et));
       if (eventTimeMs === undefined) throw new EventError('invalid_event_time', `field "${et}" holds no valid event time`);
     }
     return { fields: this.fields, values, eventTimeMs };

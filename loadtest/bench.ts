@@ -14,7 +14,7 @@
 //           300,000), --scale-shards=1,2,4, --scale-workers=1,2
 // Flags: --events=N (max: events preloaded, default 500,000); --cpu-prof=DIR (the worker runs under
 // `node --cpu-prof`, its profile goes to DIR and its top self-time functions while measured are
-// printed); --tag=T (task queue and pipeline names get "-T", so benches in several checkouts on one
+// printed); --worker-node-args="--trace-gc ..." (more node flags for the bench worker); --tag=T (task queue and pipeline names get "-T", so benches in several checkouts on one
 // stack do not share a worker).
 import { once } from 'node:events';
 import { mkdirSync } from 'node:fs';
@@ -36,6 +36,7 @@ const TAG = flag('tag');
 const TASK_QUEUE = TAG ? `sluice-bench-${TAG}` : 'sluice-bench';
 const MAX_EVENTS = Number(flag('events') ?? 500_000);
 const CPU_PROF_DIR = flag('cpu-prof') && resolve(flag('cpu-prof')!);
+const WORKER_NODE_ARGS = (flag('worker-node-args') ?? '').split(' ').filter(Boolean);
 if (!Number.isInteger(MAX_EVENTS) || MAX_EVENTS <= 0) throw new Error(`--events: expected a positive integer, got "${flag('events')}"`);
 
 function benchSpec(name: string): PipelineSpec {
@@ -84,7 +85,7 @@ async function main(): Promise<void> {
   if (!want('steady') && !want('max') && !want('join')) return;
   const svc = await PipelineService.connect(TASK_QUEUE);
   if (CPU_PROF_DIR) mkdirSync(CPU_PROF_DIR, { recursive: true });
-  const worker = startWorker('bench-worker', { SLUICE_TASK_QUEUE: TASK_QUEUE }, CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF_DIR}`] : []);
+  const worker = startWorker('bench-worker', { SLUICE_TASK_QUEUE: TASK_QUEUE }, [...WORKER_NODE_ARGS, ...(CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF_DIR}`] : [])]);
   const exited = once(worker, 'exit');
   try {
     await waitForPollers(TASK_QUEUE);

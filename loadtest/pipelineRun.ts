@@ -146,7 +146,7 @@ export function printResult(r: ScenarioResult, print: (s: string) => void = cons
   print(`  time                 ${r.totalSeconds.toFixed(1)} s (sending took ${r.sendSeconds.toFixed(1)} s; exact ${r.afterLastEventSeconds.toFixed(2)} s after the last event)`);
   print(`  throughput           ${Math.round(r.eventsPerSecond)} events/s end to end`);
   if (r.latencyMs) print(`  latency (produce → visible in ClickHouse)  p50 ${r.latencyMs.p50} ms  p95 ${r.latencyMs.p95} ms  p99 ${r.latencyMs.p99} ms`);
-  if (r.cpuSecondsPer1000 !== undefined) print(`  worker CPU           ${r.cpuSecondsPer1000.toFixed(3)} s per 1,000 events`);
+  if (r.cpuSecondsPer1000 !== undefined) print(`  worker CPU           ${r.cpuSecondsPer1000.toFixed(3)} s per 1,000 events (${(r.cpuSecondsPer1000 * 1000).toFixed(1)} µs per event)`);
   if (r.workerPeakRssMiB !== undefined) print(`  worker peak memory   ${r.workerPeakRssMiB.toFixed(0)} MiB RSS`);
   print(r.ok ? '  result               OK: one row per unique event, counters reconcile' : '  result               MISMATCH: see the figures above');
 }
