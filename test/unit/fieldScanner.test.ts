@@ -1,0 +1,86 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { FieldScanner } from '../../core/fieldScanner';
+import { EventDecoder } from '../../core/event';
+import { prng } from '../../loadtest/seedEvents';
+
+const NAMES = ['event_id', 'amount', 'ok', 'note', 'constructor', 'ts'];
+
+/** JSON.parse's reading of the same fields: what the decoder's other path gives. */
+function parsed(text: string): unknown[] | undefined {
+  let o: unknown;
+  try { o = JSON.parse(text); } catch { return undefined; }
+  if (o === null || typeof o !== 'object' || Array.isArray(o)) return undefined;
+  return NAMES.map((n) => (Object.hasOwn(o as object, n) ? (o as Record<string, unknown>)[n] : undefined));
+}
+
+/** Random texts near the events the scanner reads: flat objects, with every kind of thing it must give up on or get right. */
+function* texts(n: number): Generator<string> {
+  const rand = prng(7);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)];
+  const strings = ['', 'a', 'm-12', 'é ü 中文', '🎉', 'frontend-android', 'with "quote"', 'back\\slash', 'tab\there', '\u2028', '\ud800'];
+  const numbers = ['0', '-0', '7', '-12', '105.49', '0.1', '1e3', '1E-7', '2.5e+2', '123456789012345', '1234567890123456789', '0.30000000000000004',
+    '9007199254740993', '1.7976931348623157e308', '1e400', '-0.0', '01', '1.', '.5', '-', '+1', '1e', '0x10', 'NaN'];
+  const values = () => {
+    const r = rand();
+    if (r < 0.35) return JSON.stringify(pick(strings));
+    if (r < 0.65) return pick(numbers);
+    if (r < 0.75) return pick(['true', 'false', 'null', 'tru', 'nul']);
+    if (r < 0.8) return pick(['{}', '[]', '{"x":1}', '[1,"a"]']);
+    return `"${pick(['raw\u0001control', 'unterminated', 'ok'])}${rand() < 0.5 ? '"' : ''}`;
+  };
+  const ws = () => pick(['', '', '', ' ', '\n', '\t', '\r\n ', '\u00a0']);
+  for (let i = 0; i < n; i++) {
+    const keys = Array.from({ length: Math.floor(rand() * 8) }, () => pick([...NAMES, ...NAMES, 'other', 'Event_id', 'event_i', 'event_idx', '', 'not\\u0065']));
+    const body = keys.map((k) => `${ws()}"${k}"${ws()}:${ws()}${values()}${ws()}`).join(pick([',', ',', ',', ',,', ';']));
+    let t = `${ws()}{${body}}${ws()}`;
+    const cut = rand();
+    if (cut < 0.05) t = t.slice(0, Math.floor(rand() * t.length));
+    else if (cut < 0.08) t += pick(['x', '}', ',', '{}']);
+    else if (cut < 0.1) t = pick(['[]', '"s"', '12', 'null', '', ' ']);
+    yield t;
+  }
+}
+
+test('the scanner reads a text only when it is a JSON object, and then reads each field as JSON.parse does (-0, rounding, repeats, escapes)', () => {
+  const sc = new FieldScanner(NAMES);
+  const out: unknown[] = [];
+  let accepted = 0;
+  let validFlat = 0;
+  for (const t of texts(60_000)) {
+    const want = parsed(t);
+    const nested = /[{[][^"]*[}\]]/.test(t.slice(t.indexOf('{') + 1));
+    if (want && !nested && !t.includes('\\')) validFlat++;
+    if (!sc.scan(t, out)) continue;
+    accepted++;
+    assert.ok(want, `read a text JSON.parse refuses or that is no object: ${JSON.stringify(t)}`);
+    for (let i = 0; i < NAMES.length; i++) assert.ok(Object.is(out[i], want[i]), `${JSON.stringify(t)}: field ${NAMES[i]} ${String(out[i])} vs ${String(want[i])}`);
+  }
+  // it must also be the fast path it is for: most valid flat objects without escapes are read
+  assert.ok(accepted > 0.8 * validFlat, `read ${accepted} of ${validFlat} valid flat objects`);
+});
+
+test('the decoder gives the same values and the same errors whichever path reads an event', () => {
+  const source = {
+    name: 's', kafka: { brokers: ['k:9092'], topic: 't', startFrom: 'earliest' as const },
+    schema: { fields: { event_id: 'string', amount: 'float64', ok: 'bool', note: 'string?', ts: 'datetime' }, eventTime: 'ts' },
+  };
+  const fast = new EventDecoder(source, new Set(['event_id']));
+  // a dotted field turns the scanner off: the same schema read through JSON.parse only
+  const slow = new EventDecoder({ ...source, schema: { ...source.schema, fields: { ...source.schema.fields, 'never.there': 'string?' } } }, new Set(['event_id']));
+  const rand = prng(3);
+  const ts = ['"2026-11-29T12:00:00Z"', '"2026-11-29T12:00:00.250Z"', '1764417600', '"2026-11-29 12:00:00"', '"yesterday"', 'null'];
+  let same = 0;
+  for (let i = 0; i < 20_000; i++) {
+    const f = (k: string, v: string) => (rand() < 0.9 ? [`"${k}":${v}`] : []);
+    const parts = [
+      ...f('event_id', rand() < 0.9 ? `"e${i}"` : '7'), ...f('amount', rand() < 0.8 ? String(Math.round(rand() * 1e4) / 100) : '"12.5"'),
+      ...f('ok', rand() < 0.9 ? 'true' : '1'), ...f('note', rand() < 0.5 ? 'null' : '"n"'), ...f('ts', ts[Math.floor(rand() * ts.length)]), ...f('extra', '{"x":[1]}'),
+    ];
+    const text = rand() < 0.03 ? `{${parts.join(',')}` : `{${parts.join(',')}}`;
+    const run = (d: EventDecoder) => { try { const e = d.decode(text); return { values: e.values.slice(0, 5), t: e.eventTimeMs }; } catch (err) { return { error: (err as Error).message, reason: (err as { reason?: string }).reason }; } };
+    assert.deepEqual(run(fast), run(slow), text);
+    same++;
+  }
+  assert.equal(same, 20_000);
+});
