@@ -12,7 +12,7 @@ export interface RawBatch {
   o: number[];
   /** arrival time (ms) when ingest read the batch */
   a: number;
-  /** Kafka message values as text, null for a tombstone */
+  /** Kafka message values as text, null for a tombstone; empty when `bytes` holds them (read them with rawValue) */
   v: Array<string | null>;
   /** values that could not be carried as text: [index, reason]; v holds base64 or a prefix */
   e?: Array<[number, 'invalid_utf8' | 'oversized']>;
@@ -36,13 +36,7 @@ export interface RawOrigin {
  */
 export function rawOrigin(b: RawBatch): RawOrigin {
   const { s, t, p, a, o } = b;
-  const bytes = b.bytes;
-  if (!bytes) {
-    const v = b.v;
-    return { s, t, p, a, o, value: (i) => v[i] };
-  }
-  const { data, at } = bytes;
-  return { s, t, p, a, o, value: (i) => (at[2 * i + 1] < 0 ? null : data.toString('utf8', at[2 * i], at[2 * i] + at[2 * i + 1])) };
+  return { s, t, p, a, o, value: (i) => rawValue(b, i) };
 }
 
 // The message format (binary, so a value is neither decoded to text by ingest nor escaped into
@@ -127,7 +121,6 @@ export function decodeRawBatch(data: Uint8Array): RawBatch {
   if (headerEnd > buf.length) throw malformed('header longer than the message');
   const b = JSON.parse(buf.toString('utf8', 5, headerEnd)) as RawBatch;
   const n = b.o.length;
-  const v = new Array<string | null>(n);
   const at = new Int32Array(2 * n);
   let pos = headerEnd;
   for (let i = 0; i < n; i++) {
@@ -136,15 +129,22 @@ export function decodeRawBatch(data: Uint8Array): RawBatch {
     pos += 4;
     at[2 * i] = pos;
     at[2 * i + 1] = len < 0 ? -1 : len;
-    if (len < 0) { v[i] = null; continue; }
+    if (len < 0) continue;
     if (pos + len > buf.length) throw malformed(`value ${i} longer than the message`);
-    v[i] = buf.toString('utf8', pos, pos + len);
     pos += len;
   }
   if (pos !== buf.length) throw malformed(`${buf.length - pos} bytes after the last value`);
-  b.v = v;
+  // the values stay bytes: the sink decodes most events from them (core/fieldScanner.ts), and makes a text only when it needs one
+  b.v = [];
   b.bytes = { data: buf, at };
   return b;
+}
+
+/** Value i of a raw batch as text (null: a tombstone). */
+export function rawValue(b: RawBatch, i: number): string | null {
+  if (!b.bytes) return b.v[i];
+  const { data, at } = b.bytes;
+  return at[2 * i + 1] < 0 ? null : data.toString('utf8', at[2 * i], at[2 * i] + at[2 * i + 1]);
 }
 
 /** JetStream message id: the same Kafka records republished after a crash are dropped by JetStream. */

@@ -272,11 +272,20 @@ export class EventDecoder {
     return raw;
   }
 
+  /** An event from its UTF-8 bytes b[start, start + len) (a raw batch's; len -1: a tombstone): the fast path when it reads them, else decode() of their text. */
+  decodeAt(b: Buffer, start: number, len: number): DecodedEvent {
+    if (len > 0 && this.scanner?.scan(b, start, start + len, this.found)) return this.checked(undefined);
+    return this.decode(len < 0 ? null : b.toString('utf8', start, start + len));
+  }
+
   decode(text: string | null): DecodedEvent {
     if (text === null || text.length === 0) throw new EventError('empty_message', 'empty Kafka message (tombstone)');
+    return this.checked(this.parse(text));
+  }
+
+  /** The event from the fields' values in `found` (`raw`: the object JSON.parse made, when it did). */
+  private checked(raw: unknown): DecodedEvent {
     const found = this.found;
-    // the object itself only when JSON.parse's path was taken and the event time is not a field
-    const raw = this.scanner?.scan(text, found) ? undefined : this.parse(text);
     const plans = this.plans;
     const values = new Array<unknown>(plans.length);
     let eventTimeMs: number | undefined;

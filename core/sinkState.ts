@@ -10,7 +10,7 @@ import { EventDecoder, EventError, checkValue, type DecodedEvent, type DlqReason
 import { keyFieldsOf, keyFunction, legacyHashKey } from './dedupKey';
 import { storableTime } from './keyStore';
 import { DEDUP_SNAPSHOT_EVERY_KEYS, type DedupSnapshot } from './dedupSnapshot';
-import { rawOrigin, type RawBatch, type RawOrigin } from './envelope';
+import { rawOrigin, rawValue, type RawBatch, type RawOrigin } from './envelope';
 import { RowOrigins } from './rowOrigins';
 import { RowLines } from './rowLines';
 import { JoinRunner, type JoinCounters, type JoinRecord, type LeftTag } from './join/joinRunner';
@@ -188,7 +188,8 @@ export class SinkState {
     let hw = this.hw[hwKey] ?? -1;
     const unreadable = new Map(b.e ?? []);
     let origin: RawOrigin | undefined;
-    for (let i = 0; i < b.v.length; i++) {
+    const bytes = b.bytes;
+    for (let i = 0; i < b.o.length; i++) {
       const offset = b.o[i];
       if (offset <= hw) continue; // a record republished after an ingest crash: already counted
       hw = offset;
@@ -196,7 +197,7 @@ export class SinkState {
       try {
         const why = unreadable.get(i);
         if (why) throw new EventError(why, why === 'invalid_utf8' ? 'value is not valid UTF-8 (kept as base64)' : 'value is larger than the event size limit (first 1 KiB kept)');
-        const e = src.decoder.decode(b.v[i]);
+        const e = bytes ? src.decoder.decodeAt(bytes.data, bytes.at[2 * i], bytes.at[2 * i + 1]) : src.decoder.decode(b.v[i]);
         // a row is made before the dedup check: a missing column's error outranks being a duplicate
         if (!this.join) this.writeRow(e.values, src.columnAt);
         let key: string | undefined;
@@ -220,7 +221,7 @@ export class SinkState {
         this.origins.push(origin ??= rawOrigin(b), i, key, t);
       } catch (err) {
         if (!(err instanceof EventError)) throw err;
-        this.deadLetter({ source: src.name, topic: b.t, partition: b.p, offset, reason: err.reason, error: err.message, value: b.v[i], at: b.a });
+        this.deadLetter({ source: src.name, topic: b.t, partition: b.p, offset, reason: err.reason, error: err.message, value: rawValue(b, i), at: b.a });
       }
     }
     this.hw[hwKey] = hw;
