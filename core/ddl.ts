@@ -1,4 +1,5 @@
 // ClickHouse DDL for the sink table. Kept to syntax ClickHouse 18.16 accepts, which current versions accept too.
+import { createHash } from 'node:crypto';
 import type { PipelineSpec } from './spec/schema';
 import { resolveColumns, BATCH_COLUMN } from './spec/columns';
 import { parseEngine, parseKeyExpression, type KeyExpression } from './spec/identifiers';
@@ -59,8 +60,16 @@ export function expectedColumns(spec: PipelineSpec): Array<{ name: string; type:
 }
 
 /** A Null-engine twin of the sink table, used to find which rows ClickHouse would refuse. */
-export const probeTableRef = (spec: PipelineSpec) => `${quoteIdent(spec.sink.clickhouse.database)}.${quoteIdent(`_sluice_probe_${spec.sink.clickhouse.table}`)}`;
-export const probeTableSql = (spec: PipelineSpec) => `CREATE TABLE IF NOT EXISTS ${probeTableRef(spec)} AS ${tableRef(spec)} ENGINE = Null`;
+/**
+ * The Null-engine copy of the sink table that rows are tried against to find the ones the server
+ * refuses, named by the table's columns (`structure`: DESCRIBE TABLE's names and types): a probe
+ * left by a table of the same name with other columns (a pipeline deleted and created again) would
+ * skip the fields it lacks and accept rows the table refuses.
+ */
+export function probeTable(spec: PipelineSpec, structure: string): { ref: string; createSql: string } {
+  const ref = `${quoteIdent(spec.sink.clickhouse.database)}.${quoteIdent(`_sluice_probe_${spec.sink.clickhouse.table}_${createHash('sha256').update(structure).digest('hex').slice(0, 12)}`)}`;
+  return { ref, createSql: `CREATE TABLE IF NOT EXISTS ${ref} AS ${tableRef(spec)} ENGINE = Null` };
+}
 
 /** What an existing table lacks for the spec's columns ("name Type (table has ...)"), from DESCRIBE TABLE. */
 export function columnMismatches(spec: PipelineSpec, have: ReadonlyMap<string, string>): string[] {

@@ -60,13 +60,12 @@ export interface KafkaRecord {
 const hasBom = (b: Buffer) => b.length >= 3 && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf;
 
 /**
- * The text the sink decodes from a Kafka value: null for a tombstone, undefined for a value it
- * dead-letters unread (over `maxEventBytes`, not UTF-8); a byte order mark is dropped.
+ * Where the text the sink decodes from a Kafka value starts (3 after a byte order mark, which text
+ * decoding drops), or -1 for a value it dead-letters unread (over `maxEventBytes`, not UTF-8).
  */
-export function valueText(v: Buffer | null, maxEventBytes: number): string | null | undefined {
-  if (v === null) return null;
-  if (v.length > maxEventBytes || !isUtf8(v)) return undefined;
-  return (hasBom(v) ? v.subarray(3) : v).toString('utf8');
+export function textStart(v: Buffer, maxEventBytes: number): number {
+  if (v.length > maxEventBytes || !isUtf8(v)) return -1;
+  return hasBom(v) ? 3 : 0;
 }
 
 /**

@@ -10,7 +10,7 @@ import type { PipelineSpec, SourceSpec } from './spec/schema';
 import type { SpecProblem } from './spec/problem';
 import { EventDecoder, EventError, valueOf, type DecodedEvent } from './event';
 import { canonicalJson, hashKey, keyFieldsOf, keyFunction } from './dedupKey';
-import { valueText } from './envelope';
+import { textStart } from './envelope';
 import { asList } from './join/plan';
 
 /** The shard a hashed key (16 hex characters) belongs to: its low 32 bits modulo N. */
@@ -45,10 +45,11 @@ export function shardRouter(spec: PipelineSpec, maxEventBytes: number): ShardRou
     const dedupKey = joinKey ? undefined : keyFunction(src.dedup!);
     const shardOfEvent = (e: DecodedEvent) => (joinKey ? shardOfJoinKey(joinKey.map((f) => valueOf(e, f)), count) : shardOfHash(dedupKey!(e), count));
     return (v: Buffer | null) => {
-      const text = valueText(v, maxEventBytes);
-      if (text === undefined) return 0;
+      // a tombstone, or a value the sink dead-letters unread: shard 0 (as for any event that cannot be keyed)
+      const at = v === null ? -1 : textStart(v, maxEventBytes);
+      if (at < 0) return 0;
       try {
-        return shardOfEvent(decoder.decode(text));
+        return shardOfEvent(decoder.decodeAt(v!, at, v!.length - at));
       } catch (e) {
         if (e instanceof EventError) return 0; // the sink of shard 0 dead-letters it with the same reason
         throw e;

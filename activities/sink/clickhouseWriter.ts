@@ -7,7 +7,7 @@ import { RowLines } from '../../core/rowLines';
 import { findRejected } from '../../core/bisect';
 import { clickhouseErrorCode } from '../../core/clickhouseErrors';
 import { BATCH_COLUMN } from '../../core/spec/columns';
-import { tableRef, probeTableSql, probeTableRef } from '../../core/ddl';
+import { tableRef, probeTable } from '../../core/ddl';
 import { faultBody } from '../faultPoints';
 import { insertSettings, tableEngine } from '../clickhouseServer';
 import { batchCountQuery, isReplicatedEngine } from '../../core/serverVersion';
@@ -41,7 +41,8 @@ export async function insertLines(ch: ClickHouseClient, table: string, body: Rea
 }
 
 export class ClickHouseWriter {
-  private probeCreated = false;
+  /** the probe table of the sink table's columns, once made */
+  private probe?: Promise<string>;
 
   private constructor(private readonly ch: ClickHouseClient, private readonly spec: PipelineSpec, private readonly insertInto: string,
     private readonly settings: (batchId?: number) => Record<string, string | number>) {}
@@ -61,12 +62,19 @@ export class ClickHouseWriter {
     }
   }
 
+  private async createProbe(): Promise<string> {
+    const rs = await this.ch.query({ query: `DESCRIBE TABLE ${tableRef(this.spec)}`, format: 'JSONEachRow' });
+    const probe = probeTable(this.spec, (await rs.json<{ name: string; type: string }>()).map((c) => `${c.name} ${c.type}`).join(', '));
+    await this.ch.command({ query: probe.createSql });
+    return probe.ref;
+  }
+
   /** The rows ClickHouse refuses, by index with its message: tried against a Null-engine copy of the table, which converts and discards them. */
   rejected(rows: RowLines): Promise<Map<number, string>> {
     return findRejected(rows.lines(), async (part) => {
-      if (!this.probeCreated) { await this.ch.command({ query: probeTableSql(this.spec) }); this.probeCreated = true; }
+      const probe = await (this.probe ??= this.createProbe().catch((e) => { this.probe = undefined; throw e; }));
       try {
-        await insertLines(this.ch, probeTableRef(this.spec), Readable.from(part, { objectMode: false }), this.settings());
+        await insertLines(this.ch, probe, Readable.from(part, { objectMode: false }), this.settings());
         return undefined;
       } catch (e) {
         if (isServerError(e)) return (e as Error).message;

@@ -68,6 +68,27 @@ test('rows ClickHouse refuses go to the DLQ with the server\'s message; the rest
   await h.svc.delete(name);
 });
 
+test('a pipeline created again on a table with other columns still finds the rows ClickHouse refuses (no probe table of the old columns)', async () => {
+  const name = uniqueName('it-chrecreate');
+  const fields = { event_id: 'string', note: 'string', ts: 'datetime', _event_source_: 'string', user_id: 'string', amount: 'float64' };
+  const run = async (column: string, from: number) => {
+    await newTopic(h, name);
+    const spec = purchaseSpec(name, name, { fields });
+    spec.sink.columns = [{ name: 'event_id' }, { name: column, field: 'note', type: 'UUID' }];
+    await createRunning(h, spec);
+    await send(h, name, Array.from({ length: 10 }, (_, i) => purchase(`r${from + i}`, 'web', { note: i === 4 ? 'not a uuid' : '6f1b1c8e-0f5e-4d3a-9d2b-1c2d3e4f5a6b' })));
+    return h.svc.waitFor(name, (st) => st.sink.inserted + st.sink.dlq === 10, 60_000);
+  };
+  assert.deepEqual(((s) => ({ inserted: s.sink.inserted, dlq: s.sink.dlq }))(await run('ref', 0)), { inserted: 9, dlq: 1 });
+  await h.svc.delete(name);
+  await h.ch.command({ query: `DROP TABLE ${tableOf(name)}` });
+  // the same pipeline and table names, the column renamed: a probe table made for the first table would take every row
+  const again = await run('payment_ref', 100);
+  assert.deepEqual({ inserted: again.sink.inserted, dlq: again.sink.dlq }, { inserted: 9, dlq: 1 });
+  assert.equal(await scalar(h.ch, `SELECT count() FROM ${tableOf(name)}`), 9);
+  await h.svc.delete(name);
+});
+
 test('ClickHouse restarted mid-run: inserts wait and resume, counts exact', async () => {
   const name = uniqueName('it-chrestart');
   await newTopic(h, name);
