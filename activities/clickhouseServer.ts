@@ -3,7 +3,7 @@
 // SYNC, async_insert nor insert_deduplication_token), and what engine a sink table has.
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { PipelineSpec } from '../core/spec/schema';
-import { quoteString } from '../core/ddl';
+import { quoteString, tableRef } from '../core/ddl';
 import { insertSettingsFor, isReplicatedEngine, optionalSettingsQuery, parseServerVersion, typeFamiliesQuery, type ServerVersion } from '../core/serverVersion';
 import { settings } from '../runtime/settings';
 
@@ -27,6 +27,12 @@ export function serverOf(ch: ClickHouseClient): Promise<ServerVersion> {
 }
 
 /** The sink table's engine ('' when the table does not exist). */
+/** The sink table's columns as DESCRIBE TABLE gives them (names and types, in table order). */
+export async function describeTable(ch: ClickHouseClient, spec: PipelineSpec): Promise<Array<{ name: string; type: string }>> {
+  const rs = await ch.query({ query: `DESCRIBE TABLE ${tableRef(spec)}`, format: 'JSONEachRow' });
+  return rs.json<{ name: string; type: string }>();
+}
+
 export async function tableEngine(ch: ClickHouseClient, spec: PipelineSpec): Promise<string> {
   const { database, table } = spec.sink.clickhouse;
   const rs = await ch.query({ query: `SELECT engine FROM system.tables WHERE database = ${quoteString(database)} AND name = ${quoteString(table)}`, format: 'JSONEachRow' });

@@ -40,8 +40,8 @@ export function faultPoint(at: FaultPoint): Promise<never> | undefined {
  * The body of an INSERT (its rows' lines): as one chunk, or, when `at` is the armed point, line by
  * line, reaching the fault point after half of them (so the process stops in the middle of the request).
  */
-export function faultBody(at: FaultPoint, rows: RowLines): Readable {
-  if (at !== point || fired >= times) return Readable.from([rows.bytes()], { objectMode: false });
+export function faultBody(at: FaultPoint, rows: RowLines): Buffer | Readable {
+  if (at !== point || fired >= times) return rows.bytes();
   const half = rows.count >> 1;
   return Readable.from((function* () {
     for (let i = 0; i < rows.count; i++) {

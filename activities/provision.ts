@@ -5,10 +5,10 @@ import { Context } from '@temporalio/activity';
 import { ClickHouseError } from '@clickhouse/client';
 import type { PipelineSpec } from '../core/spec/schema';
 import { streamsOf, consumerGroupOf, shardsOf, isShardJournalOf, type ShardNames } from '../core/names';
-import { createTableSql, columnMismatches, engineNameOf, expectedColumns, tableRef, quoteIdent } from '../core/ddl';
+import { createTableSql, columnMismatches, engineNameOf, expectedColumns, quoteIdent } from '../core/ddl';
 import { familiesOf } from '../core/spec/clickhouseTypes';
 import { createTableSettings, missingTypeProblems } from '../core/serverVersion';
-import { serverOf } from './clickhouseServer';
+import { describeTable, serverOf } from './clickhouseServer';
 import { settings } from '../runtime/settings';
 import { clickhouseErrorCode, isDeterministicClickHouseError } from '../core/clickhouseErrors';
 import { clickhouseFor, kafkaFor, natsConnection } from '../runtime/connections';
@@ -68,10 +68,10 @@ export async function provisionTable(spec: PipelineSpec): Promise<void> {
       const tableSettings = createTableSettings(await serverOf(ch), engineNameOf(spec.sink.createTable.engine));
       await ch.command({ query: createTableSql(spec, tableSettings) }).catch((e) => { throw refusedForGood(e, `sink: creating table ${table}`); });
     }
-    const rs = await ch.query({ query: `DESCRIBE TABLE ${tableRef(spec)}`, format: 'JSONEachRow' }).catch((e: Error) => {
+    const described = await describeTable(ch, spec).catch((e: Error) => {
       throw refusedForGood(e, `sink: table ${table} is not readable${spec.sink.createTable ? '' : ' (set sink.createTable to create it)'}`);
     });
-    const have = new Map((await rs.json<{ name: string; type: string }>()).map((r) => [r.name, r.type]));
+    const have = new Map(described.map((r) => [r.name, r.type]));
     const problems = columnMismatches(spec, have);
     if (problems.length) throw ApplicationFailure.nonRetryable(`sink: table ${table} does not match the spec: ${problems.join('; ')}`, 'SinkTableMismatch');
     const jsm = await (await natsConnection()).jetstreamManager();

@@ -59,7 +59,6 @@ export function expectedColumns(spec: PipelineSpec): Array<{ name: string; type:
   return [...resolveColumns(spec).map((c) => ({ name: c.name, type: canonicalClickhouseType(c.type) ?? c.type })), { name: BATCH_COLUMN, type: 'UInt64' }];
 }
 
-/** A Null-engine twin of the sink table, used to find which rows ClickHouse would refuse. */
 /**
  * The Null-engine copy of the sink table that rows are tried against to find the ones the server
  * refuses, named by the table's columns (`structure`: DESCRIBE TABLE's names and types): a probe

@@ -248,8 +248,8 @@ export class EventDecoder {
     });
     this.fields = eventFields(this.plans.map((f) => f.field));
     const et = source.schema.eventTime;
-    this.eventTimeAt = this.plans.findIndex((f) => f.field === et && f.datetime);
     this.eventTimeField = this.plans.findIndex((f) => f.field === et);
+    this.eventTimeAt = this.plans[this.eventTimeField]?.datetime ? this.eventTimeField : -1;
     this.found = new Array<unknown>(this.plans.length);
     if (!this.plans.some((f) => f.steps) && (et === undefined || this.eventTimeField >= 0)) this.scanner = new FieldScanner(this.plans.map((f) => f.field));
   }

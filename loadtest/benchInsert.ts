@@ -6,7 +6,6 @@
 // when --insert-pid (or the stack's pid file) names its process.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import type { RowLines } from '../core/rowLines';
 import { insertLines } from '../activities/sink/clickhouseWriter';
 import { createTableSettings, insertSettingsFor } from '../core/serverVersion';
@@ -50,7 +49,7 @@ export async function runInsertBench(base: PipelineSpec, opts: { url: string; ro
     let id = 0;
     for (const rows of batches) {
       id++;
-      await insertLines(ch, tableRef(spec), Readable.from([rows.bytes()], { objectMode: false }), insertSettingsFor(server, opts.token ? id : undefined, false));
+      await insertLines(ch, tableRef(spec), rows.bytes(), insertSettingsFor(server, opts.token ? id : undefined, false));
     }
     const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
     const cpu = process.cpuUsage(cpu0);

@@ -2,7 +2,6 @@
 // like activities/dedupSink.ts does (newest dedup snapshot, then the journal's keys after it),
 // processes the next raw batch and inserts its rows. Prints one JSON line of figures (ms from process start).
 import { performance } from 'node:perf_hooks';
-import { Readable } from 'node:stream';
 import { insertLines } from '../activities/sink/clickhouseWriter';
 import { DeliverPolicy } from 'nats';
 import type { PipelineSpec } from '../core/spec/schema';
@@ -34,7 +33,7 @@ async function main(): Promise<void> {
   state.process(m.seq, decodeRawBatch(m.data));
   const { rows } = state.takeBatch(Date.now());
   const ch = clickhouseFor(spec);
-  await insertLines(ch, tableRef(spec), Readable.from([rows.bytes()], { objectMode: false }), {});
+  await insertLines(ch, tableRef(spec), rows.bytes(), {});
   const inserted = performance.now();
   await ch.close();
   await closeNats();

@@ -3,13 +3,13 @@
 import { Readable } from 'node:stream';
 import { ClickHouseError, type ClickHouseClient } from '@clickhouse/client';
 import type { PipelineSpec } from '../../core/spec/schema';
-import { RowLines } from '../../core/rowLines';
+import type { RowLines } from '../../core/rowLines';
 import { findRejected } from '../../core/bisect';
 import { clickhouseErrorCode } from '../../core/clickhouseErrors';
 import { BATCH_COLUMN } from '../../core/spec/columns';
 import { tableRef, probeTable } from '../../core/ddl';
 import { faultBody } from '../faultPoints';
-import { insertSettings, tableEngine } from '../clickhouseServer';
+import { describeTable, insertSettings, tableEngine } from '../clickhouseServer';
 import { batchCountQuery, isReplicatedEngine } from '../../core/serverVersion';
 
 /** This writer was fenced out: a newer sink attempt dropped its fence. Retried like any failure (the attempt is stale). */
@@ -34,8 +34,9 @@ export async function rowsOfBatch(ch: ClickHouseClient, spec: PipelineSpec, batc
  * rows as objects and serialises each again, so the statement is run through exec() with the
  * lines as its body. `table` is an escaped table reference (core/ddl.ts).
  */
-export async function insertLines(ch: ClickHouseClient, table: string, body: Readable, settings: Record<string, string | number>): Promise<void> {
-  const r = await ch.exec({ query: `INSERT INTO ${table} FORMAT JSONEachRow`, values: body, clickhouse_settings: settings });
+export async function insertLines(ch: ClickHouseClient, table: string, body: Uint8Array | Readable, settings: Record<string, string | number>): Promise<void> {
+  const values = body instanceof Readable ? body : Readable.from([body], { objectMode: false });
+  const r = await ch.exec({ query: `INSERT INTO ${table} FORMAT JSONEachRow`, values, clickhouse_settings: settings });
   // the answer to an INSERT has no body: read to its end, so the connection goes back to the pool
   for await (const _ of r.stream) { /* nothing */ }
 }
@@ -63,8 +64,7 @@ export class ClickHouseWriter {
   }
 
   private async createProbe(): Promise<string> {
-    const rs = await this.ch.query({ query: `DESCRIBE TABLE ${tableRef(this.spec)}`, format: 'JSONEachRow' });
-    const probe = probeTable(this.spec, (await rs.json<{ name: string; type: string }>()).map((c) => `${c.name} ${c.type}`).join(', '));
+    const probe = probeTable(this.spec, (await describeTable(this.ch, this.spec)).map((c) => `${c.name} ${c.type}`).join(', '));
     await this.ch.command({ query: probe.createSql });
     return probe.ref;
   }
