@@ -11,6 +11,8 @@ ARG NODE_IMAGE=node:20-bookworm-slim
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
+# patches/: fixes to dependencies, applied by patch-package on install (README "Dependencies")
+COPY patches ./patches
 RUN --mount=type=cache,target=/root/.npm npm ci --no-audit --no-fund --loglevel=error
 COPY tsconfig.json ./
 COPY core ./core
@@ -27,6 +29,7 @@ RUN npx tsc -p tsconfig.json && node dist/worker/workflowBundle.js && node dist/
 FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
+COPY patches ./patches
 RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev --no-audit --no-fund --loglevel=error
 
 # 3. Runtime: compiled code + production node_modules, owned by root and read-only to the

@@ -8,9 +8,12 @@ import { settings } from './settings';
 import type { PipelineSpec, Secret, SourceSpec } from '../core/spec/schema';
 
 let nats: Promise<NatsConnection> | undefined;
-/** One NATS connection per process, reconnecting forever. */
+/**
+ * One NATS connection per process, reconnecting forever. Without async traces: the client would
+ * otherwise build an Error (a stack trace) for every request, i.e. every JetStream publish.
+ */
 export function natsConnection(): Promise<NatsConnection> {
-  nats ??= connect({ servers: settings.natsUrl, name: 'sluice', maxReconnectAttempts: -1, reconnectTimeWait: 1000 });
+  nats ??= connect({ servers: settings.natsUrl, name: 'sluice', maxReconnectAttempts: -1, reconnectTimeWait: 1000, noAsyncTraces: true });
   return nats;
 }
 export async function closeNats(): Promise<void> {
