@@ -238,7 +238,14 @@ export class EventDecoder {
   private readonly scanner?: FieldScanner;
   /** each field's value as the event gives it, before it is checked (reused) */
   private readonly found: unknown[];
-  constructor(private readonly source: SourceSpec, keyFields: ReadonlySet<string>) {
+  /** the one event every decode returns when the decoder was made with `reuse` (else undefined) */
+  private readonly reused?: DecodedEvent;
+  /**
+   * `reuse`: every decode returns the same DecodedEvent and values array, overwritten by the next
+   * decode (no object per event), for a caller that keeps neither past its next call (the sink
+   * and the shard router; a join copies the values it holds).
+   */
+  constructor(private readonly source: SourceSpec, keyFields: ReadonlySet<string>, opts: { reuse?: boolean } = {}) {
     this.plans = Object.entries(source.schema.fields).map(([field, t]) => {
       const type = parseFieldType(t);
       return {
@@ -252,6 +259,7 @@ export class EventDecoder {
     this.eventTimeAt = this.plans[this.eventTimeField]?.datetime ? this.eventTimeField : -1;
     this.found = new Array<unknown>(this.plans.length);
     if (!this.plans.some((f) => f.steps) && (et === undefined || this.eventTimeField >= 0)) this.scanner = new FieldScanner(this.plans.map((f) => f.field));
+    if (opts.reuse) this.reused = { fields: this.fields, values: new Array<unknown>(this.plans.length), eventTimeMs: undefined };
   }
 
   /** JSON.parse's path: the object, and each field's value in it (`found`). */
@@ -287,7 +295,8 @@ export class EventDecoder {
   private checked(raw: unknown): DecodedEvent {
     const found = this.found;
     const plans = this.plans;
-    const values = new Array<unknown>(plans.length);
+    const reused = this.reused;
+    const values = reused ? reused.values : new Array<unknown>(plans.length);
     let eventTimeMs: number | undefined;
     for (let i = 0; i < plans.length; i++) {
       const f = plans[i];
@@ -309,6 +318,8 @@ export class EventDecoder {
       if (this.eventTimeAt < 0 || values[this.eventTimeAt] === null) eventTimeMs = toEpochMs(this.eventTimeField >= 0 ? found[this.eventTimeField] : getPath(raw, et));
       if (eventTimeMs === undefined) throw new EventError('invalid_event_time', `field "${et}" holds no valid event time`);
     }
-    return { fields: this.fields, values, eventTimeMs };
+    if (!reused) return { fields: this.fields, values, eventTimeMs };
+    reused.eventTimeMs = eventTimeMs;
+    return reused;
   }
 }

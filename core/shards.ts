@@ -41,7 +41,7 @@ export function shardRouter(spec: PipelineSpec, maxEventBytes: number): ShardRou
   const routes = spec.sources.map((src: SourceSpec, i) => {
     const joinKey = joinKeyOf(spec, i);
     if (!joinKey && !src.dedup) return (_v: Buffer | null, partition: number) => partition % count;
-    const decoder = new EventDecoder(src, new Set([...keyFieldsOf(src.dedup), ...(joinKey ?? [])]));
+    const decoder = new EventDecoder(src, new Set([...keyFieldsOf(src.dedup), ...(joinKey ?? [])]), { reuse: true });
     const dedupKey = joinKey ? undefined : keyFunction(src.dedup!);
     const shardOfEvent = (e: DecodedEvent) => (joinKey ? shardOfJoinKey(joinKey.map((f) => valueOf(e, f)), count) : shardOfHash(dedupKey!(e), count));
     return (v: Buffer | null) => {

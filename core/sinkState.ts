@@ -144,7 +144,7 @@ export class SinkState {
       this.counters.join = this.join.counters;
     }
     this.sources = spec.sources.map((s, i) => {
-      const decoder = new EventDecoder(s, new Set([...keyFieldsOf(s.dedup), ...(this.join?.keyFieldsOf(i) ?? [])]));
+      const decoder = new EventDecoder(s, new Set([...keyFieldsOf(s.dedup), ...(this.join?.keyFieldsOf(i) ?? [])]), { reuse: true });
       return { name: s.name, decoder, columnAt: this.columns.map((c) => decoder.fields.index.get(c.field) ?? -1), ...this.dedupOf(s, opts.dedupSpill?.(i)) };
     });
     this.joinColumnAt = this.columns.map((_, j) => j);

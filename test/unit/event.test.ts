@@ -114,3 +114,27 @@ test('the datetime memo gives toEpochMs and clickhouseDateTime\'s results for se
     assert.equal(valueOf(e, 'ts'), clickhouseDateTime(toEpochMs(text)!), text);
   }
 });
+
+test('a reusing decoder returns one object overwritten per event, with the values a fresh decoder gives', () => {
+  const reusing = new EventDecoder(r.spec.sources[0], new Set(['event_id']), { reuse: true });
+  const events = [
+    good,
+    { ...good, event_id: 'e2', amount: 3, meta: undefined, _event_source_: undefined },
+    { ...good, event_id: 'e3', ts: 1795953600 },
+    { event_id: 'e4' }, // a bad one (no event time) between good ones
+    { ...good, event_id: 'e5', user_id: 'ü', ts: '2026-11-30T00:00:00.5Z' },
+  ].map((e) => JSON.stringify(e));
+  let first: unknown;
+  for (const text of events) {
+    let want: { values: unknown[]; eventTimeMs?: number } | string;
+    try { want = decoder.decode(text); } catch (e) { want = (e as EventError).reason; }
+    let got: { values: unknown[]; eventTimeMs?: number } | string;
+    try { got = reusing.decode(text); } catch (e) { got = (e as EventError).reason; }
+    if (typeof want === 'string') { assert.equal(got, want, text); continue; }
+    assert.ok(typeof got !== 'string');
+    first ??= got;
+    assert.equal(got, first, 'the same object every time');
+    assert.deepEqual([...got.values], want.values, text);
+    assert.equal(got.eventTimeMs, want.eventTimeMs, text);
+  }
+});
