@@ -3,6 +3,13 @@
 // (core/rowLines.ts). Strings of printable ASCII and finite numbers are written byte by byte;
 // anything else goes through JSON.stringify, so the bytes are always JSON.stringify's text.
 
+/**
+ * The text of the last number written (by any writer): an event's number is written twice, in its
+ * row and in its dedup key, and String() of a double is the costly part of writing it.
+ */
+let lastNumber = 0;
+let lastNumberText = '0';
+
 export class JsonBytes {
   protected buf: Buffer;
   protected pos = 0;
@@ -33,7 +40,7 @@ export class JsonBytes {
   /** One value as JSON.stringify writes it (undefined, which JSON.stringify leaves out, as null). */
   json(v: unknown): void {
     if (typeof v === 'string') this.string(v);
-    else if (typeof v === 'number') this.ascii(Number.isFinite(v) ? String(v) : 'null');
+    else if (typeof v === 'number') this.ascii(!Number.isFinite(v) ? 'null' : v === lastNumber ? lastNumberText : (lastNumberText = String((lastNumber = v))));
     else this.utf8(JSON.stringify(v) ?? 'null');
   }
 

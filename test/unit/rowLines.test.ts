@@ -25,6 +25,18 @@ test('a value is written as JSON.stringify writes it (escapes, non-ASCII, lone s
   }
 });
 
+test('numbers repeated, alternated and written by two writers in turn (the last number text is shared) are JSON.stringify text', () => {
+  const seq = [1.5, 1.5, -0, 0, -0, 2, 1.5, Number.NaN, 1.5, Number.POSITIVE_INFINITY, 1e21, 1e21, 0.1 + 0.2, 0.30000000000000004, 5e-324, 0];
+  const a = new Probe(4);
+  const b = new Probe(4);
+  for (const [i, v] of seq.entries()) {
+    const w = i % 3 === 0 ? a : b;
+    const before = w.text().length;
+    w.json(v);
+    assert.equal(w.text().slice(before), JSON.stringify(v), `number ${i}: ${v}`);
+  }
+});
+
 test('rows are lines: a begun row can be aborted, the last one dropped; lines are copied into another batch as they are', () => {
   const r = new RowLines(8);
   const row = (text: string) => { r.begin(); r.raw(Buffer.from(text)); r.end(); };
