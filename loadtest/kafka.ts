@@ -28,6 +28,17 @@ export async function recreateTopic(kafka: Kafka, topic: string, partitions: num
   }
 }
 
+/** How many records a topic holds (high minus low watermark, summed over its partitions). */
+export async function recordsHeld(kafka: Kafka, topic: string): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    return (await admin.fetchTopicOffsets(topic)).reduce((n, p) => n + Number(p.high) - Number(p.low), 0);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 export interface OutMessage {
   topic: string;
   key: string | null;

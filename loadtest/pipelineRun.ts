@@ -7,7 +7,8 @@ import type { PipelineService } from '../client/pipelines';
 import type { PipelineSpec } from '../core/spec/schema';
 import { tableRef } from '../core/ddl';
 import { purchaseEvents, type ScenarioOptions } from './seedEvents';
-import { kafkaClient, produceAtRate, recreateTopic } from './kafka';
+import { kafkaClient, produceAtRate, recordsHeld, recreateTopic } from './kafka';
+import { runIsExact } from './verdict';
 import { clickhouse, countDistinct, countRows, latencies, watchRows } from './clickhouse';
 import { percentile } from './metrics';
 import { cpuSeconds, peakRssMiB } from './procstat';
@@ -30,6 +31,8 @@ export interface ScenarioRun {
 
 export interface ScenarioResult {
   sent: number;
+  /** records the topic held after sending: more than `sent` when the producer retried a send (loadtest/verdict.ts) */
+  held: number;
   unique: number;
   malformedExpected: number;
   rows: number;
@@ -91,6 +94,8 @@ export async function runScenario(svc: PipelineService, run: ScenarioRun): Promi
     let fromUs = nowUs();
     const watching = run.preload ? undefined : watchRows(ch, table, unique, run.timeoutMs ?? 600_000, 100);
     const sent = await produceAtRate(kafka, src.topic, events, run.rate);
+    const held = await recordsHeld(kafka, src.topic);
+    if (held !== sent.sent) log(`Kafka holds ${held} records for ${sent.sent} events sent: the producer wrote ${held - sent.sent} of them twice (retries)`);
     let begin = t0;
     let samples: Array<[number, number]>;
     if (run.preload) {
@@ -103,9 +108,9 @@ export async function runScenario(svc: PipelineService, run: ScenarioRun): Promi
       samples = await watching!;
     }
     const visibleAt = samples[samples.length - 1][0];
-    const final = await svc.waitFor(spec.name, (s) => (s.sink.read ?? 0) >= sent.sent, 30_000).catch(() => svc.status(spec.name));
+    const final = await svc.waitFor(spec.name, (s) => (s.sink.read ?? 0) >= held, 30_000).catch(() => svc.status(spec.name));
     const cpu = run.workerPid ? cpuSeconds(run.workerPid) - cpu0 : undefined;
-    const byProcess = Object.fromEntries(procs.map(([name, pid], i) => [name, { cpuSecondsPer1000: ((cpuSeconds(pid) - procCpu0[i]) / sent.sent) * 1000, peakRssMiB: peakRssMiB(pid) }]));
+    const byProcess = Object.fromEntries(procs.map(([name, pid], i) => [name, { cpuSecondsPer1000: ((cpuSeconds(pid) - procCpu0[i]) / held) * 1000, peakRssMiB: peakRssMiB(pid) }]));
     const measuredUs: [number, number] = [fromUs, nowUs()];
     const rows = await countRows(ch, table);
     const distinct = await countDistinct(ch, table, 'event_id');
@@ -114,6 +119,7 @@ export async function runScenario(svc: PipelineService, run: ScenarioRun): Promi
     const lastAck = sent.ackedAt.reduce((a, b) => Math.max(a, b), 0);
     return {
       sent: sent.sent,
+      held,
       unique,
       malformedExpected,
       rows,
@@ -122,13 +128,13 @@ export async function runScenario(svc: PipelineService, run: ScenarioRun): Promi
       sendSeconds: sent.seconds,
       totalSeconds: (visibleAt - begin) / 1000,
       afterLastEventSeconds: (visibleAt - lastAck) / 1000,
-      eventsPerSecond: sent.sent / ((visibleAt - begin) / 1000),
+      eventsPerSecond: held / ((visibleAt - begin) / 1000),
       latencyMs: lat && { p50: Math.round(percentile(lat, 50)), p95: Math.round(percentile(lat, 95)), p99: Math.round(percentile(lat, 99)) },
-      cpuSecondsPer1000: cpu === undefined ? undefined : (cpu / sent.sent) * 1000,
+      cpuSecondsPer1000: cpu === undefined ? undefined : (cpu / held) * 1000,
       workerPeakRssMiB: run.workerPid ? peakRssMiB(run.workerPid) : undefined,
       ...(procs.length ? { byProcess } : {}),
       measuredUs,
-      ok: rows === unique && distinct === unique && c.dlq === malformedExpected && c.read === sent.sent && c.read === c.inserted + c.duplicates + c.dlq,
+      ok: runIsExact({ sent: sent.sent, held, unique, malformedExpected, rows, distinct, counters: c }),
     };
   } finally {
     await ch.close();
@@ -138,10 +144,12 @@ export async function runScenario(svc: PipelineService, run: ScenarioRun): Promi
 export function printResult(r: ScenarioResult, print: (s: string) => void = console.log): void {
   const c = r.counters;
   print(`  events sent          ${r.sent}`);
+  if (r.held !== r.sent) print(`  records in Kafka     ${r.held}   (the producer wrote ${r.held - r.sent} sends twice: each copy must be a duplicate or, of a malformed event, a DLQ entry)`);
   print(`  unique expected      ${r.unique}`);
   print(`  rows in ClickHouse   ${r.rows}   (distinct event_id: ${r.distinct})`);
-  print(`  duplicates dropped   ${c.duplicates ?? 0}   (expected ${r.sent - r.unique - r.malformedExpected})`);
-  print(`  dlq                  ${c.dlq ?? 0}   (expected ${r.malformedExpected})`);
+  const extra = r.held - r.sent;
+  print(`  duplicates dropped   ${c.duplicates ?? 0}   (expected ${r.sent - r.unique - r.malformedExpected}${extra > 0 ? ` plus up to ${extra} copies` : ''})`);
+  print(`  dlq                  ${c.dlq ?? 0}   (expected ${r.malformedExpected}${extra > 0 ? ` plus up to ${extra} copies` : ''})`);
   print(`  read = inserted + duplicates + dlq:  ${c.read} = ${c.inserted} + ${c.duplicates} + ${c.dlq}`);
   print(`  time                 ${r.totalSeconds.toFixed(1)} s (sending took ${r.sendSeconds.toFixed(1)} s; exact ${r.afterLastEventSeconds.toFixed(2)} s after the last event)`);
   print(`  throughput           ${Math.round(r.eventsPerSecond)} events/s end to end`);
