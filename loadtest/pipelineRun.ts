@@ -8,7 +8,7 @@ import type { PipelineSpec } from '../core/spec/schema';
 import { tableRef } from '../core/ddl';
 import { purchaseEvents, type ScenarioOptions } from './seedEvents';
 import { kafkaClient, produceAtRate, recordsHeld, recreateTopic } from './kafka';
-import { runIsExact } from './verdict';
+import { runIsExact, type RunCounts } from './verdict';
 import { clickhouse, countDistinct, countRows, latencies, watchRows } from './clickhouse';
 import { percentile } from './metrics';
 import { cpuSeconds, peakRssMiB } from './procstat';
@@ -29,15 +29,8 @@ export interface ScenarioRun {
   log?: (line: string) => void;
 }
 
-export interface ScenarioResult {
-  sent: number;
-  /** records the topic held after sending: more than `sent` when the producer retried a send (loadtest/verdict.ts) */
-  held: number;
-  unique: number;
-  malformedExpected: number;
-  rows: number;
-  distinct: number;
-  counters: Record<string, number>;
+/** The run's counts (what its verdict reads: loadtest/verdict.ts) and its measurements. */
+export interface ScenarioResult extends RunCounts {
   sendSeconds: number;
   /** from the first event sent (or the pipeline start, with preload) until every row is visible */
   totalSeconds: number;
