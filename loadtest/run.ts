@@ -8,7 +8,7 @@ import { clickhouseFor, kafkaFor } from '../runtime/connections';
 import { countDistinct, countRows, sampleRows } from './clickhouse';
 import type { LoadEvent } from './iteration';
 import { scheduleOf, startDelayMs } from './executors';
-import { kafkaSender, type OutMessage } from './kafka';
+import { kafkaSender, recordsHeld, type OutMessage } from './kafka';
 import type { Resolved, SetupContext } from './options';
 import { PacedRun, realClock, type Clock, type PacedScenario } from './pacer';
 import { cpuSeconds, peakRssMiB } from './procstat';
@@ -110,11 +110,14 @@ export async function runLoadTest(svc: PipelineService, t: LoadTest): Promise<Su
       rowsExpected = e.row + e['repeat-row'];
       deadline = Date.now() + o.verifyTimeoutMs;
       const rowSamples = await sampling;
-      const state = await svc.waitFor(spec.name, (s) => (s.sink.read ?? 0) >= e.sent, Math.max(10_000, deadline - Date.now())).catch(() => svc.status(spec.name));
+      let held = 0;
+      for (const topic of new Set(topics.values())) held += await recordsHeld(kafka, topic);
+      if (held !== e.sent) log(`Kafka holds ${held} records for ${e.sent} events sent (the producer wrote ${held - e.sent} twice, or a failed send did reach Kafka)`);
+      const state = await svc.waitFor(spec.name, (s) => (s.sink.read ?? 0) >= held, Math.max(10_000, deadline - Date.now())).catch(() => svc.status(spec.name));
       const observed: Observed = {
         paced, expect, rateBased: schedules.map((s) => s.schedule.dropsWhenBusy), bytesSent, rowSamples,
         rows: await countRows(ch, table), distinctKeys: await countDistinct(ch, table, o.keyColumn), keyColumn: o.keyColumn,
-        counters: state.sink, endedAt: clock.now(),
+        counters: state.sink, held, endedAt: clock.now(),
         worker: t.workerPid ? { cpuSeconds: cpuSeconds(t.workerPid) - cpu0, peakRssMiB: peakRssMiB(t.workerPid) } : undefined,
       };
       const { metrics, checks } = buildResults(observed);

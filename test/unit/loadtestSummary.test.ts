@@ -78,6 +78,16 @@ test('results: expectations leave failed sends out; metrics and checks from the 
   assert.deepEqual([...metricTypes().keys()].sort(), metrics.map((x) => x.name).concat('worker_cpu_per_1k_events', 'worker_peak_rss').sort());
 });
 
+test('results: copies the producer wrote twice must each be a duplicate or a DLQ entry, and be read', () => {
+  // the 5 acknowledged events are 7 records in Kafka: a copy of a duplicate-to-be and of the malformed one
+  const retried = { held: 7, counters: { read: 7, inserted: 3, duplicates: 2, dlq: 2 } };
+  const failing = (over: Partial<Observed>) => buildResults(observed(over)).checks.filter((c) => !c.ok).map((c) => c.name);
+  assert.deepEqual(failing(retried), ['Kafka acknowledged every event']);
+  assert.deepEqual(failing({ ...retried, counters: { read: 5, inserted: 3, duplicates: 1, dlq: 1 } }), ['the pipeline read every record in Kafka', 'Kafka acknowledged every event']);
+  assert.deepEqual(failing({ held: 7, counters: { read: 7, inserted: 3, duplicates: 4, dlq: 0 } }), ['duplicates dropped as expected', 'DLQ holds every malformed event', 'Kafka acknowledged every event']);
+  assert.deepEqual(failing({ held: 4, counters: { read: 4, inserted: 3, duplicates: 0, dlq: 1 } }), ['duplicates dropped as expected', 'the pipeline read every record in Kafka', 'Kafka acknowledged every event']);
+});
+
 function summary(thresholds: Record<string, string[]>): SummaryData {
   const o = observed();
   const { metrics, checks } = buildResults(o);
