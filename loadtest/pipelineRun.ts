@@ -8,7 +8,7 @@ import type { PipelineSpec } from '../core/spec/schema';
 import { tableRef } from '../core/ddl';
 import { purchaseEvents, type ScenarioOptions } from './seedEvents';
 import { kafkaClient, produceAtRate, recordsHeld, recreateTopic } from './kafka';
-import { runIsExact, type RunCounts } from './verdict';
+import { copiesOf, runIsExact, type RunCounts } from './verdict';
 import { clickhouse, countDistinct, countRows, latencies, watchRows } from './clickhouse';
 import { percentile } from './metrics';
 import { cpuSeconds, peakRssMiB } from './procstat';
@@ -140,7 +140,7 @@ export function printResult(r: ScenarioResult, print: (s: string) => void = cons
   if (r.held !== r.sent) print(`  records in Kafka     ${r.held}   (the producer wrote ${r.held - r.sent} sends twice: each copy must be a duplicate or, of a malformed event, a DLQ entry)`);
   print(`  unique expected      ${r.unique}`);
   print(`  rows in ClickHouse   ${r.rows}   (distinct event_id: ${r.distinct})`);
-  const extra = r.held - r.sent;
+  const extra = copiesOf(r.sent, r.held);
   print(`  duplicates dropped   ${c.duplicates ?? 0}   (expected ${r.sent - r.unique - r.malformedExpected}${extra > 0 ? ` plus up to ${extra} copies` : ''})`);
   print(`  dlq                  ${c.dlq ?? 0}   (expected ${r.malformedExpected}${extra > 0 ? ` plus up to ${extra} copies` : ''})`);
   print(`  read = inserted + duplicates + dlq:  ${c.read} = ${c.inserted} + ${c.duplicates} + ${c.dlq}`);

@@ -4,6 +4,7 @@ import { latencies } from './clickhouse';
 import { pacing, type Metric, type MetricValue, type Contains, type Pacing } from './metrics';
 import type { PacedResult } from './pacer';
 import type { Check } from './summary';
+import { copiesOf, withinCopies } from './verdict';
 
 export const EXPECT_CODES: Expect[] = ['row', 'repeat-row', 'duplicate', 'dlq'];
 
@@ -75,14 +76,13 @@ export function buildResults(o: Observed): { metrics: Metric[]; checks: Check[] 
   const extraKeys = Math.max(0, o.rows - o.distinctKeys - e['repeat-row']);
 
   const held = o.held ?? e.sent;
-  const copies = Math.max(0, held - e.sent);
-  const upTo = (n: number, expected: number) => n >= expected && n <= expected + copies;
+  const copies = copiesOf(e.sent, held);
   const ofCopies = copies ? ` (+ up to ${copies} copies the producer wrote twice)` : '';
   const checks: Check[] = [
     { name: 'every expected row is in ClickHouse', ok: o.rows === rowsExpected, detail: `${o.rows} of ${rowsExpected}` },
     { name: `no ${o.keyColumn} twice in ClickHouse`, ok: extraKeys === 0, detail: `${o.distinctKeys} distinct in ${o.rows} rows, ${e['repeat-row']} sent again after the window` },
-    { name: 'duplicates dropped as expected', ok: upTo(c('duplicates'), e.duplicate), detail: `${c('duplicates')} of ${e.duplicate}${ofCopies}` },
-    { name: 'DLQ holds every malformed event', ok: upTo(c('dlq'), e.dlq), detail: `${c('dlq')} of ${e.dlq}${ofCopies}` },
+    { name: 'duplicates dropped as expected', ok: withinCopies(c('duplicates'), e.duplicate, copies), detail: `${c('duplicates')} of ${e.duplicate}${ofCopies}` },
+    { name: 'DLQ holds every malformed event', ok: withinCopies(c('dlq'), e.dlq, copies), detail: `${c('dlq')} of ${e.dlq}${ofCopies}` },
     { name: 'the pipeline read every record in Kafka', ok: held >= e.sent && c('read') === held, detail: `${c('read')} of ${held}${held !== e.sent ? ` (${e.sent} events sent)` : ''}` },
     { name: 'read = inserted + duplicates + dlq', ok: c('read') === c('inserted') + c('duplicates') + c('dlq'), detail: `${c('read')} = ${c('inserted')} + ${c('duplicates')} + ${c('dlq')}` },
     { name: 'Kafka acknowledged every event', ok: p.errors === 0, detail: `${p.errors} failed${p.lastError ? `: ${p.lastError}` : ''}` },
