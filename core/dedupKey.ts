@@ -6,6 +6,7 @@
 // than MD5 here). Journals written before it (entry version 1) hold MD5 keys (legacyHashKey):
 // core/sinkState.ts keeps checking those until they have expired.
 import { createHash } from 'node:crypto';
+import { endianness } from 'node:os';
 import { xxh64 } from '@node-rs/xxhash';
 import type { DedupSpec } from './spec/schema';
 import type { DecodedEvent, EventFields } from './event';
@@ -67,8 +68,8 @@ function keyWriter(key: DedupSpec['key'], fields: EventFields): (values: unknown
   };
 }
 
-/** Builds the function that turns a decoded event into its hashed key: `hash` of the UTF-8 of the key's canonical JSON. */
-export function keyFunction(dedup: DedupSpec, hash: (utf8: Uint8Array) => string = hashKey): (e: DecodedEvent) => string {
+/** Builds the function that gives the UTF-8 of a decoded event's key's canonical JSON (a view, valid until its next call). */
+function keyBytesFunction(dedup: DedupSpec): (e: DecodedEvent) => Buffer {
   // built for the fields of the events it is given (one decoder's: built once)
   let fields: EventFields | undefined;
   let write: (values: unknown[], w: CanonicalWriter) => void = () => undefined;
@@ -77,6 +78,30 @@ export function keyFunction(dedup: DedupSpec, hash: (utf8: Uint8Array) => string
     if (e.fields !== fields) { fields = e.fields; write = keyWriter(dedup.key, fields); }
     w.reset();
     write(e.values, w);
-    return hash(w.bytes());
+    return w.bytes();
   };
+}
+
+/** Builds the function that turns a decoded event into its hashed key: `hash` of the UTF-8 of the key's canonical JSON. */
+export function keyFunction(dedup: DedupSpec, hash: (utf8: Uint8Array) => string = hashKey): (e: DecodedEvent) => string {
+  const bytes = keyBytesFunction(dedup);
+  return (e) => hash(bytes(e));
+}
+
+/**
+ * The last key keyHalvesFunction hashed, as its two 32-bit halves (overwritten by the next): the
+ * xxHash64 BigInt stored in a 64-bit typed array and read back as two 32-bit words. The sink's
+ * key store takes the halves; making the 16-hex text and parsing it back cost about as much as the
+ * hash (500 ns per key), so the text is made only for what keeps it (journal entries, core/sinkState.ts).
+ */
+const wide = new BigUint64Array(1);
+const words = new Uint32Array(wide.buffer);
+const [HI, LO] = endianness() === 'LE' ? [1, 0] : [0, 1];
+export const lastKeyHi = (): number => words[HI];
+export const lastKeyLo = (): number => words[LO];
+
+/** keyFunction's key, as halves: after a call, lastKeyHi() and lastKeyLo() are keyHalves(keyFunction(dedup)(e)). */
+export function keyHalvesFunction(dedup: DedupSpec): (e: DecodedEvent) => void {
+  const bytes = keyBytesFunction(dedup);
+  return (e) => { wide[0] = xxh64(bytes(e)); };
 }

@@ -85,6 +85,16 @@ export function keyHalves(key: string): [number, number] {
   return [keyHi, keyLo];
 }
 
+/** The 16-hex text of a key's halves. */
+export const keyText = (hi: number, lo: number): string => keysText([hi, lo]);
+
+/** The 16-hex texts of keys given as [hi, lo, hi, lo, ...], concatenated (a journal entry's keys). */
+export function keysText(halves: readonly number[]): string {
+  const b = Buffer.allocUnsafe(4 * halves.length);
+  for (let i = 0; i < halves.length; i++) b.writeUInt32BE(halves[i], 4 * i);
+  return b.toString('hex');
+}
+
 export class DedupWindow {
   private store = new KeyStore();
   private watermark = Number.NEGATIVE_INFINITY;
@@ -102,7 +112,11 @@ export class DedupWindow {
   /** True when the event is the first occurrence of its key in the window (and records it). */
   admit(key: string, t: number): boolean {
     readKey(key);
-    const hi = keyHi, lo = keyLo;
+    return this.admitHalves(keyHi, keyLo, t);
+  }
+
+  /** admit for a key given as its halves (keyHalves). */
+  admitHalves(hi: number, lo: number, t: number): boolean {
     const held = this.store.get(hi, lo);
     if (held !== undefined) {
       // held in memory: only its time changes (what put does for a key in memory)

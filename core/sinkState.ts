@@ -4,10 +4,10 @@
 import type { PipelineSpec, SourceSpec } from './spec/schema';
 import { parseDuration } from './duration';
 import { resolveColumns, BATCH_COLUMN, type Column } from './spec/columns';
-import { DedupWindow, type SpillOptions } from './dedupWindow';
+import { DedupWindow, keysText, type SpillOptions } from './dedupWindow';
 import { batchIdOf } from './incarnation';
 import { EventDecoder, EventError, checkValue, type DecodedEvent, type DlqReason } from './event';
-import { keyFieldsOf, keyFunction, legacyHashKey } from './dedupKey';
+import { keyFieldsOf, keyFunction, keyHalvesFunction, lastKeyHi, lastKeyLo, legacyHashKey } from './dedupKey';
 import { storableTime } from './keyStore';
 import { DEDUP_SNAPSHOT_EVERY_KEYS, type DedupSnapshot } from './dedupSnapshot';
 import { rawOrigin, rawValue, type RawBatch, type RawOrigin } from './envelope';
@@ -90,9 +90,11 @@ interface SourceRuntime {
   /** per column, the index of its field in the decoder's values (-1: the source does not declare it) */
   columnAt: number[];
   window?: DedupWindow;
-  key?: (e: DecodedEvent) => string;
+  /** hashes an event's key: lastKeyHi() and lastKeyLo() are then its halves */
+  key?: (e: DecodedEvent) => void;
   time: 'event' | 'arrival';
-  newKeys: string[];
+  /** the keys first seen in the pending batch, as halves: [hi, lo, hi, lo, ...] */
+  newKeys: number[];
   newTimes: number[];
   /** a journal of version 1 was replayed: its MD5 keys are checked too while any can be held (newest MD5 key time) */
   legacyUntil?: number;
@@ -155,7 +157,7 @@ export class SinkState {
   private dedupOf(s: SourceSpec, spill: SpillOptions | undefined): Pick<SourceRuntime, 'window' | 'key' | 'time' | 'newKeys' | 'newTimes'> {
     return {
       window: s.dedup ? new DedupWindow(parseDuration(s.dedup.window)!, spill) : undefined,
-      key: s.dedup ? keyFunction(s.dedup) : undefined,
+      key: s.dedup ? keyHalvesFunction(s.dedup) : undefined,
       time: s.dedup?.time ?? 'arrival',
       newKeys: [],
       newTimes: [],
@@ -200,25 +202,26 @@ export class SinkState {
         const e = bytes ? src.decoder.decodeAt(bytes.data, bytes.at[2 * i], bytes.at[2 * i + 1]) : src.decoder.decode(b.v[i]);
         // a row is made before the dedup check: a missing column's error outranks being a duplicate
         if (!this.join) this.writeRow(e.values, src.columnAt);
-        let key: string | undefined;
-        let t: number | undefined;
+        let hi = Number.NaN, lo = Number.NaN, t = Number.NaN;
         if (src.window && src.key) {
           // whole milliseconds (the key store holds no fractions)
           t = Math.floor(src.time === 'event' ? e.eventTimeMs! : b.a);
           if (!storableTime(t)) throw new EventError('invalid_event_time', `event time ${t} ms is out of the range dedup holds (±4,400 years around 1970)`);
           if (src.window.isLate(t)) this.counters.late++;
-          key = src.key(e);
-          if (this.legacyDuplicate(src, e, t) || !src.window.admit(key, t)) {
+          src.key(e);
+          hi = lastKeyHi();
+          lo = lastKeyLo();
+          if (this.legacyDuplicate(src, e, t) || !src.window.admitHalves(hi, lo, t)) {
             if (!this.join) this.rows.dropLast();
             this.counters.duplicates++;
             continue;
           }
           this.keysSinceSnapshot++;
-          src.newKeys.push(key);
+          src.newKeys.push(hi, lo);
           src.newTimes.push(t);
         }
         if (this.join) { this.join.accept(b.s, e, b.a, [b.p, offset, b.a]); continue; }
-        this.origins.push(origin ??= rawOrigin(b), i, key, t);
+        this.origins.pushKeyed(origin ??= rawOrigin(b), i, hi, lo, t);
       } catch (err) {
         if (!(err instanceof EventError)) throw err;
         this.deadLetter({ source: src.name, topic: b.t, partition: b.p, offset, reason: err.reason, error: err.message, value: rawValue(b, i), at: b.a });
@@ -306,7 +309,7 @@ export class SinkState {
       rows: rows.count,
       counters: this.copyCounters(),
       hw: { ...this.hw },
-      keys: this.sources.flatMap((s, i) => (s.newKeys.length ? [{ s: i, k: s.newKeys.join(''), t: s.newTimes }] : [])),
+      keys: this.sources.flatMap((s, i) => (s.newKeys.length ? [{ s: i, k: keysText(s.newKeys), t: s.newTimes }] : [])),
     };
     if (j?.length) entry.j = j;
     this.rejectedAtTake.set(entry, this.rejectedRowsTotal);

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { canonicalJson, hashKey, keyFunction, legacyHashKey } from '../../core/dedupKey';
+import { canonicalJson, hashKey, keyFunction, keyHalvesFunction, lastKeyHi, lastKeyLo, legacyHashKey } from '../../core/dedupKey';
+import { keyHalves, keysText, keyText } from '../../core/dedupWindow';
 import { prng } from '../../loadtest/seedEvents';
 import { eventFields, type DecodedEvent } from '../../core/event';
 import type { DedupSpec } from '../../core/spec/schema';
@@ -77,5 +78,29 @@ test('property: a key is the hash of canonicalJson of its values, whatever the c
     assert.equal(keyFunction({ key: names, window: '1h', time: 'arrival' })(e), hashKey(canonicalJson(values.map((v) => v ?? null))));
     assert.equal(keyFunction({ key: names[0], window: '1h', time: 'arrival' })(e), hashKey(canonicalJson(values[0])));
     assert.equal(keyFunction({ key: names[0], window: '1h', time: 'arrival' }, legacyHashKey)(e), legacyHashKey(canonicalJson(values[0])));
+    for (const key of [{ ignore: ['b'] }, names, names[0]]) {
+      const dedup: DedupSpec = { key, window: '1h', time: 'arrival' };
+      keyHalvesFunction(dedup)(e);
+      assert.deepEqual([lastKeyHi(), lastKeyLo()], keyHalves(keyFunction(dedup)(e)), JSON.stringify(key));
+    }
+  }
+});
+
+test('the halves of a key and its 16-hex text turn into each other, leading zeros and all', () => {
+  const cases: Array<[number, number]> = [[0, 0], [0, 1], [1, 0], [0xffffffff, 0xffffffff], [0x80000000, 0x7fffffff], [0x0000abcd, 0x00000ef0]];
+  const random = prng(7);
+  for (let i = 0; i < 200; i++) cases.push([Math.floor(random() * 2 ** 32), Math.floor(random() * 2 ** 32)]);
+  for (const [hi, lo] of cases) {
+    assert.match(keyText(hi, lo), /^[0-9a-f]{16}$/);
+    assert.deepEqual(keyHalves(keyText(hi, lo)), [hi, lo]);
+  }
+  assert.equal(keysText(cases.flat()), cases.map(([hi, lo]) => keyText(hi, lo)).join(''));
+  assert.equal(keysText([]), '');
+  // a key hashed to halves has the text keyFunction gives
+  const dedup: DedupSpec = { key: 'id', window: '1h', time: 'arrival' };
+  for (let i = 0; i < 100; i++) {
+    const e = ev({ id: `e${i}` });
+    keyHalvesFunction(dedup)(e);
+    assert.equal(keyText(lastKeyHi(), lastKeyLo()), keyFunction(dedup)(e));
   }
 });
