@@ -3,6 +3,7 @@
 // into one reused buffer (core/jsonBytes.ts) instead of building a string: per event, the string, its pieces and the
 // UTF-8 copy made for the hash were about 700 bytes of garbage. Its bytes are canonicalJson's text.
 import { JsonBytes } from './jsonBytes';
+import { ByteSpan } from './byteSpan';
 
 /** JSON with object keys sorted at every depth, so equal events give equal text whatever the key order. */
 export function canonicalJson(v: unknown): string {
@@ -31,7 +32,7 @@ export class CanonicalWriter extends JsonBytes {
 
   /** One value as canonicalJson writes it: an object or array with its keys sorted, anything else as JSON.stringify writes it. */
   value(v: unknown): void {
-    if (v !== null && typeof v === 'object') this.utf8(canonicalJson(v));
+    if (v !== null && typeof v === 'object' && !(v instanceof ByteSpan)) this.utf8(canonicalJson(v));
     else this.json(v);
   }
 

@@ -2,6 +2,7 @@
 // A value that cannot be decoded gets a reason; the sink sends it to the DLQ with that reason.
 import { getPath } from './paths';
 import { FieldScanner } from './fieldScanner';
+import { ByteSpan, plainValue } from './byteSpan';
 import { parseFieldType, type FieldType } from './spec/fieldTypes';
 import type { SourceSpec } from './spec/schema';
 
@@ -110,7 +111,7 @@ function fieldChecker(t: FieldType, field: string): (v: unknown) => unknown {
   const general = (v: unknown) => checkValue(t, v, field);
   if (t.array || t.map) return general;
   switch (t.base) {
-    case 'string': return (v) => (typeof v === 'string' ? v : general(v));
+    case 'string': return (v) => (typeof v === 'string' || v instanceof ByteSpan ? v : general(v));
     case 'bool': return (v) => (v === true ? 1 : v === false ? 0 : general(v));
     case 'float32': case 'float64': return (v) => (typeof v === 'number' && Number.isFinite(v) ? v : general(v));
     case 'datetime': case 'datetime64': case 'json': return general;
@@ -160,20 +161,20 @@ class DateTimeMemo {
   /** the ClickHouse text of the last value converted */
   text = '';
 
-  /** Milliseconds since the epoch of v (sets `text`), or undefined when v holds no datetime. */
+  /** Milliseconds since the epoch of v (a string or a ByteSpan: sets `text`), or undefined when v holds no datetime. */
   convert(v: unknown): number | undefined {
-    const frac = typeof v === 'string' ? isoFraction(v) : -1;
+    const frac = typeof v === 'string' ? isoFraction(v, 0, v.length) : v instanceof ByteSpan ? isoFraction(v.buf, v.start, v.end - v.start) : -1;
     const second = isoSecond;
     const slot = second % MEMO_SECONDS;
     if (frac >= 0 && this.seconds[slot] === second) {
       this.text = this.secondTexts[slot];
       return this.secondMs[slot] + frac;
     }
-    const ms = toEpochMs(v);
+    const ms = toEpochMs(plainValue(v));
     if (ms === undefined) return undefined;
     this.text = clickhouseDateTime(ms);
     // hour 24 ("T24:00:00Z", the end of a day) is left to Date.parse every time
-    if (frac >= 0 && !(v as string).startsWith('24', 11)) {
+    if (frac >= 0 && isoHour !== 24) {
       this.seconds[slot] = second;
       this.secondMs[slot] = ms - frac;
       this.secondTexts[slot] = this.text;
@@ -185,30 +186,37 @@ class DateTimeMemo {
 /** The positions of the digits of "YYYY-MM-DDThh:mm:ss". */
 const SECOND_DIGITS = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18];
 
-/** Set by isoFraction when it accepts a text: the digits of its whole second (YYYYMMDDhhmmss) as one number. */
+/** Set by isoFraction when it accepts a text: the digits of its whole second (YYYYMMDDhhmmss) as one number, and its hour. */
 let isoSecond = 0;
+let isoHour = 0;
 
-/** The milliseconds of "YYYY-MM-DDThh:mm:ssZ" (0) or "YYYY-MM-DDThh:mm:ss.mmmZ" (and sets isoSecond); -1 for any other text. */
-function isoFraction(v: string): number {
-  const n = v.length;
-  if ((n !== 20 && n !== 24) || v.charCodeAt(n - 1) !== 90 /* Z */ || v.charCodeAt(10) !== 84 /* T */) return -1;
-  if (v.charCodeAt(4) !== 45 || v.charCodeAt(7) !== 45 || v.charCodeAt(13) !== 58 || v.charCodeAt(16) !== 58) return -1;
+/** Character i of a text given as a string, or as bytes from `at`. */
+const charAt = (v: string | Uint8Array, at: number, i: number): number => (typeof v === 'string' ? v.charCodeAt(i) : v[at + i]);
+
+/**
+ * The milliseconds of "YYYY-MM-DDThh:mm:ssZ" (0) or "YYYY-MM-DDThh:mm:ss.mmmZ" (and sets isoSecond),
+ * the n characters of v (a string, or ASCII bytes from `at`); -1 for any other text.
+ */
+function isoFraction(v: string | Uint8Array, at: number, n: number): number {
+  if ((n !== 20 && n !== 24) || charAt(v, at, n - 1) !== 90 /* Z */ || charAt(v, at, 10) !== 84 /* T */) return -1;
+  if (charAt(v, at, 4) !== 45 || charAt(v, at, 7) !== 45 || charAt(v, at, 13) !== 58 || charAt(v, at, 16) !== 58) return -1;
   let second = 0;
   for (let j = 0; j < SECOND_DIGITS.length; j++) {
-    const d = v.charCodeAt(SECOND_DIGITS[j]) - 48;
+    const d = charAt(v, at, SECOND_DIGITS[j]) - 48;
     if (d < 0 || d > 9) return -1;
     second = second * 10 + d;
   }
   let frac = 0;
   if (n === 24) {
-    if (v.charCodeAt(19) !== 46 /* . */) return -1;
+    if (charAt(v, at, 19) !== 46 /* . */) return -1;
     for (let j = 20; j < 23; j++) {
-      const d = v.charCodeAt(j) - 48;
+      const d = charAt(v, at, j) - 48;
       if (d < 0 || d > 9) return -1;
       frac = frac * 10 + d;
     }
   }
   isoSecond = second;
+  isoHour = Math.floor(second / 10_000) % 100;
   return frac;
 }
 
@@ -244,8 +252,11 @@ export class EventDecoder {
    * `reuse`: every decode returns the same DecodedEvent and values array, overwritten by the next
    * decode (no object per event), for a caller that keeps neither past its next call (the sink
    * and the shard router; a join copies the values it holds).
+   * `spans` (with `reuse`): a `string` field's plain ASCII value is a ByteSpan of the event's bytes
+   * (core/byteSpan.ts), for a caller that only writes values (JsonBytes and CanonicalWriter write
+   * spans; plainValue makes one a string); a `datetime` field's is read from its bytes too.
    */
-  constructor(private readonly source: SourceSpec, keyFields: ReadonlySet<string>, opts: { reuse?: boolean } = {}) {
+  constructor(private readonly source: SourceSpec, keyFields: ReadonlySet<string>, opts: { reuse?: boolean; spans?: boolean } = {}) {
     this.plans = Object.entries(source.schema.fields).map(([field, t]) => {
       const type = parseFieldType(t);
       return {
@@ -258,7 +269,11 @@ export class EventDecoder {
     this.eventTimeField = this.plans.findIndex((f) => f.field === et);
     this.eventTimeAt = this.plans[this.eventTimeField]?.datetime ? this.eventTimeField : -1;
     this.found = new Array<unknown>(this.plans.length);
-    if (!this.plans.some((f) => f.steps) && (et === undefined || this.eventTimeField >= 0)) this.scanner = new FieldScanner(this.plans.map((f) => f.field));
+    // a span is reused by the next event: only with `reuse`. The plain string fields but an event-time one (read as a
+    // string), and the datetime fields the memo converts.
+    const spanFields = opts.spans && opts.reuse
+      ? new Set(this.plans.filter((f) => f.datetime || (f.type.base === 'string' && !f.type.array && !f.type.map && f.field !== et)).map((f) => f.field)) : undefined;
+    if (!this.plans.some((f) => f.steps) && (et === undefined || this.eventTimeField >= 0)) this.scanner = new FieldScanner(this.plans.map((f) => f.field), spanFields);
     if (opts.reuse) this.reused = { fields: this.fields, values: new Array<unknown>(this.plans.length), eventTimeMs: undefined };
   }
 
@@ -308,7 +323,7 @@ export class EventDecoder {
         values[i] = f.check(v);
       } else {
         const ms = this.dates.convert(v);
-        if (ms === undefined) checkScalar(f.type, v, f.field); // throws the field's type_mismatch
+        if (ms === undefined) checkScalar(f.type, plainValue(v), f.field); // throws the field's type_mismatch
         values[i] = this.dates.text;
         if (i === this.eventTimeAt) eventTimeMs = ms;
       }

@@ -6,6 +6,7 @@
 // error — and the decoder then takes JSON.parse's path, so every result and every error message
 // is still JSON.parse's. The bytes are valid UTF-8 (ingest marks any other value), so no byte of
 // a multi-byte character is ever taken for a quote, a brace or a digit. Pure.
+import { ByteSpan } from './byteSpan';
 
 const enum C { Tab = 9, Lf = 10, Cr = 13, Space = 32, Quote = 34, Plus = 43, Comma = 44, Minus = 45, Dot = 46, Zero = 48, Nine = 57, Colon = 58, E = 69, Backslash = 92, LowerE = 101, OpenBrace = 123, CloseBrace = 125 }
 
@@ -25,8 +26,12 @@ let nonAscii = false;
 
 export class FieldScanner {
   private readonly names: Buffer[];
-  constructor(names: readonly string[]) {
+  /** per field, the span its ASCII string value is given as (core/byteSpan.ts; reused by every event), or none: a string */
+  private readonly spans: Array<ByteSpan | undefined>;
+  /** `asSpans`: the fields whose ASCII string values are given as ByteSpans */
+  constructor(names: readonly string[], asSpans: ReadonlySet<string> = new Set()) {
     this.names = names.map((f) => Buffer.from(f));
+    this.spans = names.map((f) => (asSpans.has(f) ? new ByteSpan() : undefined));
   }
 
   /** The field whose name is bytes [k, k + len), trying `guess` first (events mostly keep one order); -1: none. */
@@ -44,8 +49,8 @@ export class FieldScanner {
   }
 
   /**
-   * Sets out[i] to the value of field names[i] (undefined when the object lacks it) from the JSON
-   * in b[start, end); false when it is not a flat object of plain values (out is then unspecified:
+   * Sets out[i] to the value of field names[i] (undefined when the object lacks it; a ByteSpan for
+   * an ASCII string of a field of `asSpans`) from the JSON in b[start, end); false when it is not a flat object of plain values (out is then unspecified:
    * the caller parses the text).
    */
   scan(b: Buffer, start: number, end: number, out: unknown[]): boolean {
@@ -77,8 +82,13 @@ export class FieldScanner {
       if (c === C.Quote) {
         next = stringEnd(b, p + 1, end);
         if (next < 0) return false;
-        // ASCII: a piece of the whole value's one-byte text (one string made per event, not one per field)
-        if (field >= 0) value = nonAscii ? b.toString('utf8', p + 1, next) : (text ??= b.toString('latin1', start, end)).slice(p + 1 - start, next - start);
+        if (field >= 0) {
+          const span = this.spans[field];
+          if (nonAscii) value = b.toString('utf8', p + 1, next);
+          else if (span) { span.buf = b; span.start = p + 1; span.end = next; value = span; }
+          // ASCII: a piece of the whole value's one-byte text (one string made per event, not one per field)
+          else value = (text ??= b.toString('latin1', start, end)).slice(p + 1 - start, next - start);
+        }
         next++;
       } else if (c === C.Minus || isDigit(c)) {
         next = numberEnd(b, p, end);

@@ -1,7 +1,9 @@
 // JSON written as UTF-8 straight into one growing buffer, instead of built as strings: what dedup
 // keys are hashed from (core/canonicalJson.ts) and what the sink's rows are sent to ClickHouse as
 // (core/rowLines.ts). Strings of printable ASCII and finite numbers are written byte by byte;
-// anything else goes through JSON.stringify, so the bytes are always JSON.stringify's text.
+// anything else goes through JSON.stringify, so the bytes are always JSON.stringify's text. A
+// ByteSpan (core/byteSpan.ts: a plain ASCII string left as the event's bytes) is copied as it is.
+import { ByteSpan } from './byteSpan';
 
 /**
  * The text of the last number written (by any writer): an event's number is written twice, in its
@@ -41,7 +43,21 @@ export class JsonBytes {
   json(v: unknown): void {
     if (typeof v === 'string') this.string(v);
     else if (typeof v === 'number') this.ascii(!Number.isFinite(v) ? 'null' : v === lastNumber ? lastNumberText : (lastNumberText = String((lastNumber = v))));
+    else if (v instanceof ByteSpan) this.span(v);
     else this.utf8(JSON.stringify(v) ?? 'null');
+  }
+
+  /** A span's bytes in quotes (they need no escape: the scanner gives spans only for such strings). */
+  protected span(v: ByteSpan): void {
+    const n = v.end - v.start;
+    this.ensure(n + 2);
+    const buf = this.buf;
+    let p = this.pos;
+    buf[p++] = 34; // "
+    if (n > 32) { v.buf.copy(buf, p, v.start, v.end); p += n; }
+    else { const src = v.buf; for (let i = v.start; i < v.end; i++) buf[p++] = src[i]; }
+    buf[p++] = 34;
+    this.pos = p;
   }
 
   /** A string in quotes: printable ASCII byte by byte, anything else (escapes, other characters) as JSON.stringify writes it. */

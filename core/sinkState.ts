@@ -12,6 +12,7 @@ import { storableTime } from './keyStore';
 import { DEDUP_SNAPSHOT_EVERY_KEYS, type DedupSnapshot } from './dedupSnapshot';
 import { rawOrigin, rawValue, type RawBatch, type RawOrigin } from './envelope';
 import { RowOrigins } from './rowOrigins';
+import { plainValue } from './byteSpan';
 import { RowLines } from './rowLines';
 import { JoinRunner, type JoinCounters, type JoinRecord, type LeftTag } from './join/joinRunner';
 import type { JoinSnapshot } from './join/joinState';
@@ -146,7 +147,8 @@ export class SinkState {
       this.counters.join = this.join.counters;
     }
     this.sources = spec.sources.map((s, i) => {
-      const decoder = new EventDecoder(s, new Set([...keyFieldsOf(s.dedup), ...(this.join?.keyFieldsOf(i) ?? [])]), { reuse: true });
+      // spans: values are only written (rows, keys), except a join's, which it keeps
+      const decoder = new EventDecoder(s, new Set([...keyFieldsOf(s.dedup), ...(this.join?.keyFieldsOf(i) ?? [])]), { reuse: true, spans: !this.join });
       return { name: s.name, decoder, columnAt: this.columns.map((c) => decoder.fields.index.get(c.field) ?? -1), ...this.dedupOf(s, opts.dedupSpill?.(i)) };
     });
     this.joinColumnAt = this.columns.map((_, j) => j);
@@ -260,7 +262,7 @@ export class SinkState {
         // null (an unmatched left-join side, a nullable field) where the column cannot be Nullable (Array, Map, JSON): its empty value
         if (v === null && c.empty !== undefined) v = c.empty;
         out.raw(prefixes[j]);
-        out.json(c.write && v !== null ? c.write(v) : v);
+        out.json(c.write && v !== null ? c.write(plainValue(v)) : v);
       }
     } catch (err) {
       out.abort();

@@ -2,6 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FieldScanner } from '../../core/fieldScanner';
 import { EventDecoder } from '../../core/event';
+import { ByteSpan, plainValue } from '../../core/byteSpan';
+import { RowLines } from '../../core/rowLines';
+import { CanonicalWriter, canonicalJson } from '../../core/canonicalJson';
 import { prng } from '../../loadtest/seedEvents';
 
 const NAMES = ['event_id', 'amount', 'ok', 'note', 'constructor', 'ts'];
@@ -85,4 +88,61 @@ test('the decoder gives the same values and the same errors whichever path reads
     same++;
   }
   assert.equal(same, 20_000);
+});
+
+test('a decoder with spans gives what one without gives, a plain string field as the bytes of its value', () => {
+  for (const eventTime of ['when', 'ts']) {
+    const source = {
+      name: 's', kafka: { brokers: ['k:9092'], topic: 't', startFrom: 'earliest' as const },
+      schema: { fields: { event_id: 'string', amount: 'float64', note: 'string?', tags: 'string[]?', when: 'string', ts: 'datetime' }, eventTime },
+    };
+    const plain = new EventDecoder(source, new Set(['event_id']), { reuse: true });
+    const spans = new EventDecoder(source, new Set(['event_id']), { reuse: true, spans: true });
+    const rand = prng(11);
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)];
+    const strings = ['""', '"e1"', '"a-rather-long-identifier-of-more-than-32-bytes"', '"é"', '"with \\"quote\\""', '"tab\\t"', '7', 'null', 'true'];
+    const times = ['"2026-11-29T12:00:00Z"', '"2026-11-29T12:00:00.250Z"', '"2026-11-29T12:00:01.999Z"', '"2026-11-29T24:00:00Z"', '"2026-11-29 12:00:00"',
+      '"2026-11-29T12:00:00+01:00"', '"2026-13-29T12:00:00Z"', '"2026-11-29T12:00:0xZ"', '"never"', '"2026-11-29T12:00:00Ä"', '1764417600', 'null'];
+    let spansSeen = 0;
+    for (let i = 0; i < 5_000; i++) {
+      const f = (k: string, v: string) => (rand() < 0.9 ? [`"${k}":${v}`] : []);
+      const parts = [...f('event_id', pick(strings)), ...f('amount', '12.5'), ...f('note', pick(strings)), ...(rand() < 0.2 ? [`"tags":${pick(['["a"]', '"a"'])}`] : []),
+        ...f('when', pick(times)), ...f('ts', pick(times)), ...(rand() < 0.1 ? [`"event_id":${pick(strings)}`] : [])];
+      const bytes = Buffer.from(`{${parts.join(',')}}`);
+      const run = (d: EventDecoder) => {
+        try {
+          const e = d.decodeAt(bytes, 0, bytes.length);
+          spansSeen += e.values.filter((v) => v instanceof ByteSpan).length;
+          return { values: e.values.map(plainValue), t: e.eventTimeMs };
+        } catch (err) { return { error: (err as Error).message, reason: (err as { reason?: string }).reason }; }
+      };
+      const before = spansSeen;
+      const want = run(plain);
+      assert.equal(spansSeen, before, 'no span from the decoder without spans');
+      assert.deepEqual(run(spans), want, bytes.toString());
+    }
+    assert.ok(spansSeen > 200, `spans given: ${spansSeen}`);
+    // only string fields (not an event-time one, read as text); a datetime field's value is its ClickHouse text
+    const one = Buffer.from('{"event_id":"x","amount":1,"note":"n","when":"2026-11-29T12:00:00Z","ts":"2026-11-29T12:00:00Z"}');
+    const e = spans.decodeAt(one, 0, one.length);
+    assert.deepEqual(e.values.map((v) => v instanceof ByteSpan), [true, false, true, false, eventTime !== 'when', false]);
+    assert.equal(e.values[5], '2026-11-29 12:00:00');
+  }
+});
+
+test('a span is written as JSON.stringify writes its text, in rows and in keys', () => {
+  const cases = ['', 'a', 'frontend-web', 'x'.repeat(32), 'y'.repeat(33), 'a rather long value, '.repeat(20)];
+  for (const text of cases) {
+    const b = Buffer.from(`pad${text}pad`);
+    const s = new ByteSpan();
+    s.buf = b; s.start = 3; s.end = 3 + text.length;
+    assert.equal(s.text(), text);
+    assert.equal(JSON.stringify({ v: s }), JSON.stringify({ v: text }));
+    const row = new RowLines(4);
+    row.begin(); row.json(s); row.end();
+    assert.equal(row.text(0), JSON.stringify(text));
+    const key = new CanonicalWriter(4);
+    key.value(s);
+    assert.equal(key.bytes().toString(), canonicalJson(text));
+  }
 });

@@ -7,7 +7,9 @@ import { prng } from '../../loadtest/seedEvents';
 import { purchaseSpec } from './fixtures';
 import { JournalCompactor } from '../../core/journalCompactor';
 import { decodeDedupSnapshot, encodeDedupSnapshot } from '../../core/dedupSnapshot';
-import { legacyHashKey } from '../../core/dedupKey';
+import { keyFunction, legacyHashKey } from '../../core/dedupKey';
+import { EventDecoder } from '../../core/event';
+import { specFile } from '../../loadtest/specs';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
@@ -254,4 +256,38 @@ test('a batch taken while an earlier one is written gets that one\'s rejected ro
   st.rejectRows(first, new Map([[0, 'Cannot parse input']]), 0);
   assert.deepEqual(st.entryToPublish(second.entry).counters, { read: 3, duplicates: 0, dlq: 1, inserted: 2, late: 0 });
   assert.deepEqual(st.entryToPublish(second.entry).counters, st.counters, 'published twice (a retry): counted once');
+});
+
+test('a flat source (its strings read as byte spans) gives the rows and journal keys of its events as JSON.parse reads them', () => {
+  const flat = specFile('pipelines/checkout-purchases.yaml')!.spec;
+  const plain = new EventDecoder(flat.sources[0], new Set());
+  const key = keyFunction(flat.sources[0].dedup!);
+  const rand = prng(5);
+  const texts = Array.from({ length: 400 }, (_, i) => JSON.stringify({
+    event_id: `e${Math.floor(rand() * 250)}`, user_id: rand() < 0.1 ? `ü-${i}` : `user-${Math.floor(rand() * 40)}`, amount: Math.round(rand() * 1e4) / 100,
+    currency: rand() < 0.05 ? 'a "quoted" one' : 'EUR', ts: '2026-11-29T12:00:00.250Z', _event_source_: rand() < 0.5 ? 'frontend-web' : 'x'.repeat(40),
+  }));
+  const st = new SinkState(flat);
+  const records = texts.map((v, i) => ({ offset: String(i), value: Buffer.from(v) }));
+  st.process(1, decodeRawBatch(encodeRawRecords(0, flat.sources[0].kafka.topic, 0, 1_000, records, 1 << 20).data));
+  const taken = st.takeBatch(0);
+  const seen = new Set<string>();
+  const rows: Row[] = [];
+  let keys = '';
+  for (const t of texts) {
+    const k = key(plain.decode(t));
+    if (seen.has(k)) continue;
+    seen.add(k);
+    keys += k;
+    const o = JSON.parse(t) as Record<string, unknown>;
+    rows.push({ event_id: o.event_id, user_id: o.user_id, amount: o.amount, currency: o.currency, ts: '2026-11-29 12:00:00', source: o._event_source_, _sluice_batch: 1 });
+  }
+  assert.deepEqual(taken.rows.objects(), rows);
+  assert.deepEqual(taken.entry.keys.map((k) => k.k), [keys]);
+  assert.equal(taken.entry.counters.duplicates, texts.length - rows.length);
+  // a rejected row's origin names its key as text: forgetting it lets a later copy through
+  const amended = st.rejectRows(taken, new Map([[0, 'Cannot parse input']]), 1);
+  assert.deepEqual(amended.entry.forget, [{ s: 0, k: keys.slice(0, 16) }]);
+  st.process(2, decodeRawBatch(encodeRawRecords(0, flat.sources[0].kafka.topic, 0, 1_000, [{ offset: '400', value: Buffer.from(texts[0]) }], 1 << 20).data));
+  assert.equal(st.takeBatch(0).rows.count, 1);
 });
