@@ -109,11 +109,18 @@ export function encodeRawRecords(source: number, topic: string, partition: numbe
   return { data: out, msgId: rawBatchMsgId(header) };
 }
 
+/** A copy of the bytes (Buffer.from of a Uint8Array zero-fills its new buffer first). */
+function copyOf(data: Uint8Array): Buffer {
+  const out = Buffer.allocUnsafe(data.byteLength);
+  out.set(data);
+  return out;
+}
+
 const malformed = (why: string) => new Error(`raw batch message: ${why}`);
 
 /** A raw batch message; the binary format's bytes are copied into the batch's `bytes` (the message's buffer may be the client's). */
 export function decodeRawBatch(data: Uint8Array): RawBatch {
-  const buf = data[0] === FORMAT_BINARY ? Buffer.from(data) : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  const buf = data[0] === FORMAT_BINARY ? copyOf(data) : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   if (buf[0] === FORMAT_JSON) return JSON.parse(buf.toString('utf8')) as RawBatch;
   if (buf[0] !== FORMAT_BINARY || buf.length < 5) throw malformed(`unknown format (first byte ${buf[0]})`);
   const headerEnd = 5 + buf.readUInt32LE(1);

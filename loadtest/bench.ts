@@ -6,6 +6,8 @@
 //           (--join-rate=N): joined rows/s, latency, every row checked
 //   memory  bytes of dedup state per key (10 million keys, heap + typed arrays), and of join state per buffered event
 //   recovery  process start -> first new row inserted, with 1 and 10 million keys held (loadtest/benchState.ts)
+//   sink    the sink's pure path alone, in the bench's process (loadtest/benchSink.ts): µs of CPU per event;
+//           --sink-builds=DIR,DIR other builds' dist/ folders passed in turn with this one (an A/B in one process)
 //   insert  the sink's insert path alone (loadtest/benchInsert.ts; run only when named): rows/s and CPU per row
 //           of client and server, with and without the deduplication token; --insert-url (default the
 //           stack's ClickHouse), --insert-pid (its process, for the server's CPU), --insert-rows (200,000)
@@ -30,6 +32,7 @@ import { newestProfile, printTopSelfTime } from './benchProfile';
 import { printScaleTable, runScaleBench } from './benchScale';
 import { settings } from '../runtime/settings';
 import { formatInsertBench, runInsertBench, stackClickhousePid } from './benchInsert';
+import { printSinkBench, runSinkBench } from './benchSink';
 
 const flag = (name: string): string | undefined => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 const TAG = flag('tag');
@@ -62,6 +65,11 @@ async function main(): Promise<void> {
     });
     printScaleTable(rows);
     if (rows.some((r) => !r.r.ok)) process.exitCode = 1;
+  }
+  if (want('sink')) {
+    const events = Number(flag('sink-events') ?? 221_676);
+    const builds = flag('sink-builds')?.split(',').filter(Boolean) ?? [];
+    printSinkBench(runSinkBench(benchSpec('bench-sink'), { events, passes: Number(flag('sink-passes') ?? 8), builds, dist: resolve(__dirname, '..') }), events);
   }
   if (want('memory')) {
     const m = dedupBytesPerKey();
