@@ -89,7 +89,7 @@ export function keyHalves(key: string): [number, number] {
 export const keyText = (hi: number, lo: number): string => keysText([hi, lo]);
 
 /** The 16-hex texts of keys given as [hi, lo, hi, lo, ...], concatenated (a journal entry's keys). */
-export function keysText(halves: readonly number[]): string {
+export function keysText(halves: ArrayLike<number>): string {
   const b = Buffer.allocUnsafe(4 * halves.length);
   for (let i = 0; i < halves.length; i++) b.writeUInt32BE(halves[i], 4 * i);
   return b.toString('hex');

@@ -2,9 +2,10 @@
 // row's raw batch until its sink batch is committed, so it is kept by column, not as an object
 // per row: per row a reference to its raw batch's RawOrigin, an index, and the key (as its two
 // halves: no text) and time (one object and one value text per row were most of what the garbage
-// collector copied per event).
+// collector copied per event). The numbers are in typed columns (core/numberColumn.ts): off the heap.
 import type { RawOrigin } from './envelope';
 import { keyText } from './dedupWindow';
+import { NumberColumn } from './numberColumn';
 
 /** One row's origin, made when asked for. */
 export interface RowOrigin {
@@ -20,12 +21,20 @@ export interface RowOrigin {
 
 export class RowOrigins {
   private readonly from: RawOrigin[] = [];
-  private readonly index: number[] = [];
+  private readonly index: NumberColumn;
   /** the key's halves (core/dedupWindow.ts keyHalves); NaN where a row has no key */
-  private readonly keyHi: number[] = [];
-  private readonly keyLo: number[] = [];
+  private readonly keyHi: NumberColumn;
+  private readonly keyLo: NumberColumn;
   /** NaN where a row has no key */
-  private readonly times: number[] = [];
+  private readonly times: NumberColumn;
+
+  /** `capacity`: the rows expected (the batch before's), so the columns seldom grow */
+  constructor(capacity?: number) {
+    this.index = new NumberColumn(capacity);
+    this.keyHi = new NumberColumn(capacity);
+    this.keyLo = new NumberColumn(capacity);
+    this.times = new NumberColumn(capacity);
+  }
 
   get length(): number {
     return this.index.length;
@@ -48,10 +57,10 @@ export class RowOrigins {
   /** Row j of another list. */
   pushFrom(other: RowOrigins, j: number): void {
     this.from.push(other.from[j]);
-    this.index.push(other.index[j]);
-    this.keyHi.push(other.keyHi[j]);
-    this.keyLo.push(other.keyLo[j]);
-    this.times.push(other.times[j]);
+    this.index.push(other.index.at(j));
+    this.keyHi.push(other.keyHi.at(j));
+    this.keyLo.push(other.keyLo.at(j));
+    this.times.push(other.times.at(j));
   }
 
   /** Arrival time of row j (without making its origin). */
@@ -61,9 +70,10 @@ export class RowOrigins {
 
   at(j: number): RowOrigin {
     const f = this.from[j];
-    const i = this.index[j];
+    const i = this.index.at(j);
     const o: RowOrigin = { s: f.s, topic: f.t, partition: f.p, offset: f.o[i], value: f.value(i), at: f.a };
-    if (!Number.isNaN(this.times[j])) { o.key = keyText(this.keyHi[j], this.keyLo[j]); o.t = this.times[j]; }
+    const t = this.times.at(j);
+    if (!Number.isNaN(t)) { o.key = keyText(this.keyHi.at(j), this.keyLo.at(j)); o.t = t; }
     return o;
   }
 

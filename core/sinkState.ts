@@ -12,6 +12,7 @@ import { storableTime } from './keyStore';
 import { DEDUP_SNAPSHOT_EVERY_KEYS, type DedupSnapshot } from './dedupSnapshot';
 import { rawOrigin, rawValue, type RawBatch, type RawOrigin } from './envelope';
 import { RowOrigins } from './rowOrigins';
+import { NumberColumn } from './numberColumn';
 import { plainValue } from './byteSpan';
 import { RowLines } from './rowLines';
 import { JoinRunner, type JoinCounters, type JoinRecord, type LeftTag } from './join/joinRunner';
@@ -95,8 +96,8 @@ interface SourceRuntime {
   key?: (e: DecodedEvent) => void;
   time: 'event' | 'arrival';
   /** the keys first seen in the pending batch, as halves: [hi, lo, hi, lo, ...] */
-  newKeys: number[];
-  newTimes: number[];
+  newKeys: NumberColumn;
+  newTimes: NumberColumn;
   /** a journal of version 1 was replayed: its MD5 keys are checked too while any can be held (newest MD5 key time) */
   legacyUntil?: number;
   legacyKey?: (e: DecodedEvent) => string;
@@ -161,8 +162,8 @@ export class SinkState {
       window: s.dedup ? new DedupWindow(parseDuration(s.dedup.window)!, spill) : undefined,
       key: s.dedup ? keyHalvesFunction(s.dedup) : undefined,
       time: s.dedup?.time ?? 'arrival',
-      newKeys: [],
-      newTimes: [],
+      newKeys: new NumberColumn(),
+      newTimes: new NumberColumn(),
     };
   }
 
@@ -219,7 +220,8 @@ export class SinkState {
             continue;
           }
           this.keysSinceSnapshot++;
-          src.newKeys.push(hi, lo);
+          src.newKeys.push(hi);
+          src.newKeys.push(lo);
           src.newTimes.push(t);
         }
         if (this.join) { this.join.accept(b.s, e, b.a, [b.p, offset, b.a]); continue; }
@@ -311,14 +313,14 @@ export class SinkState {
       rows: rows.count,
       counters: this.copyCounters(),
       hw: { ...this.hw },
-      keys: this.sources.flatMap((s, i) => (s.newKeys.length ? [{ s: i, k: keysText(s.newKeys), t: s.newTimes }] : [])),
+      keys: this.sources.flatMap((s, i) => (s.newKeys.length ? [{ s: i, k: keysText(s.newKeys.view()), t: s.newTimes.toArray() }] : [])),
     };
     if (j?.length) entry.j = j;
     this.rejectedAtTake.set(entry, this.rejectedRowsTotal);
     const snapshot = this.join?.snapshotIfDue();
-    for (const s of this.sources) { s.newKeys = []; s.newTimes = []; s.window?.evict(); }
+    for (const s of this.sources) { s.newKeys = new NumberColumn(s.newKeys.length); s.newTimes = new NumberColumn(s.newTimes.length); s.window?.evict(); }
     this.rows = new RowLines(Math.max(ROW_BYTES_AT_FIRST, rows.length));
-    this.origins = new RowOrigins();
+    this.origins = new RowOrigins(origins.length);
     this.dlq = [];
     const taken: TakenBatch = snapshot ? { entry, rows, dlq, origins, snapshot } : { entry, rows, dlq, origins };
     if (this.keysSinceSnapshot >= this.dedupSnapshotEveryKeys) {
