@@ -11,7 +11,7 @@ ARG NODE_IMAGE=node:20-bookworm-slim
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-# patches/: fixes to dependencies, applied by patch-package on install (README "Dependencies")
+# patches/: fixes to dependencies, applied by patch-package on install (README "Libraries, and the ones we patch")
 COPY patches ./patches
 RUN --mount=type=cache,target=/root/.npm npm ci --no-audit --no-fund --loglevel=error
 COPY tsconfig.json ./
