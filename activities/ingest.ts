@@ -6,15 +6,12 @@ import { Context } from '@temporalio/activity';
 import type { PipelineSpec } from '../core/spec/schema';
 import { shardsOf, consumerGroupOf } from '../core/names';
 import { progressEveryMs, shardRouter } from '../core/shards';
-import { chunk, encodeRawRecords } from '../core/envelope';
+import { chunk, encodeRawRecords, RECORDS_PER_MESSAGE } from '../core/envelope';
 import { settings } from '../runtime/settings';
 import { kafkaFor, natsConnection } from '../runtime/connections';
 import { publishAcked } from '../runtime/jetstreamPublish';
 import { ProgressReporter, cancelled } from './progress';
 import { kafkaLag } from '../runtime/metrics';
-
-/** Kafka records per JetStream message. */
-const RECORDS_PER_MESSAGE = 500;
 
 /** A Kafka batch's records per shard, each in offset order (one shard: the batch as it is). */
 function byShard<T>(messages: T[], count: number, route: (m: T) => number): T[][] {

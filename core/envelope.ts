@@ -116,6 +116,9 @@ function copyOf(data: Uint8Array): Buffer {
   return out;
 }
 
+/** Kafka records per JetStream message (ingest's chunks). */
+export const RECORDS_PER_MESSAGE = 500;
+
 const malformed = (why: string) => new Error(`raw batch message: ${why}`);
 
 /** A raw batch message; the binary format's bytes are copied into the batch's `bytes` (the message's buffer may be the client's). */

@@ -25,6 +25,7 @@ import { PipelineService } from '../client/pipelines';
 import type { PipelineSpec } from '../core/spec/schema';
 import { closeNats, dedupBytesPerKey, recoveryBench, spillCost } from './benchState';
 import { printResult, runScenario, type ScenarioResult } from './pipelineRun';
+import type { ScenarioOptions } from './seedEvents';
 import { startWorker, waitForPollers } from './localWorker';
 import { isolatedSpec, onStack, specFile } from './specs';
 import { benchJoinSpec, joinStateBytesPerEvent, printJoinResult, runJoinBench } from './benchJoin';
@@ -41,6 +42,9 @@ const MAX_EVENTS = Number(flag('events') ?? 500_000);
 const CPU_PROF_DIR = flag('cpu-prof') && resolve(flag('cpu-prof')!);
 const WORKER_NODE_ARGS = (flag('worker-node-args') ?? '').split(' ').filter(Boolean);
 if (!Number.isInteger(MAX_EVENTS) || MAX_EVENTS <= 0) throw new Error(`--events: expected a positive integer, got "${flag('events')}"`);
+
+/** The max scenario's events (also what `sink` runs through the sink's pure path). */
+const maxScenarioEvents = (events: number): ScenarioOptions => ({ events, duplicateRatio: 0.3, malformedRatio: 0.001, seed: 12, maxDuplicateDistance: 5000 });
 
 function benchSpec(name: string): PipelineSpec {
   return isolatedSpec(onStack(specFile('pipelines/checkout-purchases.yaml')!.spec), TAG ? `${name}-${TAG}` : name, 'sluice_bench');
@@ -69,7 +73,7 @@ async function main(): Promise<void> {
   if (want('sink')) {
     const events = Number(flag('sink-events') ?? 221_676);
     const builds = flag('sink-builds')?.split(',').filter(Boolean) ?? [];
-    printSinkBench(runSinkBench(benchSpec('bench-sink'), { events, passes: Number(flag('sink-passes') ?? 8), builds, dist: resolve(__dirname, '..') }), events);
+    printSinkBench(runSinkBench(benchSpec('bench-sink'), { events: maxScenarioEvents(events), passes: Number(flag('sink-passes') ?? 8), builds, dist: resolve(__dirname, '..') }), events);
   }
   if (want('memory')) {
     const m = dedupBytesPerKey();
@@ -110,7 +114,7 @@ async function main(): Promise<void> {
     if (want('max')) {
       const r = await runScenario(svc, {
         spec: benchSpec('bench-max'), rate: Infinity, partitions: 3, preload: true, workerPid: worker.pid, log,
-        events: { events: MAX_EVENTS, duplicateRatio: 0.3, malformedRatio: 0.001, seed: 12, maxDuplicateDistance: 5000 },
+        events: maxScenarioEvents(MAX_EVENTS),
       });
       console.log(`\n[bench] max: ${MAX_EVENTS.toLocaleString('en')} events preloaded, then the pipeline started`);
       printResult(r);

@@ -1,6 +1,6 @@
 // `npm run bench -- sink`: the sink's pure path alone, in this process, no service: the max
 // scenario's events (loadtest/seedEvents.ts) as raw batches of 500 (core/envelope.ts, as ingest
-// publishes them) through SinkState.process, a batch taken every 5,000 rows, as the sink does.
+// publishes them) through SinkState.process, a batch taken every 5,000 rows.
 // Printed: µs of this process's CPU per event, median and fastest of the passes (after one not counted). It is what the
 // end-to-end worker figure holds of the sink's own code (decode, row, key, window), measured with
 // much less noise than a whole run.
@@ -9,7 +9,9 @@
 //                          so an A/B comparison runs in the same process at the same time
 import { resolve } from 'node:path';
 import type { PipelineSpec } from '../core/spec/schema';
-import type { RawBatch } from '../core/envelope';
+import { chunk, RECORDS_PER_MESSAGE, type RawBatch } from '../core/envelope';
+import type { ScenarioOptions } from './seedEvents';
+import { settings } from '../runtime/settings';
 
 interface SinkBuild {
   label: string;
@@ -24,21 +26,20 @@ export interface SinkBenchRow {
   passesUs: number[];
 }
 
-const RECORDS_PER_BATCH = 500;
 const ROWS_PER_TAKE = 5_000;
 
 /** The sink's pure path of each build (this one first: dist = this build's dist folder). */
-export function runSinkBench(spec: PipelineSpec, o: { events: number; passes: number; builds: string[]; dist: string }): SinkBenchRow[] {
+export function runSinkBench(spec: PipelineSpec, o: { events: ScenarioOptions; passes: number; builds: string[]; dist: string }): SinkBenchRow[] {
   const builds = [o.dist, ...o.builds.map((d) => resolve(d))].map((dist): SinkBuild => {
     const envelope = require(`${dist}/core/envelope`) as typeof import('../core/envelope');
     const seed = require(`${dist}/loadtest/seedEvents`) as typeof import('./seedEvents');
     const { SinkState } = require(`${dist}/core/sinkState`) as { SinkState: SinkBuild['SinkState'] };
     const values: Buffer[] = [];
-    for (const e of seed.purchaseEvents({ events: o.events, duplicateRatio: 0.3, malformedRatio: 0.001, seed: 12, maxDuplicateDistance: 5000 })) values.push(Buffer.from(e.value));
+    for (const e of seed.purchaseEvents(o.events)) values.push(Buffer.from(e.value));
     const batches: RawBatch[] = [];
-    for (let i = 0; i < values.length; i += RECORDS_PER_BATCH) {
-      const records = values.slice(i, i + RECORDS_PER_BATCH).map((value, j) => ({ offset: String(i + j), value }));
-      batches.push(envelope.decodeRawBatch(envelope.encodeRawRecords(0, spec.sources[0].kafka.topic, 0, Date.now(), records, 1 << 20).data));
+    const records = values.map((value, i) => ({ offset: String(i), value }));
+    for (const part of chunk(records, RECORDS_PER_MESSAGE)) {
+      batches.push(envelope.decodeRawBatch(envelope.encodeRawRecords(0, spec.sources[0].kafka.topic, 0, Date.now(), part, settings.maxEventBytes).data));
     }
     return { label: dist, SinkState, batches };
   });
@@ -55,7 +56,7 @@ export function runSinkBench(spec: PipelineSpec, o: { events: number; passes: nu
       }
       state.takeBatch(Date.now());
       const used = process.cpuUsage(t0);
-      if (p >= 0) passes[i].push((used.user + used.system) / o.events);
+      if (p >= 0) passes[i].push((used.user + used.system) / o.events.events);
     });
   }
   return builds.map((b, i) => {
