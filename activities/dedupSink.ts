@@ -8,7 +8,6 @@
 // heartbeat stops and Temporal moves the stage to another worker.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Context } from '@temporalio/activity';
-import { DeliverPolicy } from 'nats';
 import type { PipelineSpec } from '../core/spec/schema';
 import { streamsOf, shardOf } from '../core/names';
 import { progressEveryMs } from '../core/shards';
@@ -28,12 +27,10 @@ import { recover } from './sink/recovery';
 import { ClickHouseWriter } from './sink/clickhouseWriter';
 import { BatchCommitter } from './sink/commit';
 import { JoinClock, partitionsOf } from './sink/joinClock';
-import { lastRawSeq } from './sink/rawStream';
+import { lastRawSeq, readRaw } from './sink/rawStream';
 
 /** how long a starting sink waits for its first heartbeat's answer before it takes the table over */
 const STALE_ATTEMPT_CHECK_MS = 1_000;
-/** raw messages (of up to 500 events each) buffered ahead of processing */
-const FETCH_MESSAGES = 64;
 /** join inputs per journal entry at most (an entry must stay well under NATS max_payload, 8 MB in our config) */
 const JOIN_RECORDS_PER_BATCH = 10_000;
 
@@ -108,8 +105,7 @@ export async function dedupSink({ spec, drain = false, shard = 0 }: SinkInput): 
       return writes;
     };
 
-    const consumer = await js.consumers.get(s.raw, { filterSubjects: sh.rawFilters, deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: state.rawSeq + 1 });
-    const messages = await consumer.consume({ max_messages: FETCH_MESSAGES });
+    const messages = await readRaw(js, s.raw, sh, state.rawSeq + 1);
     const stopReading = () => messages.stop();
     ctx.cancellationSignal.addEventListener('abort', stopReading);
     if (state.join) state.join.openLanes(await partitionsOf(spec));
