@@ -15,9 +15,11 @@ export const RAW_AHEAD_MESSAGES = 64;
  * The shard's raw messages from stream sequence `fromSeq` on, in order: an ordered consumer (it
  * starts again after the last message it delivered when NATS restarts or it loses its consumer).
  */
-export async function readRaw(js: JetStreamClient, stream: string, sh: ShardNames, fromSeq: number): Promise<ConsumerMessages> {
+export async function readRaw(js: JetStreamClient, stream: string, sh: ShardNames, fromSeq: number,
+  { expiresMs = 30_000 }: { expiresMs?: number } = {}): Promise<ConsumerMessages> {
   const consumer = await js.consumers.get(stream, { filterSubjects: sh.rawFilters, deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: fromSeq });
-  return consumer.consume({ max_messages: RAW_AHEAD_MESSAGES });
+  // a pull lasts expiresMs (nats's default) and the server's heartbeats come every half of it
+  return consumer.consume({ max_messages: RAW_AHEAD_MESSAGES, expires: expiresMs });
 }
 
 /** The stream sequence of the shard's newest raw message (0: none is left). */
