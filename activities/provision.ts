@@ -1,5 +1,5 @@
 // Short, idempotent activities: create what a pipeline needs, or remove it.
-import { RetentionPolicy, StorageType, DiscardPolicy, nanos, type StreamConfig, type JetStreamManager } from 'nats';
+import { RetentionPolicy, StorageType, DiscardPolicy, nanos, type StreamConfig, type JetStreamManager, type NatsError } from 'nats';
 import { ApplicationFailure } from '@temporalio/common';
 import { Context } from '@temporalio/activity';
 import { ClickHouseError } from '@clickhouse/client';
@@ -15,6 +15,7 @@ import { clickhouseFor, kafkaFor, natsConnection } from '../runtime/connections'
 import { checkExistingRows, ownIncarnations } from './tableOwnership';
 import { takeOver } from './writerFence';
 import { ingestMembersOf } from '../core/shards';
+import { NATS_INSUFFICIENT_STORAGE, storageRefusalMessage, type StreamReservation } from '../core/natsStorage';
 
 async function ensureStream(jsm: JetStreamManager, cfg: Partial<StreamConfig> & { name: string }): Promise<void> {
   try {
@@ -24,6 +25,17 @@ async function ensureStream(jsm: JetStreamManager, cfg: Partial<StreamConfig> & 
     if (!/stream not found/i.test(String((e as Error).message))) throw e;
     await jsm.streams.add(cfg);
   }
+}
+
+/**
+ * The server's bare "insufficient storage resources available", said with what reserves the store
+ * and the ways out. Still retried by the workflow (with this in the status): deleting a pipeline frees room.
+ */
+async function explainedStorageRefusal(jsm: JetStreamManager, e: unknown, stream: string, wantedBytes: number): Promise<unknown> {
+  if ((e as NatsError).api_error?.err_code !== NATS_INSUFFICIENT_STORAGE) return e;
+  const others: StreamReservation[] = [];
+  for await (const si of jsm.streams.list()) others.push({ name: si.config.name, maxBytes: si.config.max_bytes });
+  return new Error(storageRefusalMessage(stream, wantedBytes, others));
 }
 
 /** What every stream of a pipeline has. */
@@ -39,7 +51,8 @@ export async function provisionStreams(spec: PipelineSpec): Promise<void> {
   const s = streamsOf(spec.name);
   const common = commonStream();
   // raw: bounded in bytes; when full, ingest is refused (and retries) rather than dropping events
-  await ensureStream(jsm, { ...common, name: s.raw, subjects: [s.rawSubjects], max_bytes: settings.rawStreamMaxBytes, discard: DiscardPolicy.New, duplicate_window: nanos(120_000) });
+  await ensureStream(jsm, { ...common, name: s.raw, subjects: [s.rawSubjects], max_bytes: settings.rawStreamMaxBytes, discard: DiscardPolicy.New, duplicate_window: nanos(120_000) })
+    .catch(async (e) => { throw await explainedStorageRefusal(jsm, e, s.raw, settings.rawStreamMaxBytes); });
   // journals, one per shard
   for (const sh of shardsOf(spec.name, spec.parallelism)) await ensureStream(jsm, journalStreamConfig(sh));
   await ensureStream(jsm, { ...common, name: s.dlq, subjects: [s.dlqSubject], max_age: nanos(7 * 86_400_000), duplicate_window: nanos(3_600_000) });

@@ -24,7 +24,7 @@ import { resolve } from 'node:path';
 import { PipelineService } from '../client/pipelines';
 import type { PipelineSpec } from '../core/spec/schema';
 import { closeNats, dedupBytesPerKey, recoveryBench, spillCost } from './benchState';
-import { printResult, runScenario, type ScenarioResult } from './pipelineRun';
+import { printResult, removeRun, runScenario, type ScenarioResult } from './pipelineRun';
 import type { ScenarioOptions } from './seedEvents';
 import { startWorker, waitForPollers } from './localWorker';
 import { isolatedSpec, onStack, specFile } from './specs';
@@ -103,22 +103,26 @@ async function main(): Promise<void> {
     await waitForPollers(TASK_QUEUE);
     const log = (l: string) => console.log(`[bench] ${l}`);
     if (want('steady')) {
+      const spec = benchSpec('bench-steady');
       const r = await runScenario(svc, {
-        spec: benchSpec('bench-steady'), rate: 3000, partitions: 3, workerPid: worker.pid, log,
+        spec, rate: 3000, partitions: 3, workerPid: worker.pid, log,
         events: { events: 300_000, duplicateRatio: 0.3, malformedRatio: 0.001, seed: 11, maxDuplicateDistance: 5000 },
       });
       console.log('\n[bench] steady: 300,000 events at 3,000 events/s');
       printResult(r);
       results.push(['steady 300k @ 3k/s', r]);
+      await removeRun(svc, spec);
     }
     if (want('max')) {
+      const spec = benchSpec('bench-max');
       const r = await runScenario(svc, {
-        spec: benchSpec('bench-max'), rate: Infinity, partitions: 3, preload: true, workerPid: worker.pid, log,
+        spec, rate: Infinity, partitions: 3, preload: true, workerPid: worker.pid, log,
         events: maxScenarioEvents(MAX_EVENTS),
       });
       console.log(`\n[bench] max: ${MAX_EVENTS.toLocaleString('en')} events preloaded, then the pipeline started`);
       printResult(r);
       results.push([`max rate (${MAX_EVENTS / 1000}k preloaded)`, r]);
+      await removeRun(svc, spec);
     }
     if (want('join')) {
       const rate = Number(/^--join-rate=(\d+)$/.exec(process.argv.find((a) => a.startsWith('--join-rate=')) ?? '')?.[1] ?? 5000);

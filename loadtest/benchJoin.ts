@@ -17,7 +17,7 @@ import { kafkaClient, kafkaSender, recreateTopic } from './kafka';
 import { clickhouse, latencies, watchRows } from './clickhouse';
 import { percentile } from './metrics';
 import { cpuSeconds, peakRssMiB } from './procstat';
-import { startPipeline } from './pipelineRun';
+import { removeRun, startPipeline } from './pipelineRun';
 
 export interface JoinBenchResult {
   events: number;
@@ -117,6 +117,7 @@ export async function runJoinBench(svc: PipelineService, spec: PipelineSpec, o: 
     const lat = latencies([...ackedAt.values()].sort((a, b) => a - b), samples).sort((a, b) => a - b);
     const seconds = (visibleAt - t0) / 1000;
     const c = final.sink;
+    await removeRun(svc, spec);
     return {
       events: sc.total,
       expectedRows: sc.expected.size,

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { once } from 'node:events';
 import { PipelineService, specFrom } from '../client/pipelines';
 import type { PipelineSpec } from '../core/spec/schema';
-import { printResult, runScenario, type ScenarioResult } from './pipelineRun';
+import { printResult, removeRun, runScenario, type ScenarioResult } from './pipelineRun';
 import { stackDir, startWorker, waitForPollers } from './localWorker';
 
 export interface ScaleOptions {
@@ -58,7 +58,7 @@ export async function runScaleBench(specOf: (name: string) => PipelineSpec, o: S
         if (!r.ok) printResult(r, (l) => o.log(`MISMATCH ${id}: ${l}`));
         const st = await svc.status(spec.name).catch(() => undefined);
         if (st?.shards) o.log(`per shard read/inserted/duplicates/dlq: ${st.shards.map((c) => `${c?.read}/${c?.inserted}/${c?.duplicates}/${c?.dlq}`).join('  ')}`);
-        await svc.delete(spec.name).catch(() => undefined);
+        await removeRun(svc, spec);
       } finally {
         await svc.close();
         await Promise.all(procs.map(async (w) => { const exited = once(w, 'exit'); w.kill('SIGTERM'); await exited; }));

@@ -6,6 +6,19 @@ import { PacedRun, realClock } from './pacer';
 
 export const kafkaClient = (brokers: string[]) => new Kafka({ clientId: 'sluice-loadtest', brokers, logLevel: logLevel.NOTHING });
 
+/** Deletes those of `topics` that exist. */
+export async function deleteTopics(kafka: Kafka, topics: string[]): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const have = new Set(await admin.listTopics());
+    const gone = topics.filter((t) => have.has(t));
+    if (gone.length) await admin.deleteTopics({ topics: gone, timeout: 30_000 });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 export async function recreateTopic(kafka: Kafka, topic: string, partitions: number): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();

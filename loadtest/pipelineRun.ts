@@ -7,7 +7,7 @@ import type { PipelineService } from '../client/pipelines';
 import type { PipelineSpec } from '../core/spec/schema';
 import { tableRef } from '../core/ddl';
 import { purchaseEvents, type ScenarioOptions } from './seedEvents';
-import { kafkaClient, produceAtRate, recordsHeld, recreateTopic } from './kafka';
+import { deleteTopics, kafkaClient, produceAtRate, recordsHeld, recreateTopic } from './kafka';
 import { copiesOf, runIsExact, type RunCounts } from './verdict';
 import { clickhouse, countDistinct, countRows, latencies, watchRows } from './clickhouse';
 import { percentile } from './metrics';
@@ -52,6 +52,16 @@ export async function resetPipeline(svc: PipelineService, spec: PipelineSpec, ka
   await svc.delete(spec.name, spec).catch(() => undefined);
   await ch.command({ query: `DROP TABLE IF EXISTS ${tableRef(spec)}` });
   for (const s of spec.sources) await recreateTopic(kafka, s.kafka.topic, partitions);
+}
+
+/**
+ * After a bench run: the pipeline (its streams, which reserve JetStream's store, and consumer
+ * groups) and its source topics are removed; the table stays to be looked at. A run with a new
+ * --tag each time would otherwise leave all of them behind.
+ */
+export async function removeRun(svc: PipelineService, spec: PipelineSpec): Promise<void> {
+  await svc.delete(spec.name, spec).catch(() => undefined);
+  await deleteTopics(kafkaClient(spec.sources[0].kafka.brokers), spec.sources.map((s) => s.kafka.topic));
 }
 
 export async function startPipeline(svc: PipelineService, spec: PipelineSpec): Promise<void> {
