@@ -22,7 +22,7 @@ export const settings = {
   /** a Kafka value larger than this goes to the DLQ as "oversized" */
   maxEventBytes: Number(process.env.SLUICE_MAX_EVENT_BYTES ?? 512 * 1024),
   /** Kafka fetch size per partition (bytes): what one fetch decodes into records at once, all alive until that batch is published */
-  kafkaFetchBytesPerPartition: Number(process.env.SLUICE_KAFKA_FETCH_BYTES_PER_PARTITION ?? 4 * 2 ** 20),
+  kafkaFetchBytesPerPartition: Number(process.env.SLUICE_KAFKA_FETCH_BYTES_PER_PARTITION ?? 2 ** 20),
   /** bytes of raw events JetStream may hold per pipeline before ingest is held back */
   rawStreamMaxBytes: Number(process.env.SLUICE_RAW_STREAM_MAX_BYTES ?? 2 ** 30),
   /** join pipelines: a join-state snapshot once at least this many inputs were journaled since the last one */
