@@ -34,7 +34,11 @@ async function ensureStream(jsm: JetStreamManager, cfg: Partial<StreamConfig> & 
 async function explainedStorageRefusal(jsm: JetStreamManager, e: unknown, stream: string, wantedBytes: number): Promise<unknown> {
   if ((e as NatsError).api_error?.err_code !== NATS_INSUFFICIENT_STORAGE) return e;
   const others: StreamReservation[] = [];
-  for await (const si of jsm.streams.list()) others.push({ name: si.config.name, maxBytes: si.config.max_bytes });
+  try {
+    for await (const si of jsm.streams.list()) others.push({ name: si.config.name, maxBytes: si.config.max_bytes });
+  } catch {
+    return e; // the streams could not be listed: the server's own words, not a listing error in their place
+  }
   return new Error(storageRefusalMessage(stream, wantedBytes, others));
 }
 

@@ -1,19 +1,25 @@
 // Kafka helpers of the load generator: a fresh topic, and a producer that holds a target rate.
-import { Kafka, logLevel, CompressionTypes, Partitioners, type Producer } from 'kafkajs';
+import { Kafka, logLevel, CompressionTypes, Partitioners, type Admin, type Producer } from 'kafkajs';
 import type { GeneratedEvent } from './seedEvents';
 import { scheduleOf, type ExecutorConfig } from './executors';
 import { PacedRun, realClock } from './pacer';
 
 export const kafkaClient = (brokers: string[]) => new Kafka({ clientId: 'sluice-loadtest', brokers, logLevel: logLevel.NOTHING });
 
-/** Deletes those of `topics` that exist. */
+/** Deletes those of `topics` that exist, and waits (up to 10 s) until the broker no longer lists them. */
+async function deleteExisting(admin: Admin, topics: string[]): Promise<void> {
+  const listed = async () => { const have = new Set(await admin.listTopics()); return topics.filter((t) => have.has(t)); };
+  const existing = await listed();
+  if (!existing.length) return;
+  await admin.deleteTopics({ topics: existing, timeout: 30_000 });
+  for (let i = 0; i < 50 && (await listed()).length; i++) await new Promise((r) => setTimeout(r, 200));
+}
+
 export async function deleteTopics(kafka: Kafka, topics: string[]): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   try {
-    const have = new Set(await admin.listTopics());
-    const gone = topics.filter((t) => have.has(t));
-    if (gone.length) await admin.deleteTopics({ topics: gone, timeout: 30_000 });
+    await deleteExisting(admin, topics);
   } finally {
     await admin.disconnect();
   }
@@ -23,10 +29,7 @@ export async function recreateTopic(kafka: Kafka, topic: string, partitions: num
   const admin = kafka.admin();
   await admin.connect();
   try {
-    if ((await admin.listTopics()).includes(topic)) {
-      await admin.deleteTopics({ topics: [topic], timeout: 30_000 });
-      for (let i = 0; i < 50 && (await admin.listTopics()).includes(topic); i++) await new Promise((r) => setTimeout(r, 200));
-    }
+    await deleteExisting(admin, [topic]);
     for (let attempt = 0; ; attempt++) {
       try {
         await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }], waitForLeaders: true });
